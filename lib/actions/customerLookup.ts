@@ -1,0 +1,114 @@
+import * as z from 'zod';
+import { defineAction } from '../action';
+
+/**
+ * customerLookup (SPEC §12): finds a customer by phone number and returns who they are,
+ * their tier and a summary of their orders, flat for a data action's output contract.
+ */
+
+const E164 = /^\+[1-9]\d{7,14}$/;
+
+const Input = z.object(
+  {
+    phoneNumber: z
+      .string({
+        error: (issue) => (issue.input === undefined ? 'phoneNumber is required' : 'phoneNumber must be a string'),
+      })
+      .trim()
+      .regex(E164, 'phoneNumber must be E.164: "+", then 8 to 15 digits with no spaces, e.g. +15551234567'),
+  },
+  { error: 'input must be a JSON object like {"phoneNumber": "+15551234567"}' },
+);
+
+/** Upstream fields that are null count as missing (SPEC §12). */
+const optionalText = z.string().nullish();
+
+/** Amounts carry at most two decimals so they sum exactly in cents. */
+const Amount = z
+  .number()
+  .refine((amount) => Number.isSafeInteger(Math.round(amount * 100)) && Math.round(amount * 100) / 100 === amount, {
+    message: 'total must have at most two decimals',
+  });
+
+const OrderDate = z.string().refine((date) => !Number.isNaN(Date.parse(date)), { message: 'date must be a parseable date' });
+
+const Order = z.object({ id: optionalText, date: OrderDate.nullish(), total: Amount.nullish() });
+const Customer = z.object({
+  id: z.string({ error: 'id is required on the first match' }).min(1, 'id is required on the first match'),
+  firstName: optionalText,
+  lastName: optionalText,
+  email: optionalText,
+  tier: optionalText,
+  orders: z.array(Order).nullish(),
+});
+
+/** Several matches: only the first is validated and used; later ones may be anything. */
+const LookupResponse = z.object({
+  data: z
+    .array(z.unknown())
+    .transform((matches) => matches[0])
+    .pipe(Customer.optional()),
+});
+
+const Output = z.object({
+  found: z.boolean(),
+  customerId: z.string().optional(),
+  fullName: z.string().optional(),
+  email: z.string().optional(),
+  tier: z.string().optional(),
+  orderCount: z.number().int().nonnegative().optional(),
+  lastOrderDate: z.string().optional(),
+  lifetimeValue: z.number().optional(),
+});
+
+type Customer = z.infer<typeof Customer>;
+type Order = z.infer<typeof Order>;
+type Output = z.infer<typeof Output>;
+
+function presentName(name: string | null | undefined): string | undefined {
+  const trimmed = name?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+/** The date string, as given, of the latest order; the earlier-listed order wins a tie. */
+function latestOrderDate(orders: readonly Order[]): string | undefined {
+  let latest: { date: string; instant: number } | undefined;
+  for (const { date } of orders) {
+    if (date == null) continue;
+    const instant = Date.parse(date);
+    if (!latest || instant > latest.instant) latest = { date, instant };
+  }
+  return latest?.date;
+}
+
+function lifetimeValue(orders: readonly Order[]): number {
+  const cents = orders.reduce((sum, order) => sum + Math.round((order.total ?? 0) * 100), 0);
+  return cents / 100;
+}
+
+export function summariseCustomer(customer: Customer): Output {
+  const orders = customer.orders ?? [];
+  const fullName = [presentName(customer.firstName), presentName(customer.lastName)].filter(Boolean).join(' ');
+  const lastOrderDate = latestOrderDate(orders);
+  return {
+    found: true,
+    customerId: customer.id,
+    ...(fullName && { fullName }),
+    ...(customer.email != null && { email: customer.email }),
+    ...(customer.tier != null && { tier: customer.tier }),
+    orderCount: orders.length,
+    ...(lastOrderDate !== undefined && { lastOrderDate }),
+    lifetimeValue: lifetimeValue(orders),
+  };
+}
+
+export const customerLookup = defineAction({
+  name: 'customerLookup',
+  description: 'Finds a customer by E.164 phone number and summarises their orders.',
+  input: Input,
+  request: ({ phoneNumber }) => ({ method: 'GET', path: '/customers', query: { phone: phoneNumber } }),
+  response: LookupResponse,
+  transform: ({ data: firstMatch }) => (firstMatch ? summariseCustomer(firstMatch) : { found: false }),
+  output: Output,
+  requiredConfig: ['UPSTREAM_BASE_URL'],
+});

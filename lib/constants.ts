@@ -1,0 +1,27 @@
+/**
+ * Every default and limit in one place; units are part of the names.
+ * Configuration (lib/config.ts) falls back to these when a variable is not set.
+ */
+
+export const SECRET_TTL_SECONDS = 300;
+/** How long past its TTL a cached secret may be served while Secrets Manager is failing (SPEC §5). */
+export const SECRET_STALE_SECONDS = 900;
+export const DEADLINE_MARGIN_MS = 200;
+/** What CXone Studio's REST action reads; Genesys Functions carry up to 750,000 bytes (SPEC §9). */
+export const MAX_OUTPUT_BYTES = 32_768;
+export const MAX_UPSTREAM_BYTES = 1_048_576;
+/** Used when no Lambda context tells the time left (scripts, tests without a context). */
+export const FALLBACK_INVOCATION_BUDGET_MS = 30_000;
+
+/** Tokens are reused until expires_at minus min(60 s, 10 % of the lifetime) (SPEC §6). */
+export const TOKEN_EXPIRY_SKEW_MAX_MS = 60_000;
+export const TOKEN_EXPIRY_SKEW_FRACTION = 0.1;
+/** RFC 6749 §5.1 makes expires_in optional; assume a short lifetime when it is absent. */
+export const TOKEN_ASSUMED_LIFETIME_SECONDS = 300;
+
+/** The CXone OpenID issuer used for discovery when CXONE_ISSUER is not set. */
+export const CXONE_DEFAULT_ISSUER = 'https://cxone.niceincontact.com';
+
+/** undici's own defaults are 5 minutes; a data action never waits that long (SPEC §7). */
+export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 30_000;
+export const HTTP_CONNECTIONS_PER_ORIGIN = 64;

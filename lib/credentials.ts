@@ -1,0 +1,152 @@
+import { ErrorCode, SecretError } from './errors';
+import { cleanCredentialValue, findForbiddenCharacter } from './hygiene';
+import { logger } from './logger';
+import type { FetchedSecret } from './secrets';
+import { SecretText } from './secretText';
+
+/**
+ * Turns the secret's JSON text into cleaned credentials (SPEC §5). Accepted keys:
+ * clientId/clientSecret (or client_id/client_secret), accessKeyId/accessKeySecret for CXone
+ * access-key auth; any other keys are passed on as extra configuration, never logged.
+ */
+
+export interface Credentials {
+  clientId: SecretText;
+  clientSecret: SecretText;
+  accessKeyId?: SecretText;
+  accessKeySecret?: SecretText;
+  /** Other keys of the secret, for actions that need them (for example a tenant id). */
+  extra: Readonly<Record<string, unknown>>;
+  /** The fetch these credentials came from: lets a rejected client trigger one shared refetch. */
+  generation: number;
+}
+
+const KEY_ALIASES = {
+  clientId: ['clientId', 'client_id'],
+  clientSecret: ['clientSecret', 'client_secret'],
+  accessKeyId: ['accessKeyId'],
+  accessKeySecret: ['accessKeySecret'],
+} as const;
+type CredentialField = keyof typeof KEY_ALIASES;
+const CREDENTIAL_KEYS = new Set<string>(Object.values(KEY_ALIASES).flat());
+
+export interface HygieneChange {
+  key: string;
+  removed: string[];
+}
+
+interface ParsedSecret {
+  credentials: Credentials;
+  changes: HygieneChange[];
+}
+
+function parseJsonObject(secret: FetchedSecret, secretId: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secret.secretString);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SecretError(
+      ErrorCode.SECRET_INVALID,
+      `secret ${secretId} must hold a JSON object such as {"clientId": "…", "clientSecret": "…"} in its SecretString`,
+    );
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function cleanField(
+  object: Record<string, unknown>,
+  field: CredentialField,
+  secretId: string,
+  changes: HygieneChange[],
+): SecretText | undefined {
+  const key = KEY_ALIASES[field].find((alias) => object[alias] !== undefined);
+  if (key === undefined) return undefined;
+  const raw = object[key];
+  if (typeof raw !== 'string') {
+    throw new SecretError(ErrorCode.SECRET_INVALID, `secret ${secretId}: key ${key} must be a string`);
+  }
+  const { value, removed } = cleanCredentialValue(raw);
+  if (removed.length > 0) changes.push({ key, removed });
+  if (value === '') throw new SecretError(ErrorCode.SECRET_INVALID, `secret ${secretId}: key ${key} is empty`);
+  const forbidden = findForbiddenCharacter(value);
+  if (forbidden) {
+    throw new SecretError(
+      ErrorCode.SECRET_INVALID,
+      `secret ${secretId}: key ${key} contains ${forbidden} inside the value; re-enter it in Secrets Manager without it`,
+    );
+  }
+  return new SecretText(value);
+}
+
+function required(value: SecretText | undefined, field: CredentialField, secretId: string): SecretText {
+  if (value) return value;
+  const [preferred, alternative] = KEY_ALIASES[field];
+  const also = alternative ? ` (or ${alternative})` : '';
+  throw new SecretError(ErrorCode.SECRET_INVALID, `secret ${secretId} is missing the key ${preferred}${also}`);
+}
+
+export function parseCredentials(secret: FetchedSecret, secretId: string): ParsedSecret {
+  const object = parseJsonObject(secret, secretId);
+  const changes: HygieneChange[] = [];
+  const clientId = cleanField(object, 'clientId', secretId, changes);
+  const clientSecret = cleanField(object, 'clientSecret', secretId, changes);
+  const accessKeyId = cleanField(object, 'accessKeyId', secretId, changes);
+  const accessKeySecret = cleanField(object, 'accessKeySecret', secretId, changes);
+  const extra = Object.fromEntries(Object.entries(object).filter(([key]) => !CREDENTIAL_KEYS.has(key)));
+  return {
+    credentials: {
+      clientId: required(clientId, 'clientId', secretId),
+      clientSecret: required(clientSecret, 'clientSecret', secretId),
+      ...(accessKeyId && { accessKeyId }),
+      ...(accessKeySecret && { accessKeySecret }),
+      extra,
+      generation: secret.generation,
+    },
+    changes,
+  };
+}
+
+/**
+ * Parses each fetched secret once and writes the hygiene warning once per secret version,
+ * so a dirty secret is reported at cold start and again only if rotated to another dirty value.
+ */
+export class CredentialParser {
+  readonly #parsed = new WeakMap<FetchedSecret, ParsedSecret | SecretError>();
+  readonly #warnedVersions = new Set<string>();
+
+  constructor(private readonly secretId: string) {}
+
+  credentialsOf(secret: FetchedSecret): Credentials {
+    let parsed = this.#parsed.get(secret);
+    if (!parsed) {
+      parsed = this.#parse(secret);
+      this.#parsed.set(secret, parsed);
+    }
+    if (parsed instanceof SecretError) throw parsed;
+    return parsed.credentials;
+  }
+
+  #parse(secret: FetchedSecret): ParsedSecret | SecretError {
+    try {
+      const parsed = parseCredentials(secret, this.secretId);
+      this.#warnOnce(secret, parsed.changes);
+      return parsed;
+    } catch (error) {
+      if (error instanceof SecretError) return error;
+      throw error;
+    }
+  }
+
+  #warnOnce(secret: FetchedSecret, changes: HygieneChange[]): void {
+    if (changes.length === 0 || this.#warnedVersions.has(secret.versionId)) return;
+    this.#warnedVersions.add(secret.versionId);
+    logger.warn(
+      { event: 'secret_hygiene', secretId: this.secretId, versionId: secret.versionId, changes },
+      `secret ${this.secretId} needed cleaning (${changes.map((change) => `${change.key}: ${change.removed.join(', ')}`).join('; ')}); ` +
+        'it works, but fix the stored value so other clients of this secret do not fail with invalid_client',
+    );
+  }
+}

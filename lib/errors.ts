@@ -1,0 +1,66 @@
+/**
+ * Errors with stable codes (SPEC §9). The message starts with the code, a colon and a
+ * space, because Genesys Cloud shows a Lambda error's name and message to the flow author.
+ * Messages say what to do and never contain a secret, a token or a raw response body.
+ */
+
+export const ErrorCode = {
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  INPUT_INVALID: 'INPUT_INVALID',
+  SECRET_NOT_FOUND: 'SECRET_NOT_FOUND',
+  SECRET_ACCESS_DENIED: 'SECRET_ACCESS_DENIED',
+  SECRET_INVALID: 'SECRET_INVALID',
+  SECRET_UNAVAILABLE: 'SECRET_UNAVAILABLE',
+  TOKEN_INVALID_CLIENT: 'TOKEN_INVALID_CLIENT',
+  TOKEN_REJECTED: 'TOKEN_REJECTED',
+  TOKEN_INVALID_RESPONSE: 'TOKEN_INVALID_RESPONSE',
+  TOKEN_UNAVAILABLE: 'TOKEN_UNAVAILABLE',
+  UPSTREAM_UNAUTHORIZED: 'UPSTREAM_UNAUTHORIZED',
+  UPSTREAM_RATE_LIMITED: 'UPSTREAM_RATE_LIMITED',
+  UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+  UPSTREAM_INVALID_RESPONSE: 'UPSTREAM_INVALID_RESPONSE',
+  OUTPUT_INVALID: 'OUTPUT_INVALID',
+  OUTPUT_TOO_LARGE: 'OUTPUT_TOO_LARGE',
+  TIMEOUT: 'TIMEOUT',
+  CIRCUIT_OPEN: 'CIRCUIT_OPEN',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface BridgeErrorOptions {
+  cause?: unknown;
+  /** HTTP status of the response that caused the error, when there was one. */
+  status?: number;
+  /** Correlation id the upstream or token endpoint gave its response. */
+  upstreamCorrelationId?: string;
+}
+
+export class BridgeError extends Error {
+  readonly code: ErrorCode;
+  readonly status?: number;
+  readonly upstreamCorrelationId?: string;
+
+  constructor(code: ErrorCode, detail: string, options: BridgeErrorOptions = {}) {
+    super(`${code}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    if (options.status !== undefined) this.status = options.status;
+    if (options.upstreamCorrelationId !== undefined) this.upstreamCorrelationId = options.upstreamCorrelationId;
+  }
+}
+
+export class ConfigError extends BridgeError {}
+export class InputError extends BridgeError {}
+export class SecretError extends BridgeError {}
+export class TokenError extends BridgeError {}
+export class UpstreamError extends BridgeError {}
+export class OutputError extends BridgeError {}
+export class TimeoutError extends BridgeError {}
+
+/** Anything that is not already a BridgeError becomes one, without its original message. */
+export function asBridgeError(error: unknown): BridgeError {
+  if (error instanceof BridgeError) return error;
+  return new BridgeError(ErrorCode.INTERNAL_ERROR, 'unexpected failure inside the bridge; see the function logs', {
+    cause: error,
+  });
+}

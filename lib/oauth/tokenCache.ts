@@ -1,0 +1,141 @@
+import type { Dispatcher } from 'undici';
+import { MAX_UPSTREAM_BYTES, TOKEN_EXPIRY_SKEW_FRACTION, TOKEN_EXPIRY_SKEW_MAX_MS } from '../constants';
+import type { CredentialParser, Credentials } from '../credentials';
+import type { Deadline } from '../deadline';
+import { ErrorCode, TokenError } from '../errors';
+import { sendHttpRequest } from '../http';
+import { logger } from '../logger';
+import type { SecretCache } from '../secrets';
+import type { SecretText } from '../secretText';
+import { buildTokenRequest, type TokenRequestSettings } from './tokenRequest';
+import { INVALID_CLIENT_ADVICE, isInvalidClient, parseTokenResponse } from './tokenResponse';
+
+/**
+ * The bearer token, cached per container (SPEC §6): keyed by (token endpoint, client id,
+ * scope), reused until expires_at − min(60 s, 10 % of the lifetime), one request however
+ * many invocations ask at once, and one shared secret refetch when the client is rejected.
+ */
+
+export interface CachedToken {
+  accessToken: SecretText;
+  /** When to stop using it: expiry minus skew, counted from when the request was sent. */
+  refreshAtMs: number;
+}
+
+interface Entry {
+  promise: Promise<CachedToken>;
+  settled?: CachedToken;
+}
+
+export interface TokenRead {
+  token: CachedToken;
+  cacheHit: boolean;
+  secretCacheHit: boolean;
+}
+
+export interface TokenCacheOptions {
+  agent: Dispatcher;
+  secrets: SecretCache;
+  parser: CredentialParser;
+  resolveSettings: (deadline: Deadline) => Promise<TokenRequestSettings>;
+}
+
+export function expirySkewMs(lifetimeMs: number): number {
+  return Math.min(TOKEN_EXPIRY_SKEW_MAX_MS, lifetimeMs * TOKEN_EXPIRY_SKEW_FRACTION);
+}
+
+function sameCredentials(a: Credentials, b: Credentials): boolean {
+  const same = (x?: SecretText, y?: SecretText) => (x && y ? x.equals(y) : x === y);
+  return (
+    same(a.clientId, b.clientId) &&
+    same(a.clientSecret, b.clientSecret) &&
+    same(a.accessKeyId, b.accessKeyId) &&
+    same(a.accessKeySecret, b.accessKeySecret)
+  );
+}
+
+export class TokenCache {
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(private readonly options: TokenCacheOptions) {}
+
+  async get(deadline: Deadline): Promise<TokenRead> {
+    const settings = await this.options.resolveSettings(deadline);
+    const { secret, cacheHit: secretCacheHit } = await this.options.secrets.get(deadline);
+    const credentials = this.options.parser.credentialsOf(secret);
+    const key = cacheKey(settings, credentials);
+    const entry = this.#entries.get(key);
+    if (entry && (!entry.settled || Date.now() < entry.settled.refreshAtMs)) {
+      // Waiters on another invocation's request are still bounded by their own deadline.
+      const token = entry.settled ?? (await deadline.run('token request', () => entry.promise));
+      return { token, cacheHit: entry.settled !== undefined, secretCacheHit };
+    }
+    const fresh = this.#start(key, this.#acquire(settings, credentials, deadline));
+    return { token: await fresh.promise, cacheHit: false, secretCacheHit };
+  }
+
+  /** After an upstream 401: forget this token (only this one, not a newer one) so the next get fetches anew. */
+  invalidate(token: CachedToken): void {
+    for (const [key, entry] of this.#entries) if (entry.settled === token) this.#entries.delete(key);
+  }
+
+  #start(key: string, promise: Promise<CachedToken>): Entry {
+    const entry: Entry = { promise };
+    this.#entries.set(key, entry);
+    promise.then(
+      (token) => {
+        entry.settled = token;
+      },
+      () => {
+        if (this.#entries.get(key) === entry) this.#entries.delete(key);
+      },
+    );
+    return entry;
+  }
+
+  /**
+   * One token request; on invalid_client, one shared secret refetch (it may have been
+   * rotated) and, only if the cleaned credentials changed, one retry with them.
+   */
+  async #acquire(settings: TokenRequestSettings, credentials: Credentials, deadline: Deadline): Promise<CachedToken> {
+    try {
+      return await this.#request(settings, credentials, deadline);
+    } catch (error) {
+      if (!isInvalidClient(error)) throw error;
+      const refetched = await this.options.secrets.refresh(deadline, credentials.generation);
+      const fresh = this.options.parser.credentialsOf(refetched);
+      if (sameCredentials(fresh, credentials)) throw error;
+      logger.info({ event: 'token_retry_after_rotation' }, 'client rejected; the secret changed since, retrying once with the new value');
+      const token = await this.#request(settings, fresh, deadline).catch((retryError: unknown) => {
+        throw isInvalidClient(retryError)
+          ? new TokenError(ErrorCode.TOKEN_INVALID_CLIENT, `${INVALID_CLIENT_ADVICE} (also after refetching the rotated secret)`, {
+              cause: retryError,
+            })
+          : retryError;
+      });
+      // Later invocations read the rotated secret and look the token up under its client id.
+      this.#entries.set(cacheKey(settings, fresh), { promise: Promise.resolve(token), settled: token });
+      return token;
+    }
+  }
+
+  async #request(settings: TokenRequestSettings, credentials: Credentials, deadline: Deadline): Promise<CachedToken> {
+    const built = buildTokenRequest(settings, credentials);
+    const sentAtMs = Date.now();
+    const response = await sendHttpRequest(
+      this.options.agent,
+      { method: 'POST', url: built.url, headers: built.headers, body: built.body, step: 'token request', maxBodyBytes: MAX_UPSTREAM_BYTES },
+      deadline,
+    );
+    const issued = parseTokenResponse(response);
+    if (issued.lifetimeAssumed) {
+      logger.warn({ event: 'token_lifetime_assumed', expiresInSeconds: issued.expiresInSeconds }, 'token response has no expires_in; assuming a short lifetime');
+    }
+    const lifetimeMs = issued.expiresInSeconds * 1000;
+    return { accessToken: issued.accessToken, refreshAtMs: sentAtMs + lifetimeMs - expirySkewMs(lifetimeMs) };
+  }
+}
+
+function cacheKey(settings: TokenRequestSettings, credentials: Credentials): string {
+  return JSON.stringify([settings.tokenUrl, credentials.clientId.reveal(), settings.scope ?? '', settings.grant]);
+}

@@ -1,0 +1,109 @@
+import * as z from 'zod';
+import { TOKEN_ASSUMED_LIFETIME_SECONDS } from '../constants';
+import { ErrorCode, TokenError } from '../errors';
+import { correlationIdOf, isJsonContentType, type HttpResponse } from '../http';
+import { SecretText } from '../secretText';
+
+/**
+ * Parses a token endpoint's answer (RFC 6749 §5.1 success, §5.2 error). Pure: it sees an
+ * HTTP response, never the network, and it never puts the raw body into an error.
+ */
+
+export interface IssuedToken {
+  accessToken: SecretText;
+  /** Lifetime the server granted, in seconds. */
+  expiresInSeconds: number;
+  /** True when the server did not say (RFC 6749 §5.1 makes expires_in optional). */
+  lifetimeAssumed: boolean;
+}
+
+const TokenSuccess = z.object({
+  access_token: z.string({ error: 'access_token must be a non-empty string' }).min(1, 'access_token must be a non-empty string'),
+  // RFC 6749 §7.1: the type is case-insensitive; absent is taken as bearer.
+  token_type: z
+    .string({ error: 'token_type must be "bearer"' })
+    .optional()
+    .refine((type) => type === undefined || type.toLowerCase() === 'bearer', 'token_type must be "bearer"'),
+  expires_in: z
+    .union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)], { error: 'expires_in must be a positive number' })
+    .refine((seconds) => seconds > 0, 'expires_in must be a positive number')
+    .optional(),
+});
+
+const OAuthErrorBody = z.object({ error: z.string().min(1), error_description: z.string().optional() });
+
+/** Shown with invalid_client: the causes this project exists to diagnose. */
+export const INVALID_CLIENT_ADVICE =
+  'the token endpoint answered invalid_client: the client id or secret was not accepted. Usual causes: whitespace or ' +
+  'invisible characters in the stored secret, the wrong platform or region host in the token URL, or an id/secret ' +
+  'pair from another environment. Run `npm run doctor` to find which';
+
+function parseJson(response: HttpResponse): unknown {
+  if (response.body === undefined) return undefined;
+  try {
+    return JSON.parse(response.body);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeBody(response: HttpResponse): string {
+  if (response.body === undefined) return 'a body larger than the limit';
+  if (/^\s*</.test(response.body)) return 'an HTML or XML page';
+  if (response.body.trim() === '') return 'an empty body';
+  return isJsonContentType(response) ? 'malformed JSON' : 'a body that is not JSON';
+}
+
+function oauthError(response: HttpResponse, error: z.infer<typeof OAuthErrorBody>): TokenError {
+  const meta = { status: response.status, upstreamCorrelationId: correlationIdOf(response) };
+  if (error.error === 'invalid_client') {
+    return new TokenError(ErrorCode.TOKEN_INVALID_CLIENT, `${INVALID_CLIENT_ADVICE} (HTTP ${response.status})`, meta);
+  }
+  return new TokenError(
+    ErrorCode.TOKEN_REJECTED,
+    `the token endpoint rejected the request with ${error.error} (HTTP ${response.status})`,
+    meta,
+  );
+}
+
+export function isInvalidClient(error: unknown): boolean {
+  return error instanceof TokenError && error.code === ErrorCode.TOKEN_INVALID_CLIENT;
+}
+
+export function parseTokenResponse(response: HttpResponse): IssuedToken {
+  const meta = { status: response.status, upstreamCorrelationId: correlationIdOf(response) };
+  const json = parseJson(response);
+  const asError = OAuthErrorBody.safeParse(json);
+  // RFC 6749 §5.2 errors come with 400 or 401; some servers send a 200 with an error field.
+  if (asError.success && (response.status === 200 || response.status === 400 || response.status === 401)) {
+    throw oauthError(response, asError.data);
+  }
+  if (response.status === 429 || response.status >= 500) {
+    throw new TokenError(ErrorCode.TOKEN_UNAVAILABLE, `the token endpoint is unavailable (HTTP ${response.status}); try again`, meta);
+  }
+  if (response.status === 401) {
+    // RFC 6749 §5.2: a 401 is how a server says client authentication failed, body or not.
+    throw oauthError(response, { error: 'invalid_client' });
+  }
+  if (response.status !== 200) {
+    throw new TokenError(ErrorCode.TOKEN_REJECTED, `the token endpoint answered HTTP ${response.status} with ${describeBody(response)}; check TOKEN_URL`, meta);
+  }
+  if (json === undefined) {
+    throw new TokenError(
+      ErrorCode.TOKEN_INVALID_RESPONSE,
+      `the token endpoint answered HTTP 200 with ${describeBody(response)} instead of a JSON token; check that TOKEN_URL is the token endpoint`,
+      meta,
+    );
+  }
+  const parsed = TokenSuccess.safeParse(json);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => issue.message).join('; ');
+    throw new TokenError(ErrorCode.TOKEN_INVALID_RESPONSE, `the token response is not usable: ${fields}`, meta);
+  }
+  const { access_token, expires_in } = parsed.data;
+  return {
+    accessToken: new SecretText(access_token),
+    expiresInSeconds: expires_in ?? TOKEN_ASSUMED_LIFETIME_SECONDS,
+    lifetimeAssumed: expires_in === undefined,
+  };
+}

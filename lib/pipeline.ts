@@ -1,0 +1,52 @@
+import type { AnyAction } from './action';
+import type { Container } from './container';
+import type { Deadline } from './deadline';
+import { ErrorCode, InputError, OutputError } from './errors';
+import { callUpstream, type UpstreamObservation } from './upstream';
+
+/**
+ * One invocation of an action (SPEC §3): input → credentials and token (cached) → upstream
+ * → transform → output contract. Invalid input is rejected before any network step.
+ */
+
+function parseInput(action: AnyAction, rawInput: unknown): unknown {
+  const parsed = action.input.safeParse(rawInput);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => issue.message).join('; ');
+  throw new InputError(ErrorCode.INPUT_INVALID, problems);
+}
+
+function checkOutput(action: AnyAction, output: unknown, maxOutputBytes: number): unknown {
+  const parsed = action.output.safeParse(output);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`).join('; ');
+    throw new OutputError(ErrorCode.OUTPUT_INVALID, `${action.name} produced output that breaks its contract: ${problems}`);
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(parsed.data), 'utf8');
+  if (bytes > maxOutputBytes) {
+    throw new OutputError(
+      ErrorCode.OUTPUT_TOO_LARGE,
+      `${action.name} output is ${bytes} bytes, over MAX_OUTPUT_BYTES (${maxOutputBytes}); narrow the output contract or raise the limit`,
+    );
+  }
+  return parsed.data;
+}
+
+export async function runAction(
+  container: Container,
+  action: AnyAction,
+  rawInput: unknown,
+  deadline: Deadline,
+  observation: UpstreamObservation,
+): Promise<unknown> {
+  const input = parseInput(action, rawInput);
+  const { config, agent, tokens } = container;
+  const response = await callUpstream(
+    // requiredConfig made UPSTREAM_BASE_URL mandatory for actions that call it.
+    { agent, tokens, baseUrl: config.upstreamBaseUrl ?? '', maxBodyBytes: config.maxUpstreamBytes, deadline },
+    action.request(input),
+    action.response,
+    observation,
+  );
+  return checkOutput(action, action.transform(response, input), config.maxOutputBytes);
+}

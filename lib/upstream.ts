@@ -1,0 +1,107 @@
+import type { Dispatcher } from 'undici';
+import type * as z from 'zod';
+import type { UpstreamRequestSpec } from './action';
+import type { Deadline } from './deadline';
+import { ErrorCode, UpstreamError } from './errors';
+import { correlationIdOf, isJsonContentType, sendHttpRequest, type HttpResponse } from './http';
+import type { CachedToken, TokenCache } from './oauth/tokenCache';
+import { joinUrl } from './url';
+
+/**
+ * Calls the upstream API with the bearer token and turns its answer into the action's
+ * parsed response (SPEC §6, §7). An upstream 401 drops the token and retries once with a
+ * new one, never more.
+ */
+
+export interface UpstreamContext {
+  agent: Dispatcher;
+  tokens: TokenCache;
+  baseUrl: string;
+  maxBodyBytes: number;
+  deadline: Deadline;
+}
+
+/** What the invocation log line reports about the upstream call. */
+export interface UpstreamObservation {
+  status?: number;
+  correlationId?: string;
+  calls: number;
+  tokenCacheHit?: boolean;
+  secretCacheHit?: boolean;
+}
+
+function buildUrl(baseUrl: string, spec: UpstreamRequestSpec): URL {
+  const url = joinUrl(baseUrl, spec.path);
+  for (const [name, value] of Object.entries(spec.query ?? {})) url.searchParams.set(name, value);
+  return url;
+}
+
+async function send(context: UpstreamContext, spec: UpstreamRequestSpec, token: CachedToken): Promise<HttpResponse> {
+  const headers: Record<string, string> = { accept: 'application/json', ...spec.headers };
+  headers.authorization = `Bearer ${token.accessToken.reveal()}`;
+  if (spec.body !== undefined) headers['content-type'] = 'application/json';
+  return sendHttpRequest(
+    context.agent,
+    {
+      method: spec.method,
+      url: buildUrl(context.baseUrl, spec),
+      headers,
+      body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+      step: 'upstream request',
+      maxBodyBytes: context.maxBodyBytes,
+    },
+    context.deadline,
+  );
+}
+
+function failure(code: ErrorCode, detail: string, response: HttpResponse): UpstreamError {
+  const correlationId = correlationIdOf(response);
+  const suffix = `(HTTP ${response.status}${correlationId ? `, correlation id ${correlationId}` : ''})`;
+  return new UpstreamError(code, `${detail} ${suffix}`, { status: response.status, upstreamCorrelationId: correlationId });
+}
+
+function parseBody<T>(response: HttpResponse, schema: z.ZodType<T>): T {
+  const invalid = (detail: string) => failure(ErrorCode.UPSTREAM_INVALID_RESPONSE, detail, response);
+  if (response.body === undefined) throw invalid(`the upstream response of ${response.bodyBytes}+ bytes exceeds MAX_UPSTREAM_BYTES`);
+  if (!isJsonContentType(response)) throw invalid('the upstream response is not JSON (content type)');
+  let json: unknown;
+  try {
+    json = JSON.parse(response.body);
+  } catch {
+    throw invalid('the upstream response is malformed JSON');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+    throw invalid(`the upstream response does not match the expected shape: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export async function callUpstream<T>(
+  context: UpstreamContext,
+  spec: UpstreamRequestSpec,
+  schema: z.ZodType<T>,
+  observation: UpstreamObservation,
+): Promise<T> {
+  const first = await context.tokens.get(context.deadline);
+  observation.tokenCacheHit = first.cacheHit;
+  observation.secretCacheHit = first.secretCacheHit;
+  let response = await send(context, spec, first.token);
+  observation.calls = 1;
+  if (response.status === 401) {
+    // The token may have been revoked or expired early: one new token, one retry (SPEC §6).
+    context.tokens.invalidate(first.token);
+    const second = await context.tokens.get(context.deadline);
+    response = await send(context, spec, second.token);
+    observation.calls = 2;
+  }
+  observation.status = response.status;
+  observation.correlationId = correlationIdOf(response);
+  if (response.status === 401) {
+    throw failure(ErrorCode.UPSTREAM_UNAUTHORIZED, 'the upstream API rejected a freshly issued token; check the client\'s roles or permissions', response);
+  }
+  if (response.status === 429) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, 'the upstream API is rate limiting requests', response);
+  if (response.status < 200 || response.status > 299) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API answered with an error', response);
+  return parseBody(response, schema);
+}
