@@ -1,0 +1,2 @@
+// The AWS SDK warns on Node 20; the bridge's own tests run there (DEVELOPERS.md).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
