@@ -49,7 +49,7 @@ export function createDirectHandler(action: AnyAction, env: NodeJS.ProcessEnv = 
   const container = containerOrError(action, env);
   return async (event, context) => {
     const startedAt = performance.now();
-    const observation: UpstreamObservation = { calls: 0 };
+    const observation: UpstreamObservation = { upstreamCalls: 0 };
     const record = { event: 'invocation', action: action.name, correlationId: correlationIdOf(context) };
     try {
       if (container instanceof Error) throw container;

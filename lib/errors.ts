@@ -35,27 +35,45 @@ export interface BridgeErrorOptions {
   upstreamCorrelationId?: string;
 }
 
+/**
+ * Names are literal, not taken from the class, because the deployed bundle is minified and
+ * Genesys Cloud shows the name to the flow author as errorType.
+ */
 export class BridgeError extends Error {
+  override name = 'BridgeError';
   readonly code: ErrorCode;
   readonly status?: number;
   readonly upstreamCorrelationId?: string;
 
   constructor(code: ErrorCode, detail: string, options: BridgeErrorOptions = {}) {
     super(`${code}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     this.code = code;
     if (options.status !== undefined) this.status = options.status;
     if (options.upstreamCorrelationId !== undefined) this.upstreamCorrelationId = options.upstreamCorrelationId;
   }
 }
 
-export class ConfigError extends BridgeError {}
-export class InputError extends BridgeError {}
-export class SecretError extends BridgeError {}
-export class TokenError extends BridgeError {}
-export class UpstreamError extends BridgeError {}
-export class OutputError extends BridgeError {}
-export class TimeoutError extends BridgeError {}
+export class ConfigError extends BridgeError {
+  override name = 'ConfigError';
+}
+export class InputError extends BridgeError {
+  override name = 'InputError';
+}
+export class SecretError extends BridgeError {
+  override name = 'SecretError';
+}
+export class TokenError extends BridgeError {
+  override name = 'TokenError';
+}
+export class UpstreamError extends BridgeError {
+  override name = 'UpstreamError';
+}
+export class OutputError extends BridgeError {
+  override name = 'OutputError';
+}
+export class TimeoutError extends BridgeError {
+  override name = 'TimeoutError';
+}
 
 /** Anything that is not already a BridgeError becomes one, without its original message. */
 export function asBridgeError(error: unknown): BridgeError {

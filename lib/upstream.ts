@@ -23,9 +23,9 @@ export interface UpstreamContext {
 
 /** What the invocation log line reports about the upstream call. */
 export interface UpstreamObservation {
-  status?: number;
-  correlationId?: string;
-  calls: number;
+  upstreamStatus?: number;
+  upstreamCorrelationId?: string;
+  upstreamCalls: number;
   tokenCacheHit?: boolean;
   secretCacheHit?: boolean;
 }
@@ -88,16 +88,16 @@ export async function callUpstream<T>(
   observation.tokenCacheHit = first.cacheHit;
   observation.secretCacheHit = first.secretCacheHit;
   let response = await send(context, spec, first.token);
-  observation.calls = 1;
+  observation.upstreamCalls = 1;
   if (response.status === 401) {
     // The token may have been revoked or expired early: one new token, one retry (SPEC §6).
     context.tokens.invalidate(first.token);
     const second = await context.tokens.get(context.deadline);
     response = await send(context, spec, second.token);
-    observation.calls = 2;
+    observation.upstreamCalls = 2;
   }
-  observation.status = response.status;
-  observation.correlationId = correlationIdOf(response);
+  observation.upstreamStatus = response.status;
+  observation.upstreamCorrelationId = correlationIdOf(response);
   if (response.status === 401) {
     throw failure(ErrorCode.UPSTREAM_UNAUTHORIZED, 'the upstream API rejected a freshly issued token; check the client\'s roles or permissions', response);
   }

@@ -17,17 +17,30 @@ async function loadHandler(functionName: string): Promise<DirectHandler> {
   return module.handler;
 }
 
-function shellExports(env: Record<string, string>): string {
-  return Object.entries(env)
-    .map(([name, value]) => `export ${name}='${value}'`)
-    .join('\n');
+/** The function's settings are serverless.yml params; the AWS SDK's own variables come from the shell. */
+const PARAM_OF_VARIABLE: Record<string, string> = {
+  SECRET_ID: 'secretId',
+  AUTH_PLATFORM: 'authPlatform',
+  TOKEN_URL: 'tokenUrl',
+  UPSTREAM_BASE_URL: 'upstreamBaseUrl',
+};
+
+function invokeLocalInstructions(env: Record<string, string>): string {
+  const exports: string[] = [];
+  const params: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    const param = PARAM_OF_VARIABLE[name];
+    if (param) params.push(`--param ${param}=${value}`);
+    else exports.push(`export ${name}=${value}`);
+  }
+  return `${exports.join('\n')}\nnpx serverless invoke local -f customerLookup -p events/customerLookup.json \\\n  ${params.join(' ')}`;
 }
 
 async function serve(): Promise<void> {
   const sandbox = await startSandbox();
-  console.log('Sandbox stand-ins are running on loopback. In another shell:\n');
-  console.log(shellExports(sandbox.env));
-  console.log('\nnpx serverless invoke local -f customerLookup -p events/customerLookup.json\n\nCtrl-C stops the sandbox.');
+  console.log('Sandbox stand-ins are running on loopback. In another shell, from the project folder:\n');
+  console.log(invokeLocalInstructions(sandbox.env));
+  console.log('\nCtrl-C stops the sandbox.');
   const stop = () => void sandbox.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
