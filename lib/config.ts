@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import * as defaults from './constants';
 import { ConfigError, ErrorCode } from './errors';
+import { GENESYS_REGION_DOMAINS, isGenesysRegion, type GenesysRegion } from './platforms/genesysCloud';
+import { checkTokenEndpoint } from './platforms/tokenEndpointCheck';
 import { endpointUrlProblem } from './url';
 
 /**
@@ -21,47 +23,80 @@ const optionalText = z
 const wholeNumber = (minimum: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(minimum, `must be at least ${minimum}`);
 
+/** Parameters a token request must not have overridden by configuration. */
+const RESERVED_TOKEN_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'username', 'password', 'scope']);
+
+/** `audience=https://api.example.com&resource=…`: extra form parameters for the token request. */
+const tokenExtraParams = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    const params = Object.fromEntries(new URLSearchParams(text));
+    for (const name of Object.keys(params)) {
+      if (RESERVED_TOKEN_PARAMS.has(name)) ctx.addIssue({ code: 'custom', message: `must not set ${name} (the bridge sets it)` });
+    }
+    return params;
+  })
+  .optional();
+
 const AuthPlatform = z.enum(['oauth2', 'genesys-cloud', 'nice-cxone']);
 const ClientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post']);
 
-const EnvSchema = z
-  .object({
-    SECRET_ID: z.string({ error: 'is required' }).trim().min(1, 'is required'),
-    SECRET_TTL_SECONDS: wholeNumber(0).default(defaults.SECRET_TTL_SECONDS),
-    SECRET_STALE_SECONDS: wholeNumber(0).default(defaults.SECRET_STALE_SECONDS),
-    AUTH_PLATFORM: AuthPlatform.default('oauth2'),
-    TOKEN_URL: endpointUrl.optional(),
-    GENESYS_REGION: optionalText,
-    CXONE_ISSUER: z.string().trim().default(defaults.CXONE_DEFAULT_ISSUER),
-    OAUTH_SCOPE: optionalText,
-    CLIENT_AUTH_METHOD: ClientAuthMethod.default('client_secret_basic'),
-    UPSTREAM_BASE_URL: endpointUrl.optional(),
-    ACTION_TIMEOUT_MS: wholeNumber(1).optional(),
-    DEADLINE_MARGIN_MS: wholeNumber(0).default(defaults.DEADLINE_MARGIN_MS),
-    MAX_OUTPUT_BYTES: wholeNumber(2).default(defaults.MAX_OUTPUT_BYTES),
-    MAX_UPSTREAM_BYTES: wholeNumber(1).default(defaults.MAX_UPSTREAM_BYTES),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.AUTH_PLATFORM === 'oauth2' && !env.TOKEN_URL) {
-      ctx.addIssue({ code: 'custom', path: ['TOKEN_URL'], message: 'is required when AUTH_PLATFORM is oauth2' });
+const EnvFields = z.object({
+  SECRET_ID: z.string({ error: 'is required' }).trim().min(1, 'is required'),
+  SECRET_TTL_SECONDS: wholeNumber(0).default(defaults.SECRET_TTL_SECONDS),
+  SECRET_STALE_SECONDS: wholeNumber(0).default(defaults.SECRET_STALE_SECONDS),
+  AUTH_PLATFORM: AuthPlatform.default('oauth2'),
+  TOKEN_URL: endpointUrl.optional(),
+  GENESYS_REGION: optionalText,
+  CXONE_ISSUER: z.string().trim().default(defaults.CXONE_DEFAULT_ISSUER),
+  CXONE_TENANT_ID: optionalText,
+  OAUTH_SCOPE: optionalText,
+  TOKEN_EXTRA_PARAMS: tokenExtraParams,
+  CLIENT_AUTH_METHOD: ClientAuthMethod.default('client_secret_basic'),
+  UPSTREAM_BASE_URL: endpointUrl.optional(),
+  ACTION_TIMEOUT_MS: wholeNumber(1).optional(),
+  DEADLINE_MARGIN_MS: wholeNumber(0).default(defaults.DEADLINE_MARGIN_MS),
+  MAX_OUTPUT_BYTES: wholeNumber(2).default(defaults.MAX_OUTPUT_BYTES),
+  MAX_UPSTREAM_BYTES: wholeNumber(1).default(defaults.MAX_UPSTREAM_BYTES),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+type Issue = { path: string[]; message: string };
+
+/**
+ * Checks between variables. They run on whatever fields parsed, even when others did not,
+ * so one message names every bad variable.
+ */
+function crossFieldIssues(env: Partial<Env>): Issue[] {
+  const issues: Issue[] = [];
+  const add = (name: string, message: string) => issues.push({ path: [name], message });
+  const regions = GENESYS_REGION_DOMAINS.join(', ');
+  if (env.AUTH_PLATFORM === 'oauth2' && !env.TOKEN_URL) add('TOKEN_URL', 'is required when AUTH_PLATFORM is oauth2');
+  if (env.AUTH_PLATFORM === 'genesys-cloud' && !env.GENESYS_REGION) {
+    add('GENESYS_REGION', `is required when AUTH_PLATFORM is genesys-cloud (one of ${regions})`);
+  }
+  if (env.GENESYS_REGION && !isGenesysRegion(env.GENESYS_REGION)) add('GENESYS_REGION', `is not a Genesys Cloud region; use one of ${regions}`);
+  if (env.AUTH_PLATFORM && env.TOKEN_URL) {
+    const settings = { platform: env.AUTH_PLATFORM, tokenUrl: env.TOKEN_URL, genesysRegion: env.GENESYS_REGION };
+    for (const finding of checkTokenEndpoint(settings)) {
+      add('TOKEN_URL', `is wrong: ${finding.message}${finding.suggestion ? `; use ${finding.suggestion}` : ''}`);
     }
-    if (env.AUTH_PLATFORM === 'nice-cxone') {
-      const problem = endpointUrlProblem(env.CXONE_ISSUER);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['CXONE_ISSUER'], message: problem });
-    }
-    if (env.ACTION_TIMEOUT_MS !== undefined && env.ACTION_TIMEOUT_MS <= env.DEADLINE_MARGIN_MS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ACTION_TIMEOUT_MS'],
-        message: `must be greater than DEADLINE_MARGIN_MS (${env.DEADLINE_MARGIN_MS})`,
-      });
-    }
-  });
+  }
+  if (env.AUTH_PLATFORM === 'nice-cxone' && env.CXONE_ISSUER) {
+    const problem = endpointUrlProblem(env.CXONE_ISSUER);
+    if (problem) add('CXONE_ISSUER', problem);
+  }
+  const margin = env.DEADLINE_MARGIN_MS;
+  if (env.ACTION_TIMEOUT_MS !== undefined && margin !== undefined && env.ACTION_TIMEOUT_MS <= margin) {
+    add('ACTION_TIMEOUT_MS', `must be greater than DEADLINE_MARGIN_MS (${margin})`);
+  }
+  return issues;
+}
 
 export type AuthPlatform = z.infer<typeof AuthPlatform>;
 export type ClientAuthMethod = z.infer<typeof ClientAuthMethod>;
-type Env = z.output<typeof EnvSchema>;
+type Env = z.output<typeof EnvFields>;
 
 export interface BridgeConfig {
   secretId: string;
@@ -69,9 +104,11 @@ export interface BridgeConfig {
   secretStaleMs: number;
   authPlatform: AuthPlatform;
   tokenUrl?: string;
-  genesysRegion?: string;
+  genesysRegion?: GenesysRegion;
   cxoneIssuer: string;
+  cxoneTenantId?: string;
   scope?: string;
+  tokenExtraParams?: Readonly<Record<string, string>>;
   clientAuthMethod: ClientAuthMethod;
   upstreamBaseUrl?: string;
   actionTimeoutMs?: number;
@@ -88,9 +125,11 @@ function toConfig(env: Env): BridgeConfig {
     secretStaleMs: env.SECRET_STALE_SECONDS * 1000,
     authPlatform: env.AUTH_PLATFORM,
     tokenUrl: env.TOKEN_URL,
-    genesysRegion: env.GENESYS_REGION,
+    genesysRegion: env.GENESYS_REGION as GenesysRegion | undefined,
     cxoneIssuer: env.CXONE_ISSUER,
+    cxoneTenantId: env.CXONE_TENANT_ID,
     scope: env.OAUTH_SCOPE,
+    tokenExtraParams: env.TOKEN_EXTRA_PARAMS,
     clientAuthMethod: env.CLIENT_AUTH_METHOD,
     upstreamBaseUrl: env.UPSTREAM_BASE_URL,
     actionTimeoutMs: env.ACTION_TIMEOUT_MS,
@@ -108,8 +147,20 @@ function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
   return present;
 }
 
-export function formatIssues(issues: ReadonlyArray<z.core.$ZodIssue>, describeRoot: string): string {
-  return issues.map((issue) => `${issue.path.length ? issue.path.join('.') : describeRoot} ${issue.message}`).join('; ');
+function formatIssues(issues: readonly Issue[]): string {
+  return issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ');
+}
+
+/** Parses each variable on its own, so that every bad one is reported, not only the first object-level failure. */
+function parseFields(present: Record<string, string>): { env: Partial<Env>; issues: Issue[] } {
+  const env: Record<string, unknown> = {};
+  const issues: Issue[] = [];
+  for (const [name, schema] of Object.entries(EnvFields.shape)) {
+    const result = (schema as z.ZodType).safeParse(present[name]);
+    if (result.success) env[name] = result.data;
+    else for (const issue of result.error.issues) issues.push({ path: [name], message: issue.message });
+  }
+  return { env: env as Partial<Env>, issues };
 }
 
 /**
@@ -118,13 +169,13 @@ export function formatIssues(issues: ReadonlyArray<z.core.$ZodIssue>, describeRo
  */
 export function loadConfig(env: NodeJS.ProcessEnv, requiredVariables: readonly string[] = []): BridgeConfig {
   const present = withoutEmptyValues(env);
-  const result = EnvSchema.safeParse(present);
-  const issues = result.success ? [] : [...result.error.issues];
+  const parsed = parseFields(present);
+  const issues = [...parsed.issues, ...crossFieldIssues(parsed.env)];
   for (const name of requiredVariables) {
-    if (present[name] === undefined) issues.push({ code: 'custom', path: [name], message: 'is required', input: undefined });
+    if (present[name] === undefined) issues.push({ path: [name], message: 'is required' });
   }
-  if (!result.success || issues.length > 0) {
-    throw new ConfigError(ErrorCode.CONFIG_INVALID, `fix these environment variables: ${formatIssues(issues, 'environment')}`);
+  if (issues.length > 0) {
+    throw new ConfigError(ErrorCode.CONFIG_INVALID, `fix these environment variables: ${formatIssues(issues)}`);
   }
-  return toConfig(result.data);
+  return toConfig(parsed.env as Env);
 }

@@ -5,7 +5,7 @@ import { CredentialParser } from './credentials';
 import { createHttpAgent } from './http';
 import { logger, setLogLevel } from './logger';
 import { TokenCache } from './oauth/tokenCache';
-import { createTokenSettingsResolver } from './platforms';
+import { createPlatformProfile, type PlatformProfile } from './platforms/profile';
 import { SecretCache } from './secrets';
 
 /**
@@ -18,15 +18,25 @@ export interface Container {
   agent: Agent;
   secrets: SecretCache;
   tokens: TokenCache;
+  platform: PlatformProfile;
+}
+
+/** The SDK reads process.env itself; passing the container's own env keeps tests and scripts explicit. */
+export function createSecretsManagerClient(env: NodeJS.ProcessEnv): SecretsManagerClient {
+  return new SecretsManagerClient({
+    ...(env.AWS_REGION && { region: env.AWS_REGION }),
+    ...(env.AWS_ENDPOINT_URL_SECRETS_MANAGER && { endpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER }),
+  });
 }
 
 export function createContainer(env: NodeJS.ProcessEnv, requiredConfig: readonly string[] = []): Container {
   const config = loadConfig(env, requiredConfig);
   setLogLevel(config.logLevel);
   const agent = createHttpAgent();
-  const secrets = new SecretCache({ client: new SecretsManagerClient({}), secretId: config.secretId, ttlMs: config.secretTtlMs });
-  const resolveSettings = createTokenSettingsResolver(config);
-  const tokens = new TokenCache({ agent, secrets, parser: new CredentialParser(config.secretId), resolveSettings });
+  const secrets = new SecretCache({ client: createSecretsManagerClient(env), secretId: config.secretId, ttlMs: config.secretTtlMs });
+  const platform = createPlatformProfile(config, agent);
+  const parser = new CredentialParser(config.secretId);
+  const tokens = new TokenCache({ agent, secrets, parser, resolveSettings: platform.tokenSettings });
   logger.debug({ event: 'container_ready', authPlatform: config.authPlatform }, 'container initialised');
-  return { config, agent, secrets, tokens };
+  return { config, agent, secrets, tokens, platform };
 }

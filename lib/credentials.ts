@@ -61,6 +61,7 @@ function cleanField(
   field: CredentialField,
   secretId: string,
   changes: HygieneChange[],
+  clean: boolean,
 ): SecretText | undefined {
   const key = KEY_ALIASES[field].find((alias) => object[alias] !== undefined);
   if (key === undefined) return undefined;
@@ -68,6 +69,7 @@ function cleanField(
   if (typeof raw !== 'string') {
     throw new SecretError(ErrorCode.SECRET_INVALID, `secret ${secretId}: key ${key} must be a string`);
   }
+  if (!clean) return new SecretText(raw);
   const { value, removed } = cleanCredentialValue(raw);
   if (removed.length > 0) changes.push({ key, removed });
   if (value === '') throw new SecretError(ErrorCode.SECRET_INVALID, `secret ${secretId}: key ${key} is empty`);
@@ -88,13 +90,18 @@ function required(value: SecretText | undefined, field: CredentialField, secretI
   throw new SecretError(ErrorCode.SECRET_INVALID, `secret ${secretId} is missing the key ${preferred}${also}`);
 }
 
-export function parseCredentials(secret: FetchedSecret, secretId: string): ParsedSecret {
+/**
+ * `clean: false` keeps the values exactly as stored: only `doctor` uses it, to show whether
+ * the stored secret would have failed without cleaning.
+ */
+export function parseCredentials(secret: FetchedSecret, secretId: string, { clean = true } = {}): ParsedSecret {
   const object = parseJsonObject(secret, secretId);
   const changes: HygieneChange[] = [];
-  const clientId = cleanField(object, 'clientId', secretId, changes);
-  const clientSecret = cleanField(object, 'clientSecret', secretId, changes);
-  const accessKeyId = cleanField(object, 'accessKeyId', secretId, changes);
-  const accessKeySecret = cleanField(object, 'accessKeySecret', secretId, changes);
+  const field = (name: CredentialField) => cleanField(object, name, secretId, changes, clean);
+  const clientId = field('clientId');
+  const clientSecret = field('clientSecret');
+  const accessKeyId = field('accessKeyId');
+  const accessKeySecret = field('accessKeySecret');
   const extra = Object.fromEntries(Object.entries(object).filter(([key]) => !CREDENTIAL_KEYS.has(key)));
   return {
     credentials: {

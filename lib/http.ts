@@ -8,14 +8,15 @@ import type { Deadline } from './deadline';
  * a limit and consumed or dumped on every path.
  */
 
-export function createHttpAgent(): Agent {
+/** `connect` options reach undici's connector, e.g. a DNS `lookup` (doctor tests resolve names without a network). */
+export function createHttpAgent(connect: Agent.Options['connect'] = {}): Agent {
   return new Agent({
     keepAliveTimeout: HTTP_KEEP_ALIVE_TIMEOUT_MS,
     connections: HTTP_CONNECTIONS_PER_ORIGIN,
     // The deadline bounds each call; these only stop undici's 5-minute defaults applying.
     headersTimeout: 60_000,
     bodyTimeout: 60_000,
-    connect: { timeout: 10_000 },
+    connect: { timeout: 10_000, ...connect },
   });
 }
 
@@ -84,4 +85,20 @@ export async function sendHttpRequest(agent: Dispatcher, request: HttpRequest, d
     const { text, bytes } = await readLimited(response.body, request.maxBodyBytes);
     return { status: response.statusCode, headers: response.headers, body: text, bodyBytes: bytes };
   });
+}
+
+export type JsonBody = { ok: true; json: unknown } | { ok: false; problem: string };
+
+/** The body as JSON when the content type says JSON and it parses; otherwise what is wrong with it, never the body itself. */
+export function parseJsonBody(response: HttpResponse, limitName: string): JsonBody {
+  if (response.body === undefined) return { ok: false, problem: `the response of ${response.bodyBytes}+ bytes exceeds ${limitName}` };
+  if (!isJsonContentType(response)) {
+    const looksHtml = /^\s*</.test(response.body);
+    return { ok: false, problem: looksHtml ? 'the response is an HTML page, not JSON' : 'the response is not JSON (content type)' };
+  }
+  try {
+    return { ok: true, json: JSON.parse(response.body) };
+  } catch {
+    return { ok: false, problem: 'the response is malformed JSON' };
+  }
 }

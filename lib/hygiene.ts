@@ -7,8 +7,11 @@
 
 /** Removed at either end: what String.prototype.trim removes plus zero-width characters. */
 const EDGE_JUNK = /[\s\u200B\u200C\u200D\u2060\u180E]/u;
-/** Never acceptable anywhere in a cleaned credential: whitespace, control (Cc) or format (Cf) characters. */
-const FORBIDDEN_INSIDE = /[\s\p{Cc}\p{Cf}]/u;
+/**
+ * Never acceptable anywhere in a cleaned credential: whitespace, control (Cc) or format
+ * (Cf) characters, and lone surrogates (Cs), which cannot be encoded as UTF-8 at all.
+ */
+const FORBIDDEN_INSIDE = /[\s\p{Cc}\p{Cf}\p{Cs}]/u;
 const QUOTE_PAIRS: ReadonlyArray<readonly [string, string]> = [
   ['"', '"'],
   ["'", "'"],

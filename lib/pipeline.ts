@@ -1,7 +1,8 @@
 import type { AnyAction } from './action';
 import type { Container } from './container';
 import type { Deadline } from './deadline';
-import { ErrorCode, InputError, OutputError } from './errors';
+import type { Credentials } from './credentials';
+import { ConfigError, ErrorCode, InputError, OutputError } from './errors';
 import { callUpstream, type UpstreamObservation } from './upstream';
 
 /**
@@ -40,10 +41,17 @@ export async function runAction(
   observation: UpstreamObservation,
 ): Promise<unknown> {
   const input = parseInput(action, rawInput);
-  const { config, agent, tokens } = container;
+  const { config, agent, tokens, platform } = container;
+  const baseUrl = async (credentials: Credentials) => {
+    const url = config.upstreamBaseUrl ?? (await platform.apiBaseUrl(credentials, deadline));
+    if (url) return url;
+    throw new ConfigError(
+      ErrorCode.CONFIG_INVALID,
+      `UPSTREAM_BASE_URL is required: ${config.authPlatform} has no API base URL to derive (for nice-cxone, set CXONE_TENANT_ID or a tenantId key in the secret)`,
+    );
+  };
   const response = await callUpstream(
-    // requiredConfig made UPSTREAM_BASE_URL mandatory for actions that call it.
-    { agent, tokens, baseUrl: config.upstreamBaseUrl ?? '', maxBodyBytes: config.maxUpstreamBytes, deadline },
+    { agent, tokens, baseUrl, maxBodyBytes: config.maxUpstreamBytes, deadline },
     action.request(input),
     action.response,
     observation,

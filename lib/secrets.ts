@@ -1,12 +1,15 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Deadline } from './deadline';
 import { ErrorCode, SecretError } from './errors';
+import { SingleFlight } from './singleFlight';
 
 /**
  * The client-credentials secret from AWS Secrets Manager, cached per container for the
  * TTL (SPEC §5). The cache keeps the in-flight promise, so concurrent invocations share
  * one request, and forgets a failed request, so a failure never poisons the cache.
  */
+
+const SECRET_STEP = 'secret fetch from Secrets Manager';
 
 export interface FetchedSecret {
   readonly secretString: string;
@@ -29,7 +32,7 @@ export interface SecretCacheOptions {
 
 export class SecretCache {
   #current?: FetchedSecret;
-  #inflight?: Promise<FetchedSecret>;
+  readonly #flight = new SingleFlight<FetchedSecret>();
   #generation = 0;
   #requests = 0;
 
@@ -57,26 +60,19 @@ export class SecretCache {
   }
 
   #fetchShared(deadline: Deadline): Promise<FetchedSecret> {
-    if (!this.#inflight) {
-      const inflight = this.#fetch(deadline).then(
-        (secret) => {
-          this.#current = secret;
-          return secret;
-        },
-      );
-      this.#inflight = inflight;
-      const clear = () => {
-        if (this.#inflight === inflight) this.#inflight = undefined;
-      };
-      inflight.then(clear, clear);
-    }
-    return this.#inflight;
+    const shared = this.#flight.run(async () => {
+      const secret = await this.#fetch(deadline);
+      this.#current = secret;
+      return secret;
+    });
+    // Callers that joined another invocation's fetch are still bounded by their own deadline.
+    return deadline.run(SECRET_STEP, () => shared);
   }
 
   async #fetch(deadline: Deadline): Promise<FetchedSecret> {
     const { client, secretId } = this.options;
     this.#requests++;
-    const result = await deadline.run('secret fetch from Secrets Manager', (abortSignal) =>
+    const result = await deadline.run(SECRET_STEP, (abortSignal) =>
       client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal }).catch((error: unknown) => {
         throw abortSignal.aborted ? error : toSecretError(error, secretId);
       }),

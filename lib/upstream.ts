@@ -1,9 +1,10 @@
 import type { Dispatcher } from 'undici';
 import type * as z from 'zod';
 import type { UpstreamRequestSpec } from './action';
+import type { Credentials } from './credentials';
 import type { Deadline } from './deadline';
 import { ErrorCode, UpstreamError } from './errors';
-import { correlationIdOf, isJsonContentType, sendHttpRequest, type HttpResponse } from './http';
+import { correlationIdOf, parseJsonBody, sendHttpRequest, type HttpResponse } from './http';
 import type { CachedToken, TokenCache } from './oauth/tokenCache';
 import { joinUrl } from './url';
 
@@ -16,7 +17,8 @@ import { joinUrl } from './url';
 export interface UpstreamContext {
   agent: Dispatcher;
   tokens: TokenCache;
-  baseUrl: string;
+  /** The API base URL; may depend on the credentials (a CXone tenant) and need discovery. */
+  baseUrl: (credentials: Credentials) => Promise<string>;
   maxBodyBytes: number;
   deadline: Deadline;
 }
@@ -36,7 +38,7 @@ function buildUrl(baseUrl: string, spec: UpstreamRequestSpec): URL {
   return url;
 }
 
-async function send(context: UpstreamContext, spec: UpstreamRequestSpec, token: CachedToken): Promise<HttpResponse> {
+async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamRequestSpec, token: CachedToken): Promise<HttpResponse> {
   const headers: Record<string, string> = { accept: 'application/json', ...spec.headers };
   headers.authorization = `Bearer ${token.accessToken.reveal()}`;
   if (spec.body !== undefined) headers['content-type'] = 'application/json';
@@ -44,7 +46,7 @@ async function send(context: UpstreamContext, spec: UpstreamRequestSpec, token: 
     context.agent,
     {
       method: spec.method,
-      url: buildUrl(context.baseUrl, spec),
+      url: buildUrl(baseUrl, spec),
       headers,
       body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
       step: 'upstream request',
@@ -61,19 +63,12 @@ function failure(code: ErrorCode, detail: string, response: HttpResponse): Upstr
 }
 
 function parseBody<T>(response: HttpResponse, schema: z.ZodType<T>): T {
-  const invalid = (detail: string) => failure(ErrorCode.UPSTREAM_INVALID_RESPONSE, detail, response);
-  if (response.body === undefined) throw invalid(`the upstream response of ${response.bodyBytes}+ bytes exceeds MAX_UPSTREAM_BYTES`);
-  if (!isJsonContentType(response)) throw invalid('the upstream response is not JSON (content type)');
-  let json: unknown;
-  try {
-    json = JSON.parse(response.body);
-  } catch {
-    throw invalid('the upstream response is malformed JSON');
-  }
-  const parsed = schema.safeParse(json);
+  const body = parseJsonBody(response, 'MAX_UPSTREAM_BYTES');
+  if (!body.ok) throw failure(ErrorCode.UPSTREAM_INVALID_RESPONSE, `upstream: ${body.problem}`, response);
+  const parsed = schema.safeParse(body.json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
-    throw invalid(`the upstream response does not match the expected shape: ${problems}`);
+    throw failure(ErrorCode.UPSTREAM_INVALID_RESPONSE, `the upstream response does not match the expected shape: ${problems}`, response);
   }
   return parsed.data;
 }
@@ -87,13 +82,14 @@ export async function callUpstream<T>(
   const first = await context.tokens.get(context.deadline);
   observation.tokenCacheHit = first.cacheHit;
   observation.secretCacheHit = first.secretCacheHit;
-  let response = await send(context, spec, first.token);
+  const baseUrl = await context.baseUrl(first.credentials);
+  let response = await send(context, baseUrl, spec, first.token);
   observation.upstreamCalls = 1;
   if (response.status === 401) {
     // The token may have been revoked or expired early: one new token, one retry (SPEC §6).
     context.tokens.invalidate(first.token);
     const second = await context.tokens.get(context.deadline);
-    response = await send(context, spec, second.token);
+    response = await send(context, baseUrl, spec, second.token);
     observation.upstreamCalls = 2;
   }
   observation.upstreamStatus = response.status;

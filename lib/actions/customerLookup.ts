@@ -30,7 +30,25 @@ const Amount = z
     message: 'total must have at most two decimals',
   });
 
-const OrderDate = z.string().refine((date) => !Number.isNaN(Date.parse(date)), { message: 'date must be a parseable date' });
+/** ISO 8601 / RFC 3339 dates: a calendar date, optionally a time, optionally an offset. */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * The instant a date names, or undefined when it is not an ISO 8601 date of the calendar
+ * (Date.parse alone accepts "1" and 2026-02-30). A date-time without an offset is taken as
+ * UTC, so the result does not depend on the machine's time zone.
+ */
+export function parseInstant(date: string): number | undefined {
+  const match = ISO_DATE.exec(date.trim());
+  if (!match) return undefined;
+  const [, year, month, day, hour, , , offset] = match;
+  const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  if (calendar.getUTCMonth() !== Number(month) - 1 || calendar.getUTCDate() !== Number(day)) return undefined;
+  const instant = Date.parse(hour !== undefined && offset === undefined ? `${date.trim()}Z` : date.trim());
+  return Number.isNaN(instant) ? undefined : instant;
+}
+
+const OrderDate = z.string().refine((date) => parseInstant(date) !== undefined, { message: 'date must be an ISO 8601 date' });
 
 const Order = z.object({ id: optionalText, date: OrderDate.nullish(), total: Amount.nullish() });
 const Customer = z.object({
@@ -75,7 +93,8 @@ function latestOrderDate(orders: readonly Order[]): string | undefined {
   let latest: { date: string; instant: number } | undefined;
   for (const { date } of orders) {
     if (date == null) continue;
-    const instant = Date.parse(date);
+    // The response schema accepted only dates that parse.
+    const instant = parseInstant(date)!;
     if (!latest || instant > latest.instant) latest = { date, instant };
   }
   return latest?.date;

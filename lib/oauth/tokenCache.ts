@@ -29,6 +29,8 @@ interface Entry {
 
 export interface TokenRead {
   token: CachedToken;
+  /** The credentials the token was requested with (the platform may need their extra keys). */
+  credentials: Credentials;
   cacheHit: boolean;
   secretCacheHit: boolean;
 }
@@ -37,7 +39,7 @@ export interface TokenCacheOptions {
   agent: Dispatcher;
   secrets: SecretCache;
   parser: CredentialParser;
-  resolveSettings: (deadline: Deadline) => Promise<TokenRequestSettings>;
+  resolveSettings: (credentials: Credentials, deadline: Deadline) => Promise<TokenRequestSettings>;
 }
 
 export function expirySkewMs(lifetimeMs: number): number {
@@ -56,22 +58,35 @@ function sameCredentials(a: Credentials, b: Credentials): boolean {
 
 export class TokenCache {
   readonly #entries = new Map<string, Entry>();
+  /** The entry the latest token request went to, and the credentials it used. */
+  #current?: { key: string; credentials: Credentials };
 
   constructor(private readonly options: TokenCacheOptions) {}
 
+  /**
+   * The secret is needed only to request a token (SPEC §4: with SECRET_TTL_SECONDS=0 it is
+   * read for each token request), so a warm invocation with a valid token reads nothing.
+   */
   async get(deadline: Deadline): Promise<TokenRead> {
-    const settings = await this.options.resolveSettings(deadline);
+    const current = this.#current;
+    const currentEntry = current && this.#entries.get(current.key);
+    if (current && currentEntry && usable(currentEntry)) return this.#share(currentEntry, current.credentials, true, deadline);
+
     const { secret, cacheHit: secretCacheHit } = await this.options.secrets.get(deadline);
     const credentials = this.options.parser.credentialsOf(secret);
+    const settings = await this.options.resolveSettings(credentials, deadline);
     const key = cacheKey(settings, credentials);
     const entry = this.#entries.get(key);
-    if (entry && (!entry.settled || Date.now() < entry.settled.refreshAtMs)) {
-      // Waiters on another invocation's request are still bounded by their own deadline.
-      const token = entry.settled ?? (await deadline.run('token request', () => entry.promise));
-      return { token, cacheHit: entry.settled !== undefined, secretCacheHit };
-    }
+    if (entry && usable(entry)) return this.#share(entry, credentials, secretCacheHit, deadline);
+    this.#current = { key, credentials };
     const fresh = this.#start(key, this.#acquire(settings, credentials, deadline));
-    return { token: await fresh.promise, cacheHit: false, secretCacheHit };
+    return { token: await fresh.promise, credentials, cacheHit: false, secretCacheHit };
+  }
+
+  async #share(entry: Entry, credentials: Credentials, secretCacheHit: boolean, deadline: Deadline): Promise<TokenRead> {
+    // Waiters on another invocation's request are still bounded by their own deadline.
+    const token = entry.settled ?? (await deadline.run('token request', () => entry.promise));
+    return { token, credentials, cacheHit: entry.settled !== undefined, secretCacheHit };
   }
 
   /** After an upstream 401: forget this token (only this one, not a newer one) so the next get fetches anew. */
@@ -108,13 +123,15 @@ export class TokenCache {
       logger.info({ event: 'token_retry_after_rotation' }, 'client rejected; the secret changed since, retrying once with the new value');
       const token = await this.#request(settings, fresh, deadline).catch((retryError: unknown) => {
         throw isInvalidClient(retryError)
-          ? new TokenError(ErrorCode.TOKEN_INVALID_CLIENT, `${INVALID_CLIENT_ADVICE} (also after refetching the rotated secret)`, {
+          ? new TokenError(ErrorCode.TOKEN_INVALID_CLIENT, `invalid_client: ${INVALID_CLIENT_ADVICE} (also with the secret fetched again after it changed)`, {
               cause: retryError,
             })
           : retryError;
       });
-      // Later invocations read the rotated secret and look the token up under its client id.
-      this.#entries.set(cacheKey(settings, fresh), { promise: Promise.resolve(token), settled: token });
+      // Later invocations use the rotated credentials and look the token up under their client id.
+      const freshKey = cacheKey(settings, fresh);
+      this.#entries.set(freshKey, { promise: Promise.resolve(token), settled: token });
+      this.#current = { key: freshKey, credentials: fresh };
       return token;
     }
   }
@@ -136,6 +153,12 @@ export class TokenCache {
   }
 }
 
+/** Pending (shared) or settled and not yet due for refresh. */
+function usable(entry: Entry): boolean {
+  return !entry.settled || Date.now() < entry.settled.refreshAtMs;
+}
+
 function cacheKey(settings: TokenRequestSettings, credentials: Credentials): string {
-  return JSON.stringify([settings.tokenUrl, credentials.clientId.reveal(), settings.scope ?? '', settings.grant]);
+  const accessKeyId = settings.grant === 'password' ? (credentials.accessKeyId?.reveal() ?? '') : '';
+  return JSON.stringify([settings.tokenUrl, credentials.clientId.reveal(), settings.scope ?? '', settings.grant, accessKeyId]);
 }

@@ -30,11 +30,12 @@ const TokenSuccess = z.object({
     .optional(),
 });
 
-const OAuthErrorBody = z.object({ error: z.string().min(1), error_description: z.string().optional() });
+// `description` is Genesys Cloud's extra field; CXone's schema names it errorDescription.
+const OAuthErrorBody = z.object({ error: z.string().min(1), error_description: z.string().optional(), description: z.string().optional() });
 
 /** Shown with invalid_client: the causes this project exists to diagnose. */
 export const INVALID_CLIENT_ADVICE =
-  'the token endpoint answered invalid_client: the client id or secret was not accepted. Usual causes: whitespace or ' +
+  'the client id or secret was not accepted. Usual causes: whitespace or ' +
   'invisible characters in the stored secret, the wrong platform or region host in the token URL, or an id/secret ' +
   'pair from another environment. Run `npm run doctor` to find which';
 
@@ -54,11 +55,42 @@ function describeBody(response: HttpResponse): string {
   return isJsonContentType(response) ? 'malformed JSON' : 'a body that is not JSON';
 }
 
+/** RFC 6749 §5.2 error codes, each with what to do about it on the platforms this bridge serves. */
+const OAUTH_ERRORS: Record<string, { code: ErrorCode; advice: string }> = {
+  invalid_client: { code: ErrorCode.TOKEN_INVALID_CLIENT, advice: INVALID_CLIENT_ADVICE },
+  invalid_grant: {
+    code: ErrorCode.TOKEN_INVALID_GRANT,
+    advice:
+      'the grant was refused: for the CXone access-key flow, the accessKeyId/accessKeySecret pair is wrong, expired, or its user is inactive; create a new access key',
+  },
+  unauthorized_client: {
+    code: ErrorCode.TOKEN_UNAUTHORIZED_CLIENT,
+    advice:
+      'this client may not use this grant type: in Genesys Cloud create the OAuth client with the "Client Credentials" grant; in CXone register a back-end application',
+  },
+  invalid_scope: {
+    code: ErrorCode.TOKEN_INVALID_SCOPE,
+    advice: 'the client may not request the scope in OAUTH_SCOPE: remove OAUTH_SCOPE or allow that scope for the client',
+  },
+  unsupported_grant_type: {
+    code: ErrorCode.TOKEN_UNSUPPORTED_GRANT_TYPE,
+    advice:
+      'the server does not offer this grant: CXone back-end apps need accessKeyId and accessKeySecret in the secret (password grant); check AUTH_PLATFORM',
+  },
+};
+
+/** Genesys Cloud answers a throttled token request with 400 invalid_request "rate limit exceeded", not 429. */
+function isRateLimit(error: z.infer<typeof OAuthErrorBody>): boolean {
+  return /rate limit/i.test(`${error.error_description ?? ''} ${error.description ?? ''}`);
+}
+
 function oauthError(response: HttpResponse, error: z.infer<typeof OAuthErrorBody>): TokenError {
   const meta = { status: response.status, upstreamCorrelationId: correlationIdOf(response) };
-  if (error.error === 'invalid_client') {
-    return new TokenError(ErrorCode.TOKEN_INVALID_CLIENT, `${INVALID_CLIENT_ADVICE} (HTTP ${response.status})`, meta);
+  if (isRateLimit(error)) {
+    return new TokenError(ErrorCode.TOKEN_UNAVAILABLE, `the token endpoint is rate limiting requests (HTTP ${response.status}); try again`, meta);
   }
+  const known = OAUTH_ERRORS[error.error];
+  if (known) return new TokenError(known.code, `${error.error}: ${known.advice} (HTTP ${response.status})`, meta);
   return new TokenError(
     ErrorCode.TOKEN_REJECTED,
     `the token endpoint rejected the request with ${error.error} (HTTP ${response.status})`,

@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { json, startLoopbackServer, type LoopbackRequest, type LoopbackServer } from './loopbackServer';
+import { json, startLoopbackServer, type LoopbackReply, type LoopbackRequest, type LoopbackServer } from './loopbackServer';
 
 /**
- * A loopback OAuth 2.0 token endpoint (RFC 6749 §4.4 client_credentials) for the sandbox
- * and tests. It authenticates clients as a strict server does: Basic credentials are
- * form-urldecoded (§2.3.1) and compared byte for byte, so whitespace left in a secret fails
- * exactly as it does in production.
+ * A loopback OAuth 2.0 token endpoint for the sandbox and tests, in the request and
+ * response shapes of each platform:
+ * - oauth2: `POST /oauth/token`, RFC 6749 §4.4 client_credentials, errors per §5.2;
+ * - genesys-cloud: `POST /oauth/token` as login.<region> answers (Basic client
+ *   authentication, `token_type: "bearer"`, 86,399 s, errors with `description`);
+ * - nice-cxone: OpenID discovery, `POST /auth/token` with the access-key flow (password
+ *   grant, application client in the Basic header) and `cxone-configuration` per tenant.
+ * It authenticates clients as a strict server does: Basic credentials are form-urldecoded
+ * (§2.3.1) and compared byte for byte, so whitespace left in a secret fails as in production.
  */
 
 export interface StandInClient {
@@ -13,11 +18,41 @@ export interface StandInClient {
   clientSecret: string;
 }
 
+export interface StandInAccessKey {
+  accessKeyId: string;
+  accessKeySecret: string;
+}
+
+export type StandInFlavour = 'oauth2' | 'genesys-cloud' | 'nice-cxone';
+
+export interface TokenEndpointOptions {
+  flavour?: StandInFlavour;
+  lifetimeSeconds?: number;
+  /** nice-cxone: access keys accepted by the password grant. */
+  accessKeys?: StandInAccessKey[];
+  /** Client authentication methods the server accepts (RFC 6749 §2.3.1); default both. */
+  clientAuth?: ReadonlyArray<'basic' | 'post'>;
+  /** `raw`: a non-conforming server that does not form-urldecode Basic credentials. */
+  basicDecoding?: 'form-urlencoded' | 'raw';
+  /** When set, any other requested scope is invalid_scope. */
+  allowedScopes?: string[];
+  /** Grants the server offers; default client_credentials (and password for nice-cxone). */
+  grants?: string[];
+  /** nice-cxone: the api_endpoint cxone-configuration returns for every tenant. */
+  apiEndpoint?: string;
+  /** Shifts the server's Date header, to reproduce clock skew. */
+  clockOffsetMs?: number;
+}
+
 export interface TokenEndpointStandIn extends LoopbackServer {
   tokenUrl: string;
+  /** Token requests answered (discovery requests are counted apart). */
   readonly requests: number;
-  /** Client ids as the server decoded them, one per request: shows what reached the wire. */
+  readonly discoveryRequests: number;
+  /** Client credentials as the server decoded them, one per token request: shows what reached the wire. */
   readonly presentedClients: ReadonlyArray<StandInClient | undefined>;
+  /** Form parameters of each token request, secrets included (tests only). */
+  readonly forms: ReadonlyArray<URLSearchParams>;
   isValid(authorization: string | undefined): boolean;
   /** Replaces the registered clients, as a rotation on the authorization server would. */
   setClients(clients: StandInClient[]): void;
@@ -26,56 +61,106 @@ export interface TokenEndpointStandIn extends LoopbackServer {
   setLifetimeSeconds(seconds: number | undefined): void;
 }
 
-const formDecode = (value: string) => decodeURIComponent(value.replace(/\+/g, ' '));
+const TOKEN_PATH: Record<StandInFlavour, string> = { oauth2: '/oauth/token', 'genesys-cloud': '/oauth/token', 'nice-cxone': '/auth/token' };
 
-function presentedClient(request: LoopbackRequest, form: URLSearchParams): StandInClient | undefined {
-  const header = request.headers.authorization;
-  if (header?.startsWith('Basic ')) {
-    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return undefined;
-    return { clientId: formDecode(decoded.slice(0, colon)), clientSecret: formDecode(decoded.slice(colon + 1)) };
-  }
-  const clientId = form.get('client_id');
-  const clientSecret = form.get('client_secret');
-  return clientId !== null && clientSecret !== null ? { clientId, clientSecret } : undefined;
+function oauthError(flavour: StandInFlavour, status: number, error: string, description: string): LoopbackReply {
+  if (flavour === 'genesys-cloud') return json(status, { error, description, error_description: description });
+  if (flavour === 'nice-cxone') return json(status, { error, errorDescription: description });
+  return json(status, { error, error_description: description });
 }
 
-export async function startTokenEndpointStandIn(
-  clients: StandInClient[],
-  options: { lifetimeSeconds?: number } = {},
-): Promise<TokenEndpointStandIn> {
+export async function startTokenEndpointStandIn(clients: StandInClient[], options: TokenEndpointOptions = {}): Promise<TokenEndpointStandIn> {
+  const flavour = options.flavour ?? 'oauth2';
+  const clientAuth = options.clientAuth ?? ['basic', 'post'];
+  const grants = options.grants ?? (flavour === 'nice-cxone' ? ['password', 'client_credentials'] : ['client_credentials']);
+  const decode = options.basicDecoding === 'raw' ? (value: string) => value : (value: string) => decodeURIComponent(value.replace(/\+/g, ' '));
   let registered = clients;
-  let lifetimeSeconds = options.lifetimeSeconds;
+  let lifetimeSeconds = options.lifetimeSeconds ?? (flavour === 'genesys-cloud' ? 86_399 : flavour === 'nice-cxone' ? 3_600 : undefined);
   let requests = 0;
+  let discoveryRequests = 0;
   const presented: Array<StandInClient | undefined> = [];
+  const forms: URLSearchParams[] = [];
   const valid = new Set<string>();
+  let baseUrl = '';
 
-  const server = await startLoopbackServer((request) => {
-    if (request.method !== 'POST' || request.url.pathname !== '/oauth/token') return json(404, { error: 'not_found' });
+  function presentedClient(request: LoopbackRequest, form: URLSearchParams): StandInClient | undefined {
+    const header = request.headers.authorization;
+    if (header?.startsWith('Basic ') && clientAuth.includes('basic')) {
+      const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) return undefined;
+      return { clientId: decode(decoded.slice(0, colon)), clientSecret: decode(decoded.slice(colon + 1)) };
+    }
+    const clientId = form.get('client_id');
+    const clientSecret = form.get('client_secret');
+    return clientId !== null && clientSecret !== null && clientAuth.includes('post') ? { clientId, clientSecret } : undefined;
+  }
+
+  function token(request: LoopbackRequest): LoopbackReply {
     requests++;
     const form = new URLSearchParams(request.body);
+    forms.push(form);
     const client = presentedClient(request, form);
     presented.push(client);
     const known = registered.some((c) => c.clientId === client?.clientId && c.clientSecret === client?.clientSecret);
-    if (!known) {
-      return json(401, { error: 'invalid_client', error_description: 'Client authentication failed' }, { 'www-authenticate': 'Basic realm="token"' });
+    if (!known) return oauthError(flavour, flavour === 'genesys-cloud' ? 400 : 401, 'invalid_client', 'authentication failed');
+    const grant = form.get('grant_type') ?? '';
+    if (!grants.includes(grant)) return oauthError(flavour, 400, 'unsupported_grant_type', `grant ${grant} is not offered`);
+    if (grant === 'password') {
+      const ok = (options.accessKeys ?? []).some((key) => key.accessKeyId === form.get('username') && key.accessKeySecret === form.get('password'));
+      if (!ok) return oauthError(flavour, 400, 'invalid_grant', 'invalid access key');
     }
-    if (form.get('grant_type') !== 'client_credentials') return json(400, { error: 'unsupported_grant_type' });
-    const token = `sandbox-at-${randomBytes(16).toString('hex')}`;
-    valid.add(token);
-    return json(200, { access_token: token, token_type: 'Bearer', ...(lifetimeSeconds !== undefined && { expires_in: lifetimeSeconds }) }, {
+    const scope = form.get('scope');
+    if (scope && options.allowedScopes && scope.split(' ').some((s) => !options.allowedScopes!.includes(s))) {
+      return oauthError(flavour, 400, 'invalid_scope', 'scope not allowed for this client');
+    }
+    const accessToken = `sandbox-at-${randomBytes(16).toString('hex')}`;
+    valid.add(accessToken);
+    const tokenType = flavour === 'genesys-cloud' ? 'bearer' : 'Bearer';
+    return json(200, { access_token: accessToken, token_type: tokenType, ...(lifetimeSeconds !== undefined && { expires_in: lifetimeSeconds }) }, {
       'cache-control': 'no-store',
     });
+  }
+
+  function discovery(request: LoopbackRequest): LoopbackReply | undefined {
+    if (flavour !== 'nice-cxone' || request.method !== 'GET') return undefined;
+    if (request.url.pathname === '/.well-known/openid-configuration') {
+      discoveryRequests++;
+      return json(200, {
+        issuer: baseUrl,
+        token_endpoint: `${baseUrl}/auth/token`,
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      });
+    }
+    if (request.url.pathname === '/.well-known/cxone-configuration') {
+      discoveryRequests++;
+      const tenantId = request.url.searchParams.get('tenantId');
+      if (!tenantId) return json(400, { error: 'tenantId is required' });
+      return json(200, { private: false, area: 'na1', domain: 'niceincontact.com', api_endpoint: options.apiEndpoint ?? baseUrl, tenantId });
+    }
+    return undefined;
+  }
+
+  const server = await startLoopbackServer((request) => {
+    const reply =
+      discovery(request) ??
+      (request.method === 'POST' && request.url.pathname === TOKEN_PATH[flavour] ? token(request) : json(404, { error: 'not_found' }));
+    if (options.clockOffsetMs !== undefined) reply.headers = { ...reply.headers, date: new Date(Date.now() + options.clockOffsetMs).toUTCString() };
+    return reply;
   });
+  baseUrl = server.url;
 
   return {
     ...server,
-    tokenUrl: `${server.url}/oauth/token`,
+    tokenUrl: `${server.url}${TOKEN_PATH[flavour]}`,
     get requests() {
       return requests;
     },
+    get discoveryRequests() {
+      return discoveryRequests;
+    },
     presentedClients: presented,
+    forms,
     isValid: (authorization) => authorization?.startsWith('Bearer ') === true && valid.has(authorization.slice(7)),
     setClients: (next) => {
       registered = next;

@@ -1,0 +1,104 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as z from 'zod';
+import { CXONE_DEFAULT_ISSUER } from '../constants';
+import { BridgeError, ErrorCode, SecretError } from '../errors';
+import { createHttpAgent } from '../http';
+import { SecretCache } from '../secrets';
+import { Deadline } from '../deadline';
+import { runDoctor, type DoctorOptions, type DoctorReport } from './doctor';
+import type { LoadedSecret } from './secretCheck';
+
+/**
+ * `npm run doctor -- …`: flags, with the function's own environment variables as defaults,
+ * so `doctor` can run with exactly the settings of a deployed function.
+ */
+
+export const DOCTOR_USAGE = `Usage: npm run doctor -- [options]
+  --secret-file PATH      the secret as JSON in a local file (offline use), or
+  --secret-id ID          the Secrets Manager secret (default: $SECRET_ID)
+  --platform NAME         oauth2 | genesys-cloud | nice-cxone (default: $AUTH_PLATFORM or oauth2)
+  --token-url URL         token endpoint (default: $TOKEN_URL, or the platform's)
+  --region DOMAIN         Genesys Cloud region, e.g. mypurecloud.de (default: $GENESYS_REGION)
+  --issuer URL            CXone issuer (default: $CXONE_ISSUER or ${CXONE_DEFAULT_ISSUER})
+  --auth-method METHOD    client_secret_basic | client_secret_post (default: $CLIENT_AUTH_METHOD or basic)
+  --scope SCOPES          scopes to request (default: $OAUTH_SCOPE)
+  --upstream-url URL      an API URL to GET with the token, e.g. https://api.mypurecloud.com/api/v2/tokens/me
+  --timeout-ms MS         time allowed for each network step (default 10000)
+Exit code 0 only when a token was obtained as configured.`;
+
+const Flags = z.object({
+  platform: z.enum(['oauth2', 'genesys-cloud', 'nice-cxone']),
+  authMethod: z.enum(['client_secret_basic', 'client_secret_post']),
+  timeoutMs: z.coerce.number().int().positive(),
+});
+
+async function loadSecret(values: Record<string, string | undefined>, timeoutMs: number): Promise<LoadedSecret> {
+  if (values.secretFile) {
+    const source = `file ${values.secretFile}`;
+    try {
+      return { source, secretString: await readFile(values.secretFile, 'utf8') };
+    } catch (error) {
+      return { source, error: new SecretError(ErrorCode.SECRET_NOT_FOUND, `cannot read ${values.secretFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`) };
+    }
+  }
+  const secretId = values.secretId;
+  if (!secretId) return { source: '(none)', error: new SecretError(ErrorCode.SECRET_NOT_FOUND, 'give --secret-file or --secret-id (or set SECRET_ID)') };
+  const cache = new SecretCache({ client: new SecretsManagerClient({}), secretId, ttlMs: 0 });
+  try {
+    const { secret } = await cache.get(Deadline.after(timeoutMs));
+    return { source: `Secrets Manager ${secretId} (version ${secret.versionId})`, secretString: secret.secretString };
+  } catch (error) {
+    return { source: `Secrets Manager ${secretId}`, error: error instanceof BridgeError ? error : new SecretError(ErrorCode.SECRET_UNAVAILABLE, 'Secrets Manager could not be reached') };
+  }
+}
+
+export async function doctorFromArgs(argv: string[], env: NodeJS.ProcessEnv): Promise<DoctorReport> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'secret-file': { type: 'string' },
+      'secret-id': { type: 'string', default: env.SECRET_ID },
+      platform: { type: 'string', default: env.AUTH_PLATFORM || 'oauth2' },
+      'token-url': { type: 'string', default: env.TOKEN_URL || undefined },
+      region: { type: 'string', default: env.GENESYS_REGION || undefined },
+      issuer: { type: 'string', default: env.CXONE_ISSUER || CXONE_DEFAULT_ISSUER },
+      'auth-method': { type: 'string', default: env.CLIENT_AUTH_METHOD || 'client_secret_basic' },
+      scope: { type: 'string', default: env.OAUTH_SCOPE || undefined },
+      'upstream-url': { type: 'string' },
+      'timeout-ms': { type: 'string', default: '10000' },
+    },
+  });
+  const flags = Flags.parse({ platform: values.platform, authMethod: values['auth-method'], timeoutMs: values['timeout-ms'] });
+  const secret = await loadSecret({ secretFile: values['secret-file'], secretId: values['secret-id'] }, flags.timeoutMs);
+  const options: DoctorOptions = {
+    ...flags,
+    tokenUrl: values['token-url'],
+    genesysRegion: values.region,
+    cxoneIssuer: values.issuer ?? CXONE_DEFAULT_ISSUER,
+    ...(values.scope && { scope: values.scope.trim() }),
+    upstreamUrl: values['upstream-url'],
+    secret,
+    agent: createHttpAgent(),
+  };
+  try {
+    return await runDoctor(options);
+  } finally {
+    await options.agent.close();
+  }
+}
+
+const MARK = { ok: '✔', warn: '⚠', fail: '✖', skipped: '·' } as const;
+
+export function renderReport(report: DoctorReport): string {
+  const lines: string[] = [];
+  for (const step of report.steps) {
+    lines.push(`${MARK[step.status]} ${step.name}`);
+    for (const detail of step.details) lines.push(`    ${detail}`);
+    for (const finding of step.findings) lines.push(`    → [${finding.cause}] ${finding.message}`);
+  }
+  lines.push('', report.tokenObtained ? 'Result: a token was obtained as configured.' : 'Result: no token as configured (see → lines above).');
+  if (report.curl) lines.push('', 'Equivalent request, to run yourself:', report.curl);
+  return lines.join('\n');
+}

@@ -1,0 +1,64 @@
+import type { Agent } from 'undici';
+import type { AuthPlatform } from '../config';
+import type { Credentials } from '../credentials';
+import { Deadline } from '../deadline';
+import { BridgeError } from '../errors';
+import type { TokenGrant } from '../oauth/tokenRequest';
+import { GENESYS_REGION_DOMAINS, genesysTokenUrl, isGenesysRegion } from '../platforms/genesysCloud';
+import { CxoneDiscovery } from '../platforms/niceCxone';
+import { Cause, report, type Step } from './findings';
+import { classifyNetworkError } from './networkFailure';
+
+export interface DoctorPlatformSettings {
+  platform: AuthPlatform;
+  tokenUrl?: string;
+  genesysRegion?: string;
+  cxoneIssuer: string;
+  timeoutMs: number;
+  agent: Agent;
+}
+
+export interface DoctorEndpoint {
+  tokenUrl: string;
+  grant: TokenGrant;
+}
+
+async function discoverCxoneTokenUrl(settings: DoctorPlatformSettings, target: Step): Promise<string | undefined> {
+  try {
+    const tokenUrl = await new CxoneDiscovery(settings.agent, settings.cxoneIssuer).tokenEndpoint(Deadline.after(settings.timeoutMs));
+    target.details.push(`discovered from ${settings.cxoneIssuer}/.well-known/openid-configuration`);
+    return tokenUrl;
+  } catch (error) {
+    const failure = classifyNetworkError(error, new URL(settings.cxoneIssuer).host);
+    if (failure) report(target, 'fail', failure.cause, `CXone discovery: ${failure.message}`);
+    else if (error instanceof BridgeError) report(target, 'fail', Cause.DISCOVERY_FAILED, error.message);
+    else throw error;
+    return undefined;
+  }
+}
+
+/** Step 2: which token endpoint and grant the platform settings lead to. */
+export async function resolveDoctorEndpoint(settings: DoctorPlatformSettings, credentials: Credentials, target: Step): Promise<DoctorEndpoint | undefined> {
+  target.details.push(`platform: ${settings.platform}`);
+  let tokenUrl = settings.tokenUrl;
+  let grant: TokenGrant = 'client_credentials';
+  if (settings.platform === 'genesys-cloud') {
+    const region = settings.genesysRegion;
+    if (!region || !isGenesysRegion(region)) {
+      report(target, 'fail', Cause.GENESYS_UNKNOWN_REGION, `GENESYS_REGION ${region ?? '(unset)'} is not a Genesys Cloud region; use one of ${GENESYS_REGION_DOMAINS.join(', ')}`);
+      return undefined;
+    }
+    tokenUrl ??= genesysTokenUrl(region);
+  }
+  if (settings.platform === 'nice-cxone') {
+    tokenUrl ??= await discoverCxoneTokenUrl(settings, target);
+    if (credentials.accessKeyId) grant = 'password';
+    target.details.push(credentials.accessKeyId ? 'grant: password (access key in the secret)' : 'grant: client_credentials (no accessKeyId in the secret)');
+  }
+  if (!tokenUrl) {
+    if (target.status !== 'fail') report(target, 'fail', Cause.NOT_A_TOKEN_ENDPOINT, 'no token URL: set TOKEN_URL (--token-url)');
+    return undefined;
+  }
+  target.details.push(`token URL: ${tokenUrl}`);
+  return { tokenUrl, grant };
+}

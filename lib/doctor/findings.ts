@@ -1,0 +1,55 @@
+/**
+ * What `doctor` can recognise, by stable name: each cause of a failing token request that
+ * the README's troubleshooting section explains.
+ */
+export const Cause = {
+  SECRET_NOT_LOADED: 'SECRET_NOT_LOADED',
+  SECRET_WHITESPACE: 'SECRET_WHITESPACE',
+  SECRET_INVALID: 'SECRET_INVALID',
+  RAW_SECRET_REJECTED: 'RAW_SECRET_REJECTED',
+  GENESYS_UNKNOWN_REGION: 'GENESYS_UNKNOWN_REGION',
+  GENESYS_API_HOST: 'GENESYS_API_HOST',
+  GENESYS_REGION_MISMATCH: 'GENESYS_REGION_MISMATCH',
+  GENESYS_HOST_FOR_CXONE: 'GENESYS_HOST_FOR_CXONE',
+  CXONE_HOST_FOR_GENESYS: 'CXONE_HOST_FOR_GENESYS',
+  DISCOVERY_FAILED: 'DISCOVERY_FAILED',
+  DNS_FAILURE: 'DNS_FAILURE',
+  CONNECT_FAILURE: 'CONNECT_FAILURE',
+  TLS_FAILURE: 'TLS_FAILURE',
+  TIMEOUT: 'TIMEOUT',
+  NOT_A_TOKEN_ENDPOINT: 'NOT_A_TOKEN_ENDPOINT',
+  TOKEN_REJECTED: 'TOKEN_REJECTED',
+  AUTH_METHOD: 'AUTH_METHOD',
+  ENCODING: 'ENCODING',
+  SCOPE_REJECTED: 'SCOPE_REJECTED',
+  CLOCK_SKEW: 'CLOCK_SKEW',
+  UPSTREAM_REJECTED_TOKEN: 'UPSTREAM_REJECTED_TOKEN',
+  UPSTREAM_FORBIDDEN: 'UPSTREAM_FORBIDDEN',
+  UPSTREAM_UNREACHABLE: 'UPSTREAM_UNREACHABLE',
+} as const;
+export type Cause = (typeof Cause)[keyof typeof Cause];
+
+export type StepStatus = 'ok' | 'warn' | 'fail' | 'skipped';
+
+export interface Finding {
+  cause: Cause;
+  message: string;
+}
+
+export interface Step {
+  name: string;
+  status: StepStatus;
+  /** Facts worth printing: fingerprints, URLs, status codes. Never a secret or token. */
+  details: string[];
+  findings: Finding[];
+}
+
+export function step(name: string): Step {
+  return { name, status: 'ok', details: [], findings: [] };
+}
+
+/** Records a finding and lowers the step's status to at least `status`. */
+export function report(target: Step, status: 'warn' | 'fail', cause: Cause, message: string): void {
+  target.findings.push({ cause, message });
+  if (target.status !== 'fail') target.status = status;
+}

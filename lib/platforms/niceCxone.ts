@@ -1,0 +1,104 @@
+import type { Dispatcher } from 'undici';
+import * as z from 'zod';
+import type { Deadline } from '../deadline';
+import { BridgeError, ErrorCode, TokenError, UpstreamError } from '../errors';
+import { correlationIdOf, parseJsonBody, sendHttpRequest } from '../http';
+import { SingleFlight } from '../singleFlight';
+import { endpointUrlProblem, joinUrl } from '../url';
+
+/**
+ * NICE CXone discovery (CXone "global authentication service"): the token endpoint comes
+ * from OpenID discovery at `<issuer>/.well-known/openid-configuration`, and a tenant's API
+ * base URL from `<issuer>/.well-known/cxone-configuration?tenantId=<id>` (`api_endpoint`).
+ * Both documents are fetched once per container; a failed fetch is not cached.
+ */
+
+const DISCOVERY_MAX_BYTES = 262_144;
+
+const secureUrl = (field: string) =>
+  z.string({ error: `${field} is missing` }).refine((url) => endpointUrlProblem(url) === undefined, `${field} must be an https:// URL`);
+
+const OpenIdConfiguration = z.object({ issuer: z.string().optional(), token_endpoint: secureUrl('token_endpoint') });
+const CxoneConfiguration = z.object({ api_endpoint: secureUrl('api_endpoint') });
+
+type Failure = new (code: ErrorCode, detail: string, options?: ConstructorParameters<typeof BridgeError>[2]) => BridgeError;
+
+async function fetchDocument<T>(
+  agent: Dispatcher,
+  url: URL,
+  schema: z.ZodType<T>,
+  deadline: Deadline,
+  errors: { Failure: Failure; unavailable: ErrorCode; invalid: ErrorCode; name: string },
+): Promise<T> {
+  const response = await sendHttpRequest(
+    agent,
+    { method: 'GET', url, headers: { accept: 'application/json' }, step: errors.name, maxBodyBytes: DISCOVERY_MAX_BYTES },
+    deadline,
+  );
+  const meta = { status: response.status, upstreamCorrelationId: correlationIdOf(response) };
+  if (response.status !== 200) {
+    const code = response.status === 429 || response.status >= 500 ? errors.unavailable : errors.invalid;
+    throw new errors.Failure(code, `${errors.name} at ${url.href} answered HTTP ${response.status}; check CXONE_ISSUER`, meta);
+  }
+  const body = parseJsonBody(response, 'the discovery size limit');
+  const parsed = body.ok ? schema.safeParse(body.json) : undefined;
+  if (!parsed?.success) {
+    const problem = body.ok ? (parsed?.error?.issues.map((issue) => issue.message).join('; ') ?? '') : body.problem;
+    throw new errors.Failure(errors.invalid, `${errors.name} at ${url.href} is not usable: ${problem}`, meta);
+  }
+  return parsed.data;
+}
+
+export class CxoneDiscovery {
+  readonly #tokenEndpoint = new SingleFlight<string>();
+  #cachedTokenEndpoint?: string;
+  readonly #apiEndpoints = new Map<string, string>();
+  readonly #apiFlights = new Map<string, SingleFlight<string>>();
+  #requests = 0;
+
+  constructor(
+    private readonly agent: Dispatcher,
+    readonly issuer: string,
+  ) {}
+
+  /** Discovery documents fetched by this container. */
+  get requestCount(): number {
+    return this.#requests;
+  }
+
+  async tokenEndpoint(deadline: Deadline): Promise<string> {
+    if (this.#cachedTokenEndpoint) return this.#cachedTokenEndpoint;
+    return this.#tokenEndpoint.run(async () => {
+      this.#requests++;
+      const document = await fetchDocument(this.agent, joinUrl(this.issuer, '/.well-known/openid-configuration'), OpenIdConfiguration, deadline, {
+        Failure: TokenError,
+        unavailable: ErrorCode.TOKEN_UNAVAILABLE,
+        invalid: ErrorCode.TOKEN_INVALID_RESPONSE,
+        name: 'CXone OpenID discovery',
+      });
+      this.#cachedTokenEndpoint = document.token_endpoint;
+      return document.token_endpoint;
+    });
+  }
+
+  /** The tenant's API base URL (`api_endpoint`, e.g. https://api-na1.niceincontact.com). */
+  async apiEndpoint(tenantId: string, deadline: Deadline): Promise<string> {
+    const cached = this.#apiEndpoints.get(tenantId);
+    if (cached) return cached;
+    let flight = this.#apiFlights.get(tenantId);
+    if (!flight) this.#apiFlights.set(tenantId, (flight = new SingleFlight<string>()));
+    return flight.run(async () => {
+      this.#requests++;
+      const url = joinUrl(this.issuer, '/.well-known/cxone-configuration');
+      url.searchParams.set('tenantId', tenantId);
+      const document = await fetchDocument(this.agent, url, CxoneConfiguration, deadline, {
+        Failure: UpstreamError,
+        unavailable: ErrorCode.UPSTREAM_ERROR,
+        invalid: ErrorCode.UPSTREAM_INVALID_RESPONSE,
+        name: 'CXone tenant discovery',
+      });
+      this.#apiEndpoints.set(tenantId, document.api_endpoint);
+      return document.api_endpoint;
+    });
+  }
+}

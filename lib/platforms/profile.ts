@@ -1,0 +1,68 @@
+import type { Dispatcher } from 'undici';
+import type { BridgeConfig } from '../config';
+import type { Credentials } from '../credentials';
+import type { Deadline } from '../deadline';
+import type { TokenRequestSettings } from '../oauth/tokenRequest';
+import { genesysApiBaseUrl, genesysTokenUrl } from './genesysCloud';
+import { CxoneDiscovery } from './niceCxone';
+
+/**
+ * Where the token comes from on each platform and where its API lives (SPEC §6):
+ * - oauth2: any RFC 6749 token endpoint given by TOKEN_URL;
+ * - genesys-cloud: `https://login.<region>/oauth/token`, API at `https://api.<region>`;
+ * - nice-cxone: token endpoint from OpenID discovery; the access-key flow (password grant)
+ *   when the secret holds an access key, client_credentials otherwise; API base from the
+ *   tenant's cxone-configuration.
+ */
+export interface PlatformProfile {
+  tokenSettings(credentials: Credentials, deadline: Deadline): Promise<TokenRequestSettings>;
+  /** The platform's API base URL, when it has one; UPSTREAM_BASE_URL overrides it. */
+  apiBaseUrl(credentials: Credentials, deadline: Deadline): Promise<string | undefined>;
+  /** CXone's discovery, for request counts in logs and tests. */
+  discovery?: CxoneDiscovery;
+}
+
+function commonSettings(config: BridgeConfig): Pick<TokenRequestSettings, 'authMethod' | 'scope' | 'extraParams'> {
+  return {
+    authMethod: config.clientAuthMethod,
+    ...(config.scope && { scope: config.scope }),
+    ...(config.tokenExtraParams && { extraParams: config.tokenExtraParams }),
+  };
+}
+
+function tenantIdOf(config: BridgeConfig, credentials: Credentials): string | undefined {
+  const fromSecret = credentials.extra.tenantId;
+  return config.cxoneTenantId ?? (typeof fromSecret === 'string' && fromSecret.trim() ? fromSecret.trim() : undefined);
+}
+
+export function createPlatformProfile(config: BridgeConfig, agent: Dispatcher): PlatformProfile {
+  const common = commonSettings(config);
+  switch (config.authPlatform) {
+    case 'genesys-cloud': {
+      // Configuration guarantees a known region for this platform.
+      const region = config.genesysRegion!;
+      const settings: TokenRequestSettings = { tokenUrl: config.tokenUrl ?? genesysTokenUrl(region), grant: 'client_credentials', ...common };
+      return { tokenSettings: async () => settings, apiBaseUrl: async () => genesysApiBaseUrl(region) };
+    }
+    case 'nice-cxone': {
+      const discovery = new CxoneDiscovery(agent, config.cxoneIssuer);
+      return {
+        discovery,
+        tokenSettings: async (credentials, deadline) => ({
+          tokenUrl: config.tokenUrl ?? (await discovery.tokenEndpoint(deadline)),
+          grant: credentials.accessKeyId ? 'password' : 'client_credentials',
+          ...common,
+        }),
+        apiBaseUrl: async (credentials, deadline) => {
+          const tenantId = tenantIdOf(config, credentials);
+          return tenantId ? discovery.apiEndpoint(tenantId, deadline) : undefined;
+        },
+      };
+    }
+    case 'oauth2': {
+      // Configuration requires TOKEN_URL for oauth2.
+      const settings: TokenRequestSettings = { tokenUrl: config.tokenUrl!, grant: 'client_credentials', ...common };
+      return { tokenSettings: async () => settings, apiBaseUrl: async () => undefined };
+    }
+  }
+}

@@ -1,0 +1,278 @@
+import { customerLookup, summariseCustomer } from '../lib/actions/customerLookup';
+import { captureLogs, type CapturedLogs } from './setup/logs';
+
+/** SPEC §12, without a network: the action's schemas and transform as the pipeline runs them. */
+
+const INPUT = { phoneNumber: '+15551234567' };
+
+/** Response schema, then transform, then output contract: what the pipeline does after the upstream call. */
+function lookup(body: unknown): unknown {
+  const response = customerLookup.response.parse(body);
+  return customerLookup.output.parse(customerLookup.transform(response, INPUT));
+}
+
+function customer(fields: Record<string, unknown>): { data: unknown[] } {
+  return { data: [{ id: 'c-1', ...fields }] };
+}
+
+function responseProblems(body: unknown): string {
+  const parsed = customerLookup.response.safeParse(body);
+  if (parsed.success) throw new Error('expected the response schema to reject the body');
+  return parsed.error.issues.map((issue) => issue.message).join('; ');
+}
+
+function inputProblems(input: unknown): string {
+  const parsed = customerLookup.input.safeParse(input);
+  if (parsed.success) throw new Error('expected the input schema to reject the input');
+  return parsed.error.issues.map((issue) => issue.message).join('; ');
+}
+
+let logs: CapturedLogs;
+beforeEach(() => {
+  logs = captureLogs();
+});
+afterEach(() => {
+  logs.restore();
+});
+
+describe('customerLookup transform', () => {
+  it('turns the SPEC sample response into exactly the SPEC sample output', () => {
+    const body = {
+      data: [
+        {
+          id: 'c-1001',
+          firstName: 'Ada',
+          lastName: 'Lovelace',
+          email: 'ada@example.com',
+          tier: 'gold',
+          orders: [
+            { id: 'o-1', date: '2026-10-01T10:00:00Z', total: 120.5 },
+            { id: 'o-2', date: '2026-11-02T08:30:00Z', total: 79.25 },
+          ],
+        },
+      ],
+    };
+
+    const output = lookup(body);
+
+    expect(output).toStrictEqual({
+      found: true,
+      customerId: 'c-1001',
+      fullName: 'Ada Lovelace',
+      email: 'ada@example.com',
+      tier: 'gold',
+      orderCount: 2,
+      lastOrderDate: '2026-11-02T08:30:00Z',
+      lifetimeValue: 199.75,
+    });
+  });
+
+  it('answers exactly { found: false } when there is no match', () => {
+    expect(lookup({ data: [] })).toStrictEqual({ found: false });
+  });
+
+  it('treats null fields as missing', () => {
+    const output = lookup(customer({ firstName: null, lastName: null, email: null, tier: null, orders: null }));
+
+    expect(output).toStrictEqual({ found: true, customerId: 'c-1', orderCount: 0, lifetimeValue: 0 });
+  });
+
+  describe('names', () => {
+    it('trims names and joins the present ones with one space', () => {
+      expect(lookup(customer({ firstName: '  Ada\t', lastName: '\nLovelace ' }))).toMatchObject({ fullName: 'Ada Lovelace' });
+    });
+
+    it('uses the last name alone when the first name is empty', () => {
+      expect(lookup(customer({ firstName: '   ', lastName: 'Lovelace' }))).toMatchObject({ fullName: 'Lovelace' });
+    });
+
+    it('uses the first name alone when the last name is missing', () => {
+      expect(lookup(customer({ firstName: 'Ada' }))).toMatchObject({ fullName: 'Ada' });
+    });
+
+    it('omits fullName when both names are missing or empty', () => {
+      const output = lookup(customer({ firstName: '', lastName: ' ' }));
+
+      expect(output).not.toHaveProperty('fullName');
+    });
+  });
+
+  it('omits email and tier when they are missing', () => {
+    const output = lookup(customer({ firstName: 'Ada' }));
+
+    expect(output).not.toHaveProperty('email');
+    expect(output).not.toHaveProperty('tier');
+  });
+
+  describe('orders', () => {
+    it('counts no orders and a lifetime value of 0 when orders is missing', () => {
+      const output = lookup(customer({}));
+
+      expect(output).toStrictEqual({ found: true, customerId: 'c-1', orderCount: 0, lifetimeValue: 0 });
+    });
+
+    it('counts every order, dated or not', () => {
+      const output = lookup(customer({ orders: [{ id: 'a' }, { id: 'b', date: '2026-01-01T00:00:00Z' }, {}] }));
+
+      expect(output).toMatchObject({ orderCount: 3 });
+    });
+
+    it('picks the latest order by instant, respecting time zone offsets, and returns its date as given', () => {
+      const orders = [
+        { id: 'utc', date: '2026-10-01T00:15:00Z' },
+        // 2026-10-01T01:30:00Z: later, although its local date is the day before.
+        { id: 'offset', date: '2026-09-30T23:30:00-02:00' },
+        { id: 'early', date: '2026-10-01T09:00:00+09:00' },
+      ];
+
+      expect(lookup(customer({ orders }))).toMatchObject({ lastOrderDate: '2026-09-30T23:30:00-02:00' });
+    });
+
+    it('lets the earlier-listed order win a tie between equal instants', () => {
+      const orders = [
+        { id: 'first', date: '2026-10-01T02:00:00+02:00' },
+        { id: 'second', date: '2026-10-01T00:00:00Z' },
+      ];
+
+      expect(lookup(customer({ orders }))).toMatchObject({ lastOrderDate: '2026-10-01T02:00:00+02:00' });
+    });
+
+    it('ignores orders without a date', () => {
+      const orders = [{ id: 'undated' }, { id: 'dated', date: '2025-01-02T03:04:05Z' }, { id: 'null', date: null }];
+
+      expect(lookup(customer({ orders }))).toMatchObject({ lastOrderDate: '2025-01-02T03:04:05Z' });
+    });
+
+    it('omits lastOrderDate when no order has a date', () => {
+      const output = lookup(customer({ orders: [{ id: 'a', total: 5 }, { id: 'b', date: null }] }));
+
+      expect(output).not.toHaveProperty('lastOrderDate');
+    });
+
+    it('rejects an order date that cannot be parsed', () => {
+      const body = customer({ orders: [{ id: 'a', date: 'yesterday-ish' }] });
+
+      expect(responseProblems(body)).toContain('date must be an ISO 8601 date');
+    });
+
+    it.each(['1', '2026-02-30', '2026-13-01', '2026-11-02T25:00:00Z', 'Nov 2, 2026'])('rejects %p, which Date.parse alone would accept or roll over', (date) => {
+      expect(responseProblems(customer({ orders: [{ id: 'a', date }] }))).toContain('date must be an ISO 8601 date');
+    });
+
+    it('reads a date-time without an offset as UTC, whatever the machine time zone', () => {
+      const body = customer({ orders: [{ id: 'a', date: '2026-11-02T08:30:00' }, { id: 'b', date: '2026-11-02T09:00:00+01:00' }] });
+
+      expect(customerLookup.transform(customerLookup.response.parse(body), { phoneNumber: '+15551234567' })).toMatchObject({
+        lastOrderDate: '2026-11-02T08:30:00',
+      });
+    });
+
+    it('rejects a total with more than two decimals', () => {
+      const body = customer({ orders: [{ id: 'a', total: 10.005 }] });
+
+      expect(responseProblems(body)).toContain('total must have at most two decimals');
+    });
+
+    it('accepts two-decimal totals that binary floating point cannot hold exactly', () => {
+      const output = lookup(customer({ orders: [{ total: 1.15 }, { total: 0.29 }, { total: 8.67 }, { total: -0.11 }] }));
+
+      expect(output).toMatchObject({ lifetimeValue: 10 });
+    });
+
+    it('sums totals exactly in cents (0.1 + 0.2 is 0.3)', () => {
+      const output = lookup(customer({ orders: [{ total: 0.1 }, { total: 0.2 }] }));
+
+      expect(output).toMatchObject({ lifetimeValue: 0.3 });
+    });
+
+    it('sums many small amounts without drift', () => {
+      const orders = Array.from({ length: 1000 }, () => ({ total: 0.01 }));
+      orders.push({ total: 0.07 }, { total: 1234.56 });
+
+      expect(lookup(customer({ orders }))).toMatchObject({ orderCount: 1002, lifetimeValue: 1244.63 });
+    });
+
+    it('counts a missing or null total as 0', () => {
+      const output = lookup(customer({ orders: [{ total: 12.34 }, {}, { total: null }] }));
+
+      expect(output).toMatchObject({ orderCount: 3, lifetimeValue: 12.34 });
+    });
+  });
+
+  describe('matches', () => {
+    it('uses the first of several matches and ignores the rest, even when they are malformed', () => {
+      const body = { data: [{ id: 'c-first', firstName: 'Ada' }, { firstName: 42, orders: 'garbage' }, null] };
+
+      expect(lookup(body)).toStrictEqual({ found: true, customerId: 'c-first', fullName: 'Ada', orderCount: 0, lifetimeValue: 0 });
+    });
+
+    it('rejects a first match without an id', () => {
+      const body = { data: [{ firstName: 'Ada' }, { id: 'c-2' }] };
+
+      expect(responseProblems(body)).toContain('id is required on the first match');
+    });
+
+    it('ignores extra upstream fields', () => {
+      const body = {
+        meta: { page: 1 },
+        data: [{ id: 'c-1', firstName: 'Ada', internalScore: 99, orders: [{ id: 'o', total: 1, currency: 'EUR', lines: [1, 2] }] }],
+      };
+
+      expect(lookup(body)).toStrictEqual({ found: true, customerId: 'c-1', fullName: 'Ada', orderCount: 1, lifetimeValue: 1 });
+    });
+  });
+
+  it('summariseCustomer gives the same summary the transform gives', () => {
+    const parsed = customerLookup.response.parse(customer({ firstName: 'Grace', orders: [{ date: '2026-01-01T00:00:00Z', total: 2.5 }] }));
+    const first = parsed.data;
+    if (first === undefined) throw new Error('expected a match');
+
+    expect(summariseCustomer(first)).toStrictEqual({
+      found: true,
+      customerId: 'c-1',
+      fullName: 'Grace',
+      orderCount: 1,
+      lastOrderDate: '2026-01-01T00:00:00Z',
+      lifetimeValue: 2.5,
+    });
+  });
+});
+
+describe('customerLookup input', () => {
+  it.each([
+    ['+15551234567', '+15551234567'],
+    ['+12345678', '+12345678'], // 8 digits, the shortest
+    ['+123456789012345', '+123456789012345'], // 15 digits, the longest
+    ['  +442071838750\t', '+442071838750'],
+  ])('accepts %j as %j', (phoneNumber, expected) => {
+    expect(customerLookup.input.parse({ phoneNumber })).toStrictEqual({ phoneNumber: expected });
+  });
+
+  it('ignores unknown extra keys', () => {
+    expect(customerLookup.input.parse({ phoneNumber: '+15551234567', channel: 'voice' })).toStrictEqual({ phoneNumber: '+15551234567' });
+  });
+
+  it.each([
+    ['7 digits', '+1234567'],
+    ['16 digits', '+1234567890123456'],
+    ['a leading zero', '+05551234567'],
+    ['no plus sign', '15551234567'],
+    ['inner spaces', '+1 555 123 4567'],
+    ['letters', '+1555CALLNOW'],
+    ['an empty string', ''],
+  ])('rejects a number with %s, naming phoneNumber', (_case, phoneNumber) => {
+    expect(inputProblems({ phoneNumber })).toMatch(/^phoneNumber must be E\.164/);
+  });
+
+  it('rejects a missing phoneNumber, naming it', () => {
+    expect(inputProblems({})).toBe('phoneNumber is required');
+  });
+
+  it.each([[15551234567], [null], [true], [['+15551234567']]])('rejects a phoneNumber that is not a string (%j), naming it', (phoneNumber) => {
+    expect(inputProblems({ phoneNumber })).toContain('phoneNumber must be a string');
+  });
+
+  it.each([['+15551234567'], [null], [undefined], [['+15551234567']], [42]])('rejects input that is not an object (%j), naming input', (input) => {
+    expect(inputProblems(input)).toMatch(/^input must be a JSON object/);
+  });
+});

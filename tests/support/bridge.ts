@@ -1,0 +1,84 @@
+import type { Context } from 'aws-lambda';
+import { customerLookup } from '../../lib/actions/customerLookup';
+import { createDirectHandler, type DirectHandler } from '../../lib/directInvoke';
+import { createLambdaContext } from '../../lib/sandbox/lambdaContext';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../lib/sandbox/sandbox';
+
+/**
+ * The real handler against the real loopback stand-ins, one cold container per call of
+ * `coldContainer`. The AWS SDK reads its own variables (region, credentials, endpoint) from
+ * process.env, not from the env given to the container, so they are set there for the
+ * duration of a test and restored by `close`.
+ */
+
+const AWS_SDK_VARIABLES = ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_SECRETS_MANAGER'] as const;
+
+export type EnvOverrides = Record<string, string | undefined>;
+
+export interface Bridge {
+  sandbox: Sandbox;
+  /** A new container, as Lambda makes on a cold start, configured for the sandbox. */
+  coldContainer(overrides?: EnvOverrides): DirectHandler;
+  close(): Promise<void>;
+}
+
+export async function openBridge(options: SandboxOptions = {}): Promise<Bridge> {
+  const sandbox = await startSandbox(options);
+  const saved = Object.fromEntries(AWS_SDK_VARIABLES.map((name) => [name, process.env[name]]));
+  for (const name of AWS_SDK_VARIABLES) process.env[name] = sandbox.env[name];
+  return {
+    sandbox,
+    coldContainer: (overrides = {}) => createDirectHandler(customerLookup, { ...sandbox.env, ...overrides }),
+    close: async () => {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      await sandbox.close();
+    },
+  };
+}
+
+export interface InvokeOptions {
+  timeoutMs?: number;
+  clientContextCustom?: Record<string, string>;
+}
+
+export function lambdaContext(options: InvokeOptions = {}): Context {
+  return createLambdaContext('customerLookup', options.timeoutMs ?? 6_000, options.clientContextCustom);
+}
+
+export function invoke(handler: DirectHandler, event: unknown, options: InvokeOptions = {}): Promise<unknown> {
+  return handler(event, lambdaContext(options));
+}
+
+/** Moves Date.now (which every cache and deadline reads) forward without touching timers or sockets. */
+export interface Clock {
+  advanceTo(offsetMs: number): void;
+}
+
+export function controlClock(): Clock {
+  const realNow = Date.now.bind(Date);
+  let offsetMs = 0;
+  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offsetMs);
+  return {
+    advanceTo: (next) => {
+      offsetMs = next;
+    },
+  };
+}
+
+/** The error a synchronous call throws; fails the test when it does not throw. */
+export function thrownBy(work: () => unknown): unknown {
+  try {
+    work();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to throw, but it returned');
+}
+
+/** A copy of a parsed log record list filtered by the `event` field. */
+export function recordsOf(records: Array<Record<string, unknown>>, event: string): Array<Record<string, unknown>> {
+  return records.filter((record) => record.event === event);
+}
