@@ -25,3 +25,8 @@ export const CXONE_DEFAULT_ISSUER = 'https://cxone.niceincontact.com';
 /** undici's own defaults are 5 minutes; a data action never waits that long (SPEC §7). */
 export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 30_000;
 export const HTTP_CONNECTIONS_PER_ORIGIN = 64;
+
+/** Guardrails for JSONata mappings (lib/jsonataTransform.ts): a mapping is data shaping, never long work. */
+export const JSONATA_TIMEOUT_MS = 100;
+export const JSONATA_MAX_DEPTH = 200;
+export const JSONATA_MAX_SEQUENCE = 10_000;

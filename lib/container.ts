@@ -1,5 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Agent } from 'undici';
+import type { AnyAction } from './action';
 import { loadConfig, type BridgeConfig } from './config';
 import { CredentialParser } from './credentials';
 import { createHttpAgent } from './http';
@@ -10,8 +11,8 @@ import { SecretCache } from './secrets';
 
 /**
  * What survives between warm invocations (SPEC §3): configuration, clients and caches,
- * never per-request state. One container per deployed function; tests make a new one to
- * get a cold start.
+ * never per-request state. One container per action in a function; tests make a new one
+ * to get a cold start.
  */
 export interface Container {
   config: BridgeConfig;
@@ -29,8 +30,8 @@ export function createSecretsManagerClient(env: NodeJS.ProcessEnv): SecretsManag
   });
 }
 
-export function createContainer(env: NodeJS.ProcessEnv, requiredConfig: readonly string[] = []): Container {
-  const config = loadConfig(env, requiredConfig);
+export function createContainer(env: NodeJS.ProcessEnv, action?: AnyAction): Container {
+  const config = loadConfig(env, action?.requiredConfig, action?.platform);
   setLogLevel(config.logLevel);
   const agent = createHttpAgent();
   const secrets = new SecretCache({ client: createSecretsManagerClient(env), secretId: config.secretId, ttlMs: config.secretTtlMs });

@@ -56,5 +56,5 @@ export async function runAction(
     action.response,
     observation,
   );
-  return checkOutput(action, action.transform(response, input), config.maxOutputBytes);
+  return checkOutput(action, await action.transform(response, input), config.maxOutputBytes);
 }

@@ -34,7 +34,7 @@ export interface UpstreamObservation {
 
 function buildUrl(baseUrl: string, spec: UpstreamRequestSpec): URL {
   const url = joinUrl(baseUrl, spec.path);
-  for (const [name, value] of Object.entries(spec.query ?? {})) url.searchParams.set(name, value);
+  for (const [name, value] of Object.entries(spec.query ?? {})) if (value !== undefined) url.searchParams.set(name, value);
   return url;
 }
 
@@ -63,7 +63,8 @@ function failure(code: ErrorCode, detail: string, response: HttpResponse): Upstr
 }
 
 function parseBody<T>(response: HttpResponse, schema: z.ZodType<T>): T {
-  const body = parseJsonBody(response, 'MAX_UPSTREAM_BYTES');
+  // 204 No Content (CXone's answer when it has no data) reaches the action's schema as null.
+  const body = response.status === 204 ? { ok: true as const, json: null } : parseJsonBody(response, 'MAX_UPSTREAM_BYTES');
   if (!body.ok) throw failure(ErrorCode.UPSTREAM_INVALID_RESPONSE, `upstream: ${body.problem}`, response);
   const parsed = schema.safeParse(body.json);
   if (!parsed.success) {

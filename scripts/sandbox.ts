@@ -60,10 +60,12 @@ async function runOnce(): Promise<void> {
     }
     const warnings = logLines.map((line) => JSON.parse(line) as { level: string; message: string }).filter((line) => line.level === 'warn');
     for (const warning of warnings) console.log(`\n⚠ ${warning.message}`);
+    const counts = sandbox.counts();
+    const functions = new Set(results.map((result) => result.functionName)).size;
     console.log(
-      `\n${results.length} events: ${results.filter((r) => r.ok).length} answered, ${results.filter((r) => !r.ok).length} errors. ` +
-        `Secrets Manager requests: ${sandbox.secretsManager.requests}, token requests: ${sandbox.tokenEndpoint.requests}, ` +
-        `upstream requests: ${sandbox.customerApi.requests}.`,
+      `\n${results.length} events, ${functions} functions: ${results.filter((r) => r.ok).length} answered, ${results.filter((r) => !r.ok).length} errors. ` +
+        `Secrets Manager requests: ${counts.secret}, discovery requests: ${counts.discovery}, token requests: ${counts.token}, ` +
+        `upstream requests: ${counts.upstream} (one secret and one token per function: the rest came from warm caches).`,
     );
   } finally {
     restoreLogs();

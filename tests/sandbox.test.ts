@@ -32,20 +32,37 @@ describe('the local sandbox (npm start)', () => {
     return Promise.resolve(handler!);
   }
 
-  it('runs the real handler on every event file and answers each, with one secret and one token request in all', async () => {
+  it('runs the real handlers on every event file and answers each, with one secret and one token request per function', async () => {
     const handlers = new Map<string, Promise<DirectHandler>>();
     const load = (name: string) => handlers.get(name) ?? handlers.set(name, loadHandler(name)).get(name)!;
 
     const results = await runSampleEvents(join(__dirname, '..', 'events'), load);
 
     expect(results.map(({ file, ok }) => [file, ok])).toStrictEqual([
+      ['agentState-available.json', true],
+      ['agentState-badinput.json', false],
+      ['agentState-nodata.json', true],
+      ['agentState.json', true],
       ['customerLookup-badinput.json', false],
       ['customerLookup-notfound.json', true],
       ['customerLookup-partial.json', true],
       ['customerLookup.json', true],
+      ['queueEstimatedWait-badinput.json', false],
+      ['queueEstimatedWait-callback.json', true],
+      ['queueEstimatedWait-nodata.json', true],
+      ['queueEstimatedWait.json', true],
     ]);
-    expect(results[0]?.response).toMatchObject({ errorType: 'InputError', code: 'INPUT_INVALID' });
-    expect(results[3]?.response).toStrictEqual({
+    const response = (file: string) => results.find((result) => result.file === file)?.response;
+    for (const file of ['agentState-badinput.json', 'customerLookup-badinput.json', 'queueEstimatedWait-badinput.json']) {
+      expect(response(file)).toMatchObject({ errorType: 'InputError', code: 'INPUT_INVALID' });
+    }
+    expect(response('agentState.json')).toStrictEqual({ found: true, agentId: '1234567', state: 'Unavailable', reason: 'Lunch', since: '2026-11-26T12:01:30.000Z' });
+    expect(response('agentState-available.json')).toStrictEqual({ found: true, agentId: '7654321', state: 'Available', since: '2026-11-26T08:00:00.000Z' });
+    expect(response('agentState-nodata.json')).toStrictEqual({ found: false });
+    expect(response('queueEstimatedWait.json')).toStrictEqual({ available: true, estimatedWaitSeconds: 95, mediaType: 'all', formula: 'BEST' });
+    expect(response('queueEstimatedWait-callback.json')).toStrictEqual({ available: true, estimatedWaitSeconds: 95, mediaType: 'callback', formula: 'BEST' });
+    expect(response('queueEstimatedWait-nodata.json')).toStrictEqual({ available: false });
+    expect(response('customerLookup.json')).toStrictEqual({
       found: true,
       customerId: 'c-1001',
       fullName: 'Ada Lovelace',
@@ -55,7 +72,8 @@ describe('the local sandbox (npm start)', () => {
       lastOrderDate: '2026-11-02T08:30:00Z',
       lifetimeValue: 199.75,
     });
-    expect([sandbox.secretsManager.requests, sandbox.tokenEndpoint.requests, sandbox.customerApi.requests]).toStrictEqual([1, 1, 3]);
+    // CXone discovery: the OpenID configuration and the tenant's cxone-configuration, once each.
+    expect(sandbox.counts()).toStrictEqual({ secret: 3, discovery: 2, token: 3, upstream: 9 });
   });
 
   it('cleans the sandbox secret (a trailing newline) and warns once, naming the key', async () => {

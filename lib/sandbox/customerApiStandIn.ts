@@ -1,4 +1,5 @@
-import { json, startLoopbackServer, type LoopbackServer } from './loopbackServer';
+import { startApiStandIn, type ApiStandIn, type IsAuthorized } from './apiStandIn';
+import { json } from './loopbackServer';
 
 /**
  * A loopback stand-in for the upstream customer API of customerLookup (SPEC §12):
@@ -36,31 +37,11 @@ export const SAMPLE_CUSTOMERS: Record<string, unknown[]> = {
   '+61291234567': [{ id: 'c-3003', firstName: 'Alan', lastName: 'Turing', tier: 'bronze' }],
 };
 
-export interface CustomerApiStandIn extends LoopbackServer {
-  readonly requests: number;
-  /** Authorization header values seen, one per request. */
-  readonly authorizations: ReadonlyArray<string | undefined>;
-}
+export type CustomerApiStandIn = ApiStandIn;
 
-export async function startCustomerApiStandIn(
-  isAuthorized: (authorization: string | undefined) => boolean,
-  customers: Record<string, unknown[]> = SAMPLE_CUSTOMERS,
-): Promise<CustomerApiStandIn> {
-  let requests = 0;
-  const authorizations: Array<string | undefined> = [];
-  const server = await startLoopbackServer(({ method, url, headers }) => {
-    requests++;
-    authorizations.push(headers.authorization);
-    const correlation = { 'x-request-id': `sandbox-${requests}` };
-    if (!isAuthorized(headers.authorization)) return json(401, { message: 'invalid or expired token' }, correlation);
-    if (method !== 'GET' || url.pathname !== '/customers') return json(404, { message: 'no such route' }, correlation);
-    return json(200, { data: customers[url.searchParams.get('phone') ?? ''] ?? [] }, correlation);
+export function startCustomerApiStandIn(isAuthorized: IsAuthorized, customers: Record<string, unknown[]> = SAMPLE_CUSTOMERS): Promise<CustomerApiStandIn> {
+  return startApiStandIn(isAuthorized, ({ method, url }) => {
+    if (method !== 'GET' || url.pathname !== '/customers') return json(404, { message: 'no such route' });
+    return json(200, { data: customers[url.searchParams.get('phone') ?? ''] ?? [] });
   });
-  return {
-    ...server,
-    get requests() {
-      return requests;
-    },
-    authorizations,
-  };
 }

@@ -1,4 +1,7 @@
+import { actionEnvPrefix } from '../action';
+import type { ApiStandIn } from './apiStandIn';
 import { startCustomerApiStandIn, type CustomerApiStandIn } from './customerApiStandIn';
+import { startCxoneApiStandIn, startGenesysApiStandIn } from './platformApiStandIns';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from './secretsManagerStandIn';
 import { startTokenEndpointStandIn, type StandInClient, type TokenEndpointStandIn } from './tokenEndpointStandIn';
 
@@ -13,13 +16,37 @@ export const SANDBOX_CLIENT: StandInClient = { clientId: 'sandbox-client', clien
 /** What an integrator pasted into the console: a trailing newline, which hygiene removes with a warning. */
 export const SANDBOX_SECRET_STRING = JSON.stringify({ clientId: SANDBOX_CLIENT.clientId, clientSecret: `${SANDBOX_CLIENT.clientSecret}\n` });
 
+/** The Genesys Cloud and CXone stand-ins behind queueEstimatedWait and agentState. */
+export const SANDBOX_GENESYS_SECRET_ID = 'data-action-bridge/sandbox-genesys';
+export const SANDBOX_GENESYS_CLIENT: StandInClient = { clientId: '1e5b3c7a-genesys-oauth-client', clientSecret: 'GenesysSandboxSecret_0123456789abcdef' };
+export const SANDBOX_CXONE_SECRET_ID = 'data-action-bridge/sandbox-cxone';
+export const SANDBOX_CXONE_CLIENT: StandInClient = { clientId: 'sandbox-cxone-app@example', clientSecret: 'CxoneAppSecret+/=' };
+export const SANDBOX_CXONE_ACCESS_KEY = { accessKeyId: 'AKSANDBOXCXONE0001', accessKeySecret: 'c2FuZGJveC1hY2Nlc3Mta2V5LXNlY3JldA==' };
+export const SANDBOX_CXONE_TENANT_ID = '11eb660f-4c6d-34a0-8733-0242ac110002';
+
+export interface PlatformStandIns {
+  tokenEndpoint: TokenEndpointStandIn;
+  api: ApiStandIn;
+}
+
 export interface Sandbox {
   secretsManager: SecretsManagerStandIn;
   tokenEndpoint: TokenEndpointStandIn;
   customerApi: CustomerApiStandIn;
+  genesys: PlatformStandIns;
+  cxone: PlatformStandIns;
   /** Environment variables for the handlers (and `serverless invoke local`). */
   env: Record<string, string>;
+  /** Requests the stand-ins answered, across all platforms. */
+  counts(): SandboxCounts;
   close(): Promise<void>;
+}
+
+export interface SandboxCounts {
+  secret: number;
+  discovery: number;
+  token: number;
+  upstream: number;
 }
 
 export interface SandboxOptions {
@@ -29,12 +56,38 @@ export interface SandboxOptions {
   customers?: Record<string, unknown[]>;
 }
 
+async function startGenesys(): Promise<PlatformStandIns> {
+  const tokenEndpoint = await startTokenEndpointStandIn([SANDBOX_GENESYS_CLIENT], { flavour: 'genesys-cloud', clientAuth: ['basic'] });
+  return { tokenEndpoint, api: await startGenesysApiStandIn(tokenEndpoint.isValid) };
+}
+
+async function startCxone(): Promise<PlatformStandIns> {
+  const api = await startCxoneApiStandIn((authorization) => tokenEndpoint.isValid(authorization));
+  const tokenEndpoint = await startTokenEndpointStandIn([SANDBOX_CXONE_CLIENT], {
+    flavour: 'nice-cxone',
+    accessKeys: [SANDBOX_CXONE_ACCESS_KEY],
+    apiEndpoint: api.url,
+  });
+  return { tokenEndpoint, api };
+}
+
+/** Settings of one action only, as the HTTP front's function would carry them (lib/action.ts actionEnv). */
+function scoped(actionName: string, variables: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [`${actionEnvPrefix(actionName)}${name}`, value]));
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const secretsManager = await startSecretsManagerStandIn({ [SANDBOX_SECRET_ID]: options.secretString ?? SANDBOX_SECRET_STRING });
+  const secretsManager = await startSecretsManagerStandIn({
+    [SANDBOX_SECRET_ID]: options.secretString ?? SANDBOX_SECRET_STRING,
+    [SANDBOX_GENESYS_SECRET_ID]: JSON.stringify(SANDBOX_GENESYS_CLIENT),
+    [SANDBOX_CXONE_SECRET_ID]: JSON.stringify({ ...SANDBOX_CXONE_CLIENT, ...SANDBOX_CXONE_ACCESS_KEY, tenantId: SANDBOX_CXONE_TENANT_ID }),
+  });
   const tokenEndpoint = await startTokenEndpointStandIn(options.clients ?? [SANDBOX_CLIENT], {
     lifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
   });
   const customerApi = await startCustomerApiStandIn(tokenEndpoint.isValid, options.customers);
+  const genesys = await startGenesys();
+  const cxone = await startCxone();
   const env = {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'sandbox',
@@ -45,14 +98,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     AUTH_PLATFORM: 'oauth2',
     TOKEN_URL: tokenEndpoint.tokenUrl,
     UPSTREAM_BASE_URL: customerApi.url,
+    ...scoped('queueEstimatedWait', {
+      SECRET_ID: SANDBOX_GENESYS_SECRET_ID,
+      AUTH_PLATFORM: 'genesys-cloud',
+      GENESYS_REGION: 'mypurecloud.com',
+      // The real endpoints would be https://login.mypurecloud.com/oauth/token and https://api.mypurecloud.com.
+      TOKEN_URL: genesys.tokenEndpoint.tokenUrl,
+      UPSTREAM_BASE_URL: genesys.api.url,
+    }),
+    ...scoped('agentState', { SECRET_ID: SANDBOX_CXONE_SECRET_ID, AUTH_PLATFORM: 'nice-cxone', CXONE_ISSUER: cxone.tokenEndpoint.url, TOKEN_URL: '', UPSTREAM_BASE_URL: '' }),
   };
   return {
     secretsManager,
     tokenEndpoint,
     customerApi,
+    genesys,
+    cxone,
     env,
+    counts: () => ({
+      secret: secretsManager.requests,
+      discovery: cxone.tokenEndpoint.discoveryRequests,
+      token: tokenEndpoint.requests + genesys.tokenEndpoint.requests + cxone.tokenEndpoint.requests,
+      upstream: customerApi.requests + genesys.api.requests + cxone.api.requests,
+    }),
     close: async () => {
-      await Promise.all([secretsManager.close(), tokenEndpoint.close(), customerApi.close()]);
+      const servers = [secretsManager, tokenEndpoint, customerApi, genesys.tokenEndpoint, genesys.api, cxone.tokenEndpoint, cxone.api];
+      await Promise.all(servers.map((server) => server.close()));
     },
   };
 }

@@ -1,0 +1,64 @@
+import * as z from 'zod';
+import mapping from '../../config/mappings/queueEstimatedWait.json';
+import { defineAction, path } from '../action';
+import { jsonataTransform } from '../jsonataTransform';
+
+/**
+ * queueEstimatedWait: the estimated wait of a Genesys Cloud queue, for a flow that tells
+ * the caller how long they will wait or offers a callback. Genesys Cloud API
+ * `GET /api/v2/routing/queues/{queueId}/estimatedwaittime` (or `/mediatypes/{mediaType}/…`),
+ * permission `routing:queue:view`; response model EstimatedWaitTimePredictions.
+ * The mapping is a JSONata expression in config/mappings/queueEstimatedWait.json.
+ */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MEDIA_TYPES = ['call', 'callback', 'chat', 'email', 'message'] as const;
+
+const Input = z.object(
+  {
+    queueId: z
+      .string({ error: (issue) => (issue.input === undefined ? 'queueId is required' : 'queueId must be a string') })
+      .trim()
+      .regex(UUID, 'queueId must be a Genesys Cloud queue id (a UUID)'),
+    mediaType: z
+      .enum(MEDIA_TYPES, { error: `mediaType must be one of ${MEDIA_TYPES.join(', ')}` })
+      .optional(),
+    conversationId: z.string().trim().regex(UUID, 'conversationId must be a UUID').optional(),
+  },
+  { error: 'input must be a JSON object like {"queueId": "…"}' },
+);
+
+const Prediction = z.object({
+  intent: z.string().nullish(),
+  // The formula list grows (BEST, SIMPLE, ABANDON, PATIENCE_ABANDON, …): any string.
+  formula: z.string().nullish(),
+  estimatedWaitTimeSeconds: z.number().int().nonnegative().nullish(),
+});
+const Predictions = z.object({ results: z.array(Prediction).nullish() });
+
+const Output = z.object({
+  available: z.boolean(),
+  estimatedWaitSeconds: z.number().int().nonnegative().optional(),
+  mediaType: z.string().optional(),
+  formula: z.string().optional(),
+});
+
+type Input = z.infer<typeof Input>;
+
+export const queueEstimatedWait = defineAction({
+  name: 'queueEstimatedWait',
+  description: 'Estimated wait of a Genesys Cloud queue, in seconds, optionally for one media type.',
+  platform: 'genesys-cloud',
+  input: Input,
+  request: ({ queueId, mediaType, conversationId }: Input) => ({
+    method: 'GET',
+    path: mediaType
+      ? path`/api/v2/routing/queues/${queueId}/mediatypes/${mediaType}/estimatedwaittime`
+      : path`/api/v2/routing/queues/${queueId}/estimatedwaittime`,
+    query: { conversationId },
+  }),
+  response: Predictions,
+  transform: jsonataTransform<z.infer<typeof Predictions>, Input, z.infer<typeof Output>>('queueEstimatedWait', mapping),
+  output: Output,
+  timeoutMs: 3_000,
+});

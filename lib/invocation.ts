@@ -1,0 +1,70 @@
+import { actionEnv, type AnyAction } from './action';
+import { FALLBACK_INVOCATION_BUDGET_MS } from './constants';
+import { createContainer, type Container } from './container';
+import { Deadline } from './deadline';
+import { asBridgeError, type BridgeError } from './errors';
+import { logger } from './logger';
+import { runAction } from './pipeline';
+import type { UpstreamObservation } from './upstream';
+
+/**
+ * One action's entry, shared by every front (direct invoke, HTTP): the container built at
+ * module initialisation, the invocation's deadline, and the one log line per invocation
+ * (SPEC §10). Fronts only adapt their event and map errors.
+ */
+
+export interface Invocation {
+  /** Lambda's context.getRemainingTimeInMillis(), when there is a context. */
+  lambdaRemainingMs?: number;
+  correlationId?: string;
+}
+
+export type ActionRunner = (input: unknown, invocation: Invocation) => Promise<unknown>;
+
+/**
+ * now + min(Lambda's remaining time, ACTION_TIMEOUT_MS, the action's own timeout) − margin
+ * (SPEC §7), so the function answers with a clean TIMEOUT before Lambda kills it.
+ */
+export function deadlineOf(invocation: Invocation, container: Container, action: AnyAction): Deadline {
+  const { actionTimeoutMs, deadlineMarginMs } = container.config;
+  const budgetMs = Math.min(
+    invocation.lambdaRemainingMs ?? FALLBACK_INVOCATION_BUDGET_MS,
+    actionTimeoutMs ?? Number.POSITIVE_INFINITY,
+    action.timeoutMs ?? Number.POSITIVE_INFINITY,
+  );
+  return Deadline.after(budgetMs - deadlineMarginMs);
+}
+
+/** A bad configuration is logged at cold start and reported by every invocation. */
+function containerOrError(action: AnyAction, env: NodeJS.ProcessEnv): Container | BridgeError {
+  try {
+    return createContainer(actionEnv(env, action.name), action);
+  } catch (error) {
+    const failure = asBridgeError(error);
+    logger.error({ event: 'config_invalid', action: action.name, code: failure.code }, failure.message);
+    return failure;
+  }
+}
+
+function elapsedMs(startedAt: number): number {
+  return Math.round((performance.now() - startedAt) * 100) / 100;
+}
+
+export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): ActionRunner {
+  const container = containerOrError(action, env);
+  return async (input, invocation) => {
+    const startedAt = performance.now();
+    const observation: UpstreamObservation = { upstreamCalls: 0 };
+    const record = { event: 'invocation', action: action.name, correlationId: invocation.correlationId };
+    try {
+      if (container instanceof Error) throw container;
+      const output = await runAction(container, action, input, deadlineOf(invocation, container, action), observation);
+      logger.info({ ...record, outcome: 'ok', durationMs: elapsedMs(startedAt), ...observation }, `${action.name} ok`);
+      return output;
+    } catch (error) {
+      const failure = asBridgeError(error);
+      logger.info({ ...record, outcome: 'error', code: failure.code, durationMs: elapsedMs(startedAt), ...observation }, failure.message);
+      throw failure;
+    }
+  };
+}
