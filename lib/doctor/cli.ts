@@ -38,7 +38,8 @@ async function loadSecret(values: Record<string, string | undefined>, timeoutMs:
   if (values.secretFile) {
     const source = `file ${values.secretFile}`;
     try {
-      return { source, secretString: await readFile(values.secretFile, 'utf8') };
+      // Editors such as Notepad save a byte-order mark, which JSON.parse refuses.
+      return { source, secretString: (await readFile(values.secretFile, 'utf8')).replace(/^\uFEFF/, '') };
     } catch (error) {
       return { source, error: new SecretError(ErrorCode.SECRET_NOT_FOUND, `cannot read ${values.secretFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`) };
     }

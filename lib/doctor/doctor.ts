@@ -4,6 +4,7 @@ import type { Credentials } from '../credentials';
 import { Deadline } from '../deadline';
 import { BridgeError, ErrorCode } from '../errors';
 import { headerValue, sendHttpRequest, type HttpResponse } from '../http';
+import { formUrlEncode } from '../oauth/formEncoding';
 import { buildTokenRequest, type BuiltTokenRequest, type TokenRequestSettings } from '../oauth/tokenRequest';
 import { parseTokenResponse, type IssuedToken } from '../oauth/tokenResponse';
 import { checkTokenEndpoint } from '../platforms/tokenEndpointCheck';
@@ -100,7 +101,7 @@ function alternatives(options: DoctorOptions, settings: TokenRequestSettings, cr
     request: buildTokenRequest({ ...settings, authMethod: otherMethod }, credentials),
   });
   const configured = buildTokenRequest(settings, credentials);
-  const encodingMatters = [credentials.clientId, credentials.clientSecret].some((value) => encodeURIComponent(value.reveal()) !== value.reveal());
+  const encodingMatters = [credentials.clientId, credentials.clientSecret].some((value) => formUrlEncode(value.reveal()) !== value.reveal());
   if (settings.authMethod === 'client_secret_basic' && encodingMatters) {
     list.push({
       cause: Cause.ENCODING,
@@ -141,6 +142,11 @@ async function checkUpstream(options: DoctorOptions, token: IssuedToken, target:
     target.details.push('no upstream URL given (--upstream-url)');
     return;
   }
+  const problem = endpointUrlProblem(options.upstreamUrl);
+  if (problem) {
+    report(target, 'fail', Cause.UPSTREAM_UNREACHABLE, `--upstream-url ${problem}: the token is not sent there`);
+    return;
+  }
   const url = new URL(options.upstreamUrl);
   try {
     const response = await sendHttpRequest(
@@ -159,6 +165,10 @@ async function checkUpstream(options: DoctorOptions, token: IssuedToken, target:
   }
 }
 
+function isMissingPath(error: BridgeError): boolean {
+  return error.status === 404 || error.status === 405;
+}
+
 function describeRejection(result: Attempt): string {
   if (result.outcome === 'network') return result.message;
   if (result.outcome === 'rejected') return result.error.message;
@@ -173,13 +183,20 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 
   const endpointStep = step('token endpoint');
   steps.push(endpointStep);
-  const endpoint = secret ? await resolveDoctorEndpoint(options, secret.credentials, endpointStep) : undefined;
-  if (!secret || !endpoint) return { steps, tokenObtained: false };
+  if (!secret) {
+    endpointStep.status = 'skipped';
+    endpointStep.details.push('not checked: no usable secret');
+    return { steps, tokenObtained: false };
+  }
+  const endpoint = await resolveDoctorEndpoint(options, secret.credentials, endpointStep);
+  if (!endpoint) return { steps, tokenObtained: false };
 
   const urlProblem = endpointUrlProblem(endpoint.tokenUrl);
   if (urlProblem) report(endpointStep, 'fail', Cause.NOT_A_TOKEN_ENDPOINT, `${endpoint.tokenUrl} ${urlProblem}`);
-  for (const finding of checkTokenEndpoint({ platform: options.platform, tokenUrl: endpoint.tokenUrl, genesysRegion: options.genesysRegion })) {
-    report(endpointStep, 'fail', finding.mistake, `${finding.message}${finding.suggestion ? `; use ${finding.suggestion}` : ''}`);
+  else {
+    for (const finding of checkTokenEndpoint({ platform: options.platform, tokenUrl: endpoint.tokenUrl, genesysRegion: options.genesysRegion })) {
+      report(endpointStep, 'fail', finding.mistake, `${finding.message}${finding.suggestion ? `; use ${finding.suggestion}` : ''}`);
+    }
   }
   const settings: TokenRequestSettings = {
     tokenUrl: endpoint.tokenUrl,
@@ -200,11 +217,12 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   } else if (configured.outcome === 'network') {
     report(tokenStep, 'fail', configured.cause, configured.message);
   } else {
-    const notTokenEndpoint = configured.error.code === ErrorCode.TOKEN_INVALID_RESPONSE;
+    // A path that does not exist (404/405) says nothing about the credentials.
+    const notTokenEndpoint = configured.error.code === ErrorCode.TOKEN_INVALID_RESPONSE || isMissingPath(configured.error);
     report(tokenStep, 'fail', notTokenEndpoint ? Cause.NOT_A_TOKEN_ENDPOINT : Cause.TOKEN_REJECTED, configured.error.message);
   }
 
-  if (configured.outcome === 'rejected' && REJECTIONS.has(configured.error.code)) {
+  if (configured.outcome === 'rejected' && REJECTIONS.has(configured.error.code) && !isMissingPath(configured.error)) {
     const alternativesStep = step('alternatives that differ in one thing');
     steps.push(alternativesStep);
     for (const alternative of alternatives(options, settings, secret.credentials)) {

@@ -47,6 +47,11 @@ export function checkSecret(loaded: LoadedSecret, target: Step): CheckedSecret |
   for (const change of parsed.changes) {
     report(target, 'warn', Cause.SECRET_WHITESPACE, `${change.key} had ${change.removed.join(', ')}: cleaned for this run; fix the stored value`);
   }
+  const { accessKeyId, accessKeySecret } = parsed.credentials;
+  if (Boolean(accessKeyId) !== Boolean(accessKeySecret)) {
+    report(target, 'fail', Cause.SECRET_INVALID, `the secret has ${accessKeyId ? 'accessKeyId without accessKeySecret' : 'accessKeySecret without accessKeyId'}: an access key needs both`);
+    return undefined;
+  }
   const extraKeys = Object.keys(parsed.credentials.extra);
   if (extraKeys.length > 0) target.details.push(`other keys: ${extraKeys.join(', ')}`);
   return { credentials: parsed.credentials, rawCredentials: raw, changedKeys: parsed.changes.map((change) => change.key) };

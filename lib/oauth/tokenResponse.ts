@@ -52,6 +52,7 @@ function describeBody(response: HttpResponse): string {
   if (response.body === undefined) return 'a body larger than the limit';
   if (/^\s*</.test(response.body)) return 'an HTML or XML page';
   if (response.body.trim() === '') return 'an empty body';
+  if (parseJson(response) !== undefined) return 'JSON that is not a token response';
   return isJsonContentType(response) ? 'malformed JSON' : 'a body that is not JSON';
 }
 

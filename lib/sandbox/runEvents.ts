@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { DirectHandler } from '../directInvoke';
+import type { DirectHandler } from '../front/directInvoke';
 import { createLambdaContext } from './lambdaContext';
 
 /**

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
-import type { AnyAction } from './action';
-import { createActionRunner } from './invocation';
+import type { AnyAction } from '../action';
+import { createActionRunner } from '../invocation';
 
 /**
  * The direct-invoke front (Genesys Cloud's AWS Lambda data action integration): the event

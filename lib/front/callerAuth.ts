@@ -1,0 +1,120 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import * as z from 'zod';
+import type { Deadline } from '../deadline';
+import { BridgeError, ErrorCode, SecretError } from '../errors';
+import type { SecretCache } from '../secrets';
+
+/**
+ * Who may call the HTTP front (SPEC §9): nothing is served unauthenticated. A caller
+ * presents either
+ * - an API key, as `Authorization: Bearer <key>` or `x-api-key: <key>`, or
+ * - an HMAC-SHA256 signature: `x-bridge-timestamp: <unix seconds>` and
+ *   `x-bridge-signature: sha256=<hex of HMAC(key, timestamp + "." + body)>`, accepted within
+ *   a replay window and only once.
+ * Keys live in Secrets Manager as `{"apiKeys": ["…", "…"], "hmacKeys": ["…"]}`; two keys of
+ * a kind are both valid, so keys rotate without downtime. Comparisons take constant time.
+ */
+
+export class CallerError extends BridgeError {
+  override name = 'CallerError';
+}
+
+const KeysSecret = z
+  .object({
+    apiKeys: z.array(z.string().min(16, 'each API key must have at least 16 characters')).default([]),
+    hmacKeys: z.array(z.string().min(16, 'each HMAC key must have at least 16 characters')).default([]),
+  })
+  .refine((keys) => keys.apiKeys.length + keys.hmacKeys.length > 0, 'holds no apiKeys and no hmacKeys');
+
+type Keys = z.infer<typeof KeysSecret>;
+
+export interface CallerRequest {
+  headers: Readonly<Record<string, string | undefined>>;
+  body: string;
+}
+
+export interface CallerAuthOptions {
+  keys: SecretCache;
+  secretId: string;
+  replayWindowMs: number;
+}
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/** Compares every key (no early exit) over fixed-length digests, so timing tells nothing. */
+function matchesAny(candidate: string, keys: readonly string[]): boolean {
+  const presented = digest(candidate);
+  let match = false;
+  for (const key of keys) match = timingSafeEqual(presented, digest(key)) || match;
+  return match;
+}
+
+function unauthenticated(detail: string): CallerError {
+  return new CallerError(ErrorCode.CALLER_UNAUTHENTICATED, detail);
+}
+
+export class CallerAuth {
+  readonly #parsed = new WeakMap<object, Keys>();
+  /** Signatures seen within the replay window, with when they may be forgotten. */
+  readonly #seenSignatures = new Map<string, number>();
+
+  constructor(private readonly options: CallerAuthOptions) {}
+
+  async #keys(deadline: Deadline): Promise<Keys> {
+    const { secret } = await this.options.keys.get(deadline);
+    const cached = this.#parsed.get(secret);
+    if (cached) return cached;
+    let json: unknown;
+    try {
+      json = JSON.parse(secret.secretString);
+    } catch {
+      json = undefined;
+    }
+    const parsed = KeysSecret.safeParse(json);
+    if (!parsed.success) {
+      throw new SecretError(
+        ErrorCode.SECRET_INVALID,
+        `secret ${this.options.secretId} must hold {"apiKeys": [...], "hmacKeys": [...]}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`,
+      );
+    }
+    this.#parsed.set(secret, parsed.data);
+    return parsed.data;
+  }
+
+  /** Resolves when the caller is authenticated; rejects with CALLER_UNAUTHENTICATED otherwise. */
+  async authenticate(request: CallerRequest, deadline: Deadline): Promise<'api-key' | 'hmac'> {
+    const { headers } = request;
+    const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1]?.trim();
+    const apiKey = bearer ?? headers['x-api-key'];
+    const signature = headers['x-bridge-signature'];
+    if (!apiKey && !signature) throw unauthenticated('send an API key (Authorization: Bearer …) or an HMAC signature (x-bridge-signature)');
+    const keys = await this.#keys(deadline);
+    if (apiKey) {
+      if (matchesAny(apiKey, keys.apiKeys)) return 'api-key';
+      throw unauthenticated('the API key is not valid');
+    }
+    this.#verifySignature(request, signature!, keys.hmacKeys);
+    return 'hmac';
+  }
+
+  #verifySignature(request: CallerRequest, signature: string, hmacKeys: readonly string[]): void {
+    const timestamp = request.headers['x-bridge-timestamp'] ?? '';
+    if (!/^\d{1,12}$/.test(timestamp)) throw unauthenticated('x-bridge-timestamp must be the signing time in Unix seconds');
+    const now = Date.now();
+    if (Math.abs(now - Number(timestamp) * 1000) > this.options.replayWindowMs) {
+      throw unauthenticated(`the signature is outside the ${this.options.replayWindowMs / 1000} s replay window (check the caller's clock)`);
+    }
+    const presented = signature.replace(/^sha256=/i, '').toLowerCase();
+    const signed = `${timestamp}.${request.body}`;
+    const expected = hmacKeys.map((key) => createHmac('sha256', key).update(signed, 'utf8').digest('hex'));
+    if (!matchesAny(presented, expected)) throw unauthenticated('the HMAC signature is not valid');
+    this.#rememberOnce(presented, now);
+  }
+
+  /** A valid signature is accepted once: a replay inside the window is refused. */
+  #rememberOnce(signature: string, now: number): void {
+    for (const [seen, forgetAt] of this.#seenSignatures) if (forgetAt <= now) this.#seenSignatures.delete(seen);
+    if (this.#seenSignatures.has(signature)) throw unauthenticated('this signed request was already used (replay)');
+    this.#seenSignatures.set(signature, now + 2 * this.options.replayWindowMs);
+  }
+}
