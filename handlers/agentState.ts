@@ -1,4 +1,4 @@
 import { agentState } from '../lib/actions/agentState';
-import { createDirectHandler } from '../lib/directInvoke';
+import { createDirectHandler } from '../lib/front/directInvoke';
 
 export const handler = createDirectHandler(agentState);

@@ -1,4 +1,4 @@
 import { customerLookup } from '../lib/actions/customerLookup';
-import { createDirectHandler } from '../lib/directInvoke';
+import { createDirectHandler } from '../lib/front/directInvoke';
 
 export const handler = createDirectHandler(customerLookup);

@@ -1,4 +1,4 @@
 import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait';
-import { createDirectHandler } from '../lib/directInvoke';
+import { createDirectHandler } from '../lib/front/directInvoke';
 
 export const handler = createDirectHandler(queueEstimatedWait);

@@ -5,7 +5,7 @@
  * prints the environment for `serverless invoke local`.
  */
 import { join } from 'node:path';
-import type { DirectHandler } from '../lib/directInvoke';
+import type { DirectHandler } from '../lib/front/directInvoke';
 import { redirectLogs } from '../lib/logger';
 import { runSampleEvents } from '../lib/sandbox/runEvents';
 import { startSandbox } from '../lib/sandbox/sandbox';

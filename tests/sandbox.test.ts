@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { DirectHandler } from '../lib/directInvoke';
+import type { DirectHandler } from '../lib/front/directInvoke';
 import { runSampleEvents } from '../lib/sandbox/runEvents';
 import { startSandbox, type Sandbox } from '../lib/sandbox/sandbox';
 import { captureLogs, type CapturedLogs } from './setup/logs';

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { customerLookup } from '../../lib/actions/customerLookup';
-import { createDirectHandler, type DirectHandler } from '../../lib/directInvoke';
+import { createDirectHandler, type DirectHandler } from '../../lib/front/directInvoke';
 import { createLambdaContext } from '../../lib/sandbox/lambdaContext';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../lib/sandbox/sandbox';
 
