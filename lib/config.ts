@@ -62,7 +62,7 @@ const EnvFields = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
-type Issue = { path: string[]; message: string };
+export type Issue = { path: string[]; message: string };
 
 /**
  * Checks between variables. They run on whatever fields parsed, even when others did not,
@@ -147,7 +147,7 @@ function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
   return present;
 }
 
-function formatIssues(issues: readonly Issue[]): string {
+export function formatIssues(issues: readonly Issue[]): string {
   return issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ');
 }
 

@@ -30,3 +30,8 @@ export const HTTP_CONNECTIONS_PER_ORIGIN = 64;
 export const JSONATA_TIMEOUT_MS = 100;
 export const JSONATA_MAX_DEPTH = 200;
 export const JSONATA_MAX_SEQUENCE = 10_000;
+
+/** The HTTP front (lib/front/httpFront.ts): data action inputs are small and flat. */
+export const HTTP_MAX_BODY_BYTES = 16_384;
+/** How far a signed request's timestamp may be from now, and how long a signature is remembered. */
+export const HTTP_REPLAY_WINDOW_SECONDS = 300;

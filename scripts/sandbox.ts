@@ -7,14 +7,27 @@
 import { join } from 'node:path';
 import type { DirectHandler } from '../lib/front/directInvoke';
 import { redirectLogs } from '../lib/logger';
-import { runSampleEvents } from '../lib/sandbox/runEvents';
-import { startSandbox } from '../lib/sandbox/sandbox';
+import type { HttpHandler } from '../lib/front/httpFront';
+import { serveHttpFront } from '../lib/sandbox/httpFrontServer';
+import { postSampleEvents, runSampleEvents, type EventResult } from '../lib/sandbox/runEvents';
+import { SANDBOX_HTTP_KEYS, startSandbox } from '../lib/sandbox/sandbox';
 
 const root = join(__dirname, '..');
 
-async function loadHandler(functionName: string): Promise<DirectHandler> {
-  const module = (await import(join(root, 'handlers', `${functionName}.ts`))) as { handler: DirectHandler };
+async function loadHandler<Handler = DirectHandler>(functionName: string): Promise<Handler> {
+  const module = (await import(join(root, 'handlers', `${functionName}.ts`))) as { handler: Handler };
   return module.handler;
+}
+
+const API_KEY = SANDBOX_HTTP_KEYS.apiKeys[0]!;
+
+function printResults(title: string, results: EventResult[]): void {
+  console.log(`\n━━ ${title} ━━`);
+  for (const result of results) {
+    const outcome = result.status !== undefined ? `HTTP ${result.status}` : result.ok ? 'response' : 'error';
+    console.log(`\n▶ ${result.file} → ${result.functionName} ${outcome}:`);
+    console.log(JSON.stringify(result.response, null, 2));
+  }
 }
 
 /** The function's settings are serverless.yml params; the AWS SDK's own variables come from the shell. */
@@ -38,10 +51,14 @@ function invokeLocalInstructions(env: Record<string, string>): string {
 
 async function serve(): Promise<void> {
   const sandbox = await startSandbox();
+  Object.assign(process.env, sandbox.env);
+  const front = await serveHttpFront(await loadHandler<HttpHandler>('http'));
   console.log('Sandbox stand-ins are running on loopback. In another shell, from the project folder:\n');
   console.log(invokeLocalInstructions(sandbox.env));
+  console.log(`\nThe HTTP front (as CXone Studio or a Genesys Web Services data action would call it):\n`);
+  console.log(`curl -sS ${front.url}/actions/customerLookup -H 'Authorization: Bearer ${API_KEY}' -H 'Content-Type: application/json' -d '{"phoneNumber":"+15551234567"}'`);
   console.log('\nCtrl-C stops the sandbox.');
-  const stop = () => void sandbox.close().then(() => process.exit(0));
+  const stop = () => void Promise.all([sandbox.close(), front.close()]).then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
@@ -51,25 +68,25 @@ async function runOnce(): Promise<void> {
   Object.assign(process.env, sandbox.env);
   const logLines: string[] = [];
   const restoreLogs = redirectLogs((line) => logLines.push(line));
+  const front = await serveHttpFront(await loadHandler<HttpHandler>('http'));
   try {
     const results = await runSampleEvents(join(root, 'events'), loadHandler);
+    const overHttp = await postSampleEvents(join(root, 'events'), front.url, API_KEY);
     restoreLogs();
-    for (const result of results) {
-      console.log(`\n▶ ${result.file} → ${result.functionName} ${result.ok ? 'response' : 'error'}:`);
-      console.log(JSON.stringify(result.response, null, 2));
-    }
+    printResults('Direct invoke (Genesys Cloud AWS Lambda data action)', results);
+    printResults(`HTTP front, POST ${front.url}/actions/{name} (CXone Studio REST action)`, overHttp);
     const warnings = logLines.map((line) => JSON.parse(line) as { level: string; message: string }).filter((line) => line.level === 'warn');
     for (const warning of warnings) console.log(`\n⚠ ${warning.message}`);
     const counts = sandbox.counts();
     const functions = new Set(results.map((result) => result.functionName)).size;
     console.log(
-      `\n${results.length} events, ${functions} functions: ${results.filter((r) => r.ok).length} answered, ${results.filter((r) => !r.ok).length} errors. ` +
+      `\n${results.length} events, ${functions} functions, each run directly and through the HTTP front: ${results.filter((r) => r.ok).length} answered, ${results.filter((r) => !r.ok).length} errors. ` +
         `Secrets Manager requests: ${counts.secret}, discovery requests: ${counts.discovery}, token requests: ${counts.token}, ` +
-        `upstream requests: ${counts.upstream} (one secret and one token per function: the rest came from warm caches).`,
+        `upstream requests: ${counts.upstream} (one secret and one token per action and front: the rest came from warm caches).`,
     );
   } finally {
     restoreLogs();
-    await sandbox.close();
+    await Promise.all([sandbox.close(), front.close()]);
   }
 }
 

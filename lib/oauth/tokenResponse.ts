@@ -31,7 +31,12 @@ const TokenSuccess = z.object({
 });
 
 // `description` is Genesys Cloud's extra field; CXone's schema names it errorDescription.
-const OAuthErrorBody = z.object({ error: z.string().min(1), error_description: z.string().optional(), description: z.string().optional() });
+const OAuthErrorBody = z.object({
+  error: z.string().min(1),
+  error_description: z.string().optional(),
+  description: z.string().optional(),
+  errorDescription: z.string().optional(),
+});
 
 /** Shown with invalid_client: the causes this project exists to diagnose. */
 export const INVALID_CLIENT_ADVICE =
@@ -82,7 +87,7 @@ const OAUTH_ERRORS: Record<string, { code: ErrorCode; advice: string }> = {
 
 /** Genesys Cloud answers a throttled token request with 400 invalid_request "rate limit exceeded", not 429. */
 function isRateLimit(error: z.infer<typeof OAuthErrorBody>): boolean {
-  return /rate limit/i.test(`${error.error_description ?? ''} ${error.description ?? ''}`);
+  return /rate limit/i.test([error.error_description, error.description, error.errorDescription].join(' '));
 }
 
 function oauthError(response: HttpResponse, error: z.infer<typeof OAuthErrorBody>): TokenError {

@@ -44,10 +44,12 @@ export function checkTokenEndpoint({ platform, tokenUrl, genesysRegion }: Endpoi
     });
   }
   if (hostRegion && !host.startsWith('login.')) {
+    // Suggest the configured region's login host when there is one, so both findings agree.
+    const suggestion = right ?? genesysTokenUrl(hostRegion);
     findings.push({
       mistake: 'GENESYS_API_HOST',
-      message: `${host} is not the Genesys Cloud login host: tokens come from https://login.${hostRegion}/oauth/token, the API host only accepts them`,
-      suggestion: genesysTokenUrl(hostRegion),
+      message: `${host} is not the Genesys Cloud login host: tokens come from ${suggestion}, the API host only accepts them`,
+      suggestion,
     });
   }
   if (platform === 'genesys-cloud' && hostRegion && genesysRegion && hostRegion !== genesysRegion) {

@@ -23,6 +23,9 @@ export const SANDBOX_CXONE_SECRET_ID = 'data-action-bridge/sandbox-cxone';
 export const SANDBOX_CXONE_CLIENT: StandInClient = { clientId: 'sandbox-cxone-app@example', clientSecret: 'CxoneAppSecret+/=' };
 export const SANDBOX_CXONE_ACCESS_KEY = { accessKeyId: 'AKSANDBOXCXONE0001', accessKeySecret: 'c2FuZGJveC1hY2Nlc3Mta2V5LXNlY3JldA==' };
 export const SANDBOX_CXONE_TENANT_ID = '11eb660f-4c6d-34a0-8733-0242ac110002';
+/** The HTTP front's callers: two API keys (as during a rotation) and one HMAC key. */
+export const SANDBOX_HTTP_AUTH_SECRET_ID = 'data-action-bridge/sandbox-http-callers';
+export const SANDBOX_HTTP_KEYS = { apiKeys: ['sandbox-api-key-current-0001', 'sandbox-api-key-previous-0002'], hmacKeys: ['sandbox-hmac-key-0000000000001'] };
 
 export interface PlatformStandIns {
   tokenEndpoint: TokenEndpointStandIn;
@@ -81,6 +84,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     [SANDBOX_SECRET_ID]: options.secretString ?? SANDBOX_SECRET_STRING,
     [SANDBOX_GENESYS_SECRET_ID]: JSON.stringify(SANDBOX_GENESYS_CLIENT),
     [SANDBOX_CXONE_SECRET_ID]: JSON.stringify({ ...SANDBOX_CXONE_CLIENT, ...SANDBOX_CXONE_ACCESS_KEY, tenantId: SANDBOX_CXONE_TENANT_ID }),
+    [SANDBOX_HTTP_AUTH_SECRET_ID]: JSON.stringify(SANDBOX_HTTP_KEYS),
   });
   const tokenEndpoint = await startTokenEndpointStandIn(options.clients ?? [SANDBOX_CLIENT], {
     lifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
@@ -98,6 +102,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     AUTH_PLATFORM: 'oauth2',
     TOKEN_URL: tokenEndpoint.tokenUrl,
     UPSTREAM_BASE_URL: customerApi.url,
+    HTTP_AUTH_SECRET_ID: SANDBOX_HTTP_AUTH_SECRET_ID,
     ...scoped('queueEstimatedWait', {
       SECRET_ID: SANDBOX_GENESYS_SECRET_ID,
       AUTH_PLATFORM: 'genesys-cloud',

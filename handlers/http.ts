@@ -1,0 +1,4 @@
+import { ACTIONS } from '../lib/actions';
+import { createHttpHandler } from '../lib/front/httpFront';
+
+export const handler = createHttpHandler(ACTIONS);

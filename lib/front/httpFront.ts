@@ -1,0 +1,148 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import * as z from 'zod';
+import type { AnyAction } from '../action';
+import { HTTP_MAX_BODY_BYTES, HTTP_REPLAY_WINDOW_SECONDS, SECRET_TTL_SECONDS } from '../constants';
+import { createSecretsManagerClient } from '../container';
+import { Deadline } from '../deadline';
+import { asBridgeError, BridgeError, ConfigError, ErrorCode, InputError, type ErrorCode as Code } from '../errors';
+import { formatIssues } from '../config';
+import { createActionRunner, type ActionRunner } from '../invocation';
+import { logger } from '../logger';
+import { SecretCache } from '../secrets';
+import { CallerAuth, CallerError } from './callerAuth';
+
+/**
+ * The HTTPS front (SPEC §9) for CXone Studio REST actions and Genesys Cloud Web Services
+ * data actions: one function behind an API Gateway HTTP API or a Lambda Function URL
+ * (payload format 2.0) that routes `POST /actions/{name}` to the same pipeline as direct
+ * invocation. Callers authenticate before any upstream work; every error body is
+ * `{ "error": { "code", "message", "correlationId" } }`.
+ */
+
+export type HttpHandler = (event: APIGatewayProxyEventV2, context?: Partial<Context>) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const HttpEnv = z.object({
+  HTTP_AUTH_SECRET_ID: z.string({ error: 'is required: the secret holding the callers\' API keys or HMAC keys' }).trim().min(1, 'is required'),
+  HTTP_MAX_BODY_BYTES: z.coerce.number().int().positive().default(HTTP_MAX_BODY_BYTES),
+  HTTP_REPLAY_WINDOW_SECONDS: z.coerce.number().int().positive().default(HTTP_REPLAY_WINDOW_SECONDS),
+  SECRET_TTL_SECONDS: z.coerce.number().int().nonnegative().default(SECRET_TTL_SECONDS),
+  /** Comma-separated action names this function serves; default all. */
+  HTTP_ACTIONS: z.string().optional(),
+});
+
+const STATUS_OF_CODE: Partial<Record<Code, number>> = {
+  INPUT_INVALID: 400,
+  CALLER_UNAUTHENTICATED: 401,
+  ACTION_NOT_FOUND: 404,
+  INPUT_TOO_LARGE: 413,
+  TIMEOUT: 504,
+  CIRCUIT_OPEN: 503,
+  CONFIG_INVALID: 500,
+  INTERNAL_ERROR: 500,
+};
+
+/** 400 bad input, 401 caller, 502 anything upstream of the bridge, 504 deadline (SPEC §9). */
+export function httpStatusOf(code: Code): number {
+  return STATUS_OF_CODE[code] ?? (code.startsWith('SECRET_') ? 500 : 502);
+}
+
+function respond(status: number, body: unknown, correlationId: string | undefined): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...(correlationId && { 'x-correlation-id': correlationId }) },
+    body: JSON.stringify(body),
+  };
+}
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  return event.headers?.[name] ?? Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1];
+}
+
+function lowerCaseHeaders(event: APIGatewayProxyEventV2): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(event.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
+}
+
+function rawBody(event: APIGatewayProxyEventV2): string {
+  const body = event.body ?? '';
+  return event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+}
+
+/** Reading the callers' keys is bounded apart from the action's own deadline. */
+const AUTH_BUDGET_MS = 3_000;
+
+const ROUTE = /\/actions\/([A-Za-z][A-Za-z0-9]*)\/?$/;
+
+interface ParsedRequest {
+  runner: ActionRunner;
+  input: unknown;
+}
+
+export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.ProcessEnv = process.env): HttpHandler {
+  const settings = HttpEnv.safeParse(env);
+  const configError = settings.success
+    ? undefined
+    : new ConfigError(ErrorCode.CONFIG_INVALID, `fix these environment variables: ${formatIssues(settings.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })))}`);
+  if (configError) logger.error({ event: 'config_invalid', front: 'http', code: configError.code }, configError.message);
+  const served = settings.data?.HTTP_ACTIONS?.split(',').map((name) => name.trim()).filter(Boolean);
+  const routable = new Map(actions.filter((action) => !served || served.includes(action.name)).map((action) => [action.name, action]));
+  const runners = new Map<string, ActionRunner>();
+  const auth =
+    settings.data &&
+    new CallerAuth({
+      keys: new SecretCache({ client: createSecretsManagerClient(env), secretId: settings.data.HTTP_AUTH_SECRET_ID, ttlMs: settings.data.SECRET_TTL_SECONDS * 1000 }),
+      secretId: settings.data.HTTP_AUTH_SECRET_ID,
+      replayWindowMs: settings.data.HTTP_REPLAY_WINDOW_SECONDS * 1000,
+    });
+
+  /** Each action's container is built on its first request, from its own scoped environment. */
+  function runnerFor(action: AnyAction): ActionRunner {
+    let runner = runners.get(action.name);
+    if (!runner) runners.set(action.name, (runner = createActionRunner(action, env)));
+    return runner;
+  }
+
+  async function parseRequest(event: APIGatewayProxyEventV2, body: string, deadline: Deadline): Promise<ParsedRequest> {
+    if (configError || !settings.data || !auth) throw configError;
+    const method = event.requestContext?.http?.method ?? 'POST';
+    const name = ROUTE.exec(event.rawPath ?? '')?.[1];
+    const action = name ? routable.get(name) : undefined;
+    if (!action || method !== 'POST') {
+      throw new BridgeError(ErrorCode.ACTION_NOT_FOUND, `no such action: use POST /actions/{name} with one of ${[...routable.keys()].join(', ')}`);
+    }
+    if (Buffer.byteLength(body, 'utf8') > settings.data.HTTP_MAX_BODY_BYTES) {
+      throw new InputError(ErrorCode.INPUT_TOO_LARGE, `the request body is larger than ${settings.data.HTTP_MAX_BODY_BYTES} bytes`);
+    }
+    // Authenticate before reading the body as input: an unauthenticated caller learns nothing else.
+    await auth.authenticate({ headers: lowerCaseHeaders(event), body }, deadline);
+    const type = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json') throw new InputError(ErrorCode.INPUT_INVALID, 'send the input as a JSON object with Content-Type: application/json');
+    let input: unknown;
+    try {
+      input = JSON.parse(body);
+    } catch {
+      throw new InputError(ErrorCode.INPUT_INVALID, 'the request body is not valid JSON');
+    }
+    return { runner: runnerFor(action), input };
+  }
+
+  return async (event, context) => {
+    const correlationId = header(event, 'inin-correlation-id') ?? header(event, 'x-correlation-id') ?? event.requestContext?.requestId ?? context?.awsRequestId;
+    const lambdaRemainingMs = context?.getRemainingTimeInMillis?.();
+    const fail = (failure: BridgeError) =>
+      respond(httpStatusOf(failure.code), { error: { code: failure.code, message: failure.message, correlationId } }, correlationId);
+    let request: ParsedRequest;
+    try {
+      request = await parseRequest(event, rawBody(event), Deadline.after(Math.min(lambdaRemainingMs ?? AUTH_BUDGET_MS, AUTH_BUDGET_MS)));
+    } catch (error) {
+      const failure = asBridgeError(error);
+      logger.info({ event: 'request_refused', front: 'http', code: failure.code, correlationId, caller: failure instanceof CallerError ? 'unauthenticated' : undefined }, failure.message);
+      return fail(failure);
+    }
+    try {
+      // The runner writes the invocation's log line, success or failure.
+      return respond(200, await request.runner(request.input, { lambdaRemainingMs, correlationId }), correlationId);
+    } catch (error) {
+      return fail(asBridgeError(error));
+    }
+  };
+}
