@@ -14,11 +14,11 @@ export const CXONE_API_VERSION = 'v27.0';
 
 const Input = z.object(
   {
+    // A string, as data action input contracts carry ids; CXone agent ids are whole numbers.
     agentId: z
-      .union([z.string().trim().regex(/^[1-9]\d{0,11}$/), z.number().int().positive().max(999_999_999_999)], {
-        error: (issue) => (issue.input === undefined ? 'agentId is required' : 'agentId must be a CXone agent id (a positive whole number)'),
-      })
-      .transform(String),
+      .string({ error: (issue) => (issue.input === undefined ? 'agentId is required' : 'agentId must be a string') })
+      .trim()
+      .regex(/^[1-9]\d{0,11}$/, 'agentId must be a CXone agent id (a positive whole number, e.g. "1234567")'),
   },
   { error: 'input must be a JSON object like {"agentId": "1234567"}' },
 );

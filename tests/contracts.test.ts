@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv from 'ajv-draft-04';
+import * as z from 'zod';
+import { defineAction } from '../lib/action';
+import { ACTIONS } from '../lib/actions';
+import { cxoneStudioSnippet, genesysLambdaDefinition, genesysWebServicesDefinition, inputContract, outputContract } from '../lib/contracts';
+import { createDirectHandler } from '../lib/front/directInvoke';
+import { readSampleEvents } from '../lib/sandbox/runEvents';
+import { openBridge, type Bridge } from './support/bridge';
+import { captureLogs, type CapturedLogs } from './setup/logs';
+
+/** The generated contracts are what Genesys Cloud validates inputs and outputs against. */
+describe('generated data action contracts', () => {
+  const root = join(__dirname, '..');
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  let logs: CapturedLogs;
+  let bridge: Bridge | undefined;
+
+  beforeEach(() => {
+    logs = captureLogs();
+  });
+  afterEach(async () => {
+    await bridge?.close();
+    bridge = undefined;
+    logs.restore();
+  });
+
+  it.each(ACTIONS.map((action) => [action.name, action] as const))('%s: the input contract accepts every sample event the action accepts', async (name, action) => {
+    const validate = ajv.compile(inputContract(action));
+    const events = (await readSampleEvents(join(root, 'events'))).filter((sample) => sample.functionName === name);
+    const accepted = events.filter((sample) => action.input.safeParse(sample.event).success);
+
+    expect(accepted.length).toBeGreaterThan(0);
+    for (const sample of accepted) expect([sample.file, validate(sample.event)]).toStrictEqual([sample.file, true]);
+  });
+
+  it('output contracts accept the outputs the sandbox produces for every sample event, directly invoked', async () => {
+    bridge = await openBridge();
+    for (const action of ACTIONS) {
+      const validate = ajv.compile(outputContract(action));
+      const handler = createDirectHandler(action, bridge.sandbox.env);
+      const events = (await readSampleEvents(join(root, 'events'))).filter((sample) => sample.functionName === action.name && action.input.safeParse(sample.event).success);
+      for (const sample of events) {
+        const output = await handler(sample.event);
+        expect([sample.file, validate(output), validate.errors ?? null]).toStrictEqual([sample.file, true, null]);
+      }
+    }
+  });
+
+  it.each(ACTIONS.map((action) => [action.name, action] as const))('%s: the output contract rejects nested arrays and objects', (_name, action) => {
+    const validate = ajv.compile(outputContract(action));
+    const [firstProperty] = Object.keys((outputContract(action).properties ?? {}) as object);
+
+    expect(validate({ [firstProperty!]: [['nested']] })).toBe(false);
+    expect(validate({ [firstProperty!]: { nested: true } })).toBe(false);
+  });
+
+  it('defineAction refuses an output contract with a nested array, so such an action fails its own tests', () => {
+    const declare = () =>
+      defineAction({
+        name: 'nestedOrders',
+        description: 'not flat',
+        input: z.object({ id: z.string() }),
+        request: () => ({ method: 'GET', path: '/x' }),
+        response: z.unknown(),
+        transform: () => ({ orders: [['o-1']] }),
+        output: z.object({ orders: z.array(z.array(z.string())) }),
+      });
+
+    expect(declare).toThrow('nestedOrders output is not flat: orders is an array of array');
+  });
+
+  it('the Genesys Lambda definition invokes the function ARN with the raw input and returns the raw result', () => {
+    for (const action of ACTIONS) {
+      expect(genesysLambdaDefinition(action)).toMatchObject({
+        name: action.name,
+        config: {
+          request: { requestType: 'POST', requestTemplate: '${input.rawRequest}', requestUrlTemplate: expect.stringMatching(new RegExp(`^arn:aws:lambda:<REGION>:<ACCOUNT_ID>:function:data-action-bridge-<STAGE>-${action.name}$`)) },
+          response: { successTemplate: '${rawResult}' },
+        },
+        contract: { input: { inputSchema: inputContract(action) }, output: { successSchema: outputContract(action) } },
+      });
+    }
+  });
+
+  it('the Web Services definition and the CXone snippet call POST /actions/{name} with the API key header', () => {
+    for (const action of ACTIONS) {
+      expect(genesysWebServicesDefinition(action)).toMatchObject({
+        config: { request: { requestUrlTemplate: expect.stringMatching(new RegExp(`/actions/${action.name}$`)), headers: { Authorization: 'Bearer $!{credentials.apiKey}' } } },
+      });
+      expect(cxoneStudioSnippet(action, { sample: true })).toMatchObject({ method: 'POST', url: expect.stringMatching(/\/actions\//), headers: { Authorization: 'Bearer {apiKey}' }, sampleBody: { sample: true } });
+    }
+  });
+
+  it('contracts/ holds what `npm run contracts` generates today', () => {
+    for (const action of ACTIONS) {
+      const read = (suffix: string) => JSON.parse(readFileSync(join(root, 'contracts', `${action.name}.${suffix}.json`), 'utf8')) as unknown;
+      const sample = JSON.parse(readFileSync(join(root, 'events', `${action.name}.json`), 'utf8')) as unknown;
+
+      expect(read('genesys-lambda')).toStrictEqual(genesysLambdaDefinition(action));
+      expect(read('genesys-webservices')).toStrictEqual(genesysWebServicesDefinition(action));
+      expect(read('cxone-studio')).toStrictEqual(cxoneStudioSnippet(action, sample));
+    }
+  });
+});
