@@ -35,3 +35,17 @@ export const JSONATA_MAX_SEQUENCE = 10_000;
 export const HTTP_MAX_BODY_BYTES = 16_384;
 /** How far a signed request's timestamp may be from now, and how long a signature is remembered. */
 export const HTTP_REPLAY_WINDOW_SECONDS = 300;
+
+/** Retries of idempotent requests (SPEC §7, lib/retry.ts). */
+export const RETRY_MAX_ATTEMPTS = 3;
+export const RETRY_BASE_DELAY_MS = 100;
+export const RETRY_MAX_DELAY_MS = 1_000;
+
+/** Circuit breaker (lib/circuitBreaker.ts): after this many failures in a row, fail fast for a while. */
+export const CIRCUIT_FAILURE_THRESHOLD = 5;
+export const CIRCUIT_OPEN_MS = 10_000;
+
+/** A slow secret refresh is waited for at most min(this, a third of the time left) before a stale value is used (SPEC §5). */
+export const STALE_REFRESH_WAIT_MAX_MS = 1_000;
+/** While a stale secret is served, Secrets Manager is asked again at most this often. */
+export const STALE_RETRY_INTERVAL_MS = 5_000;

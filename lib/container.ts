@@ -2,6 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Agent } from 'undici';
 import type { AnyAction } from './action';
 import { loadConfig, type BridgeConfig } from './config';
+import { DependencyBreaker } from './circuitBreaker';
 import { CredentialParser } from './credentials';
 import { createHttpAgent } from './http';
 import { logger, setLogLevel } from './logger';
@@ -20,6 +21,7 @@ export interface Container {
   secrets: SecretCache;
   tokens: TokenCache;
   platform: PlatformProfile;
+  upstreamBreaker: DependencyBreaker;
 }
 
 /** The SDK reads process.env itself; passing the container's own env keeps tests and scripts explicit. */
@@ -34,10 +36,15 @@ export function createContainer(env: NodeJS.ProcessEnv, action?: AnyAction): Con
   const config = loadConfig(env, action?.requiredConfig, action?.platform);
   setLogLevel(config.logLevel);
   const agent = createHttpAgent();
-  const secrets = new SecretCache({ client: createSecretsManagerClient(env), secretId: config.secretId, ttlMs: config.secretTtlMs });
+  const secrets = new SecretCache({
+    client: createSecretsManagerClient(env),
+    secretId: config.secretId,
+    ttlMs: config.secretTtlMs,
+    staleMs: config.secretStaleMs,
+  });
   const platform = createPlatformProfile(config, agent);
   const parser = new CredentialParser(config.secretId);
   const tokens = new TokenCache({ agent, secrets, parser, resolveSettings: platform.tokenSettings });
   logger.debug({ event: 'container_ready', authPlatform: config.authPlatform }, 'container initialised');
-  return { config, agent, secrets, tokens, platform };
+  return { config, agent, secrets, tokens, platform, upstreamBreaker: new DependencyBreaker(`the upstream API of ${action?.name ?? 'the action'}`) };
 }

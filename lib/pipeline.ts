@@ -1,4 +1,4 @@
-import type { AnyAction } from './action';
+import { isIdempotent, type AnyAction } from './action';
 import type { Container } from './container';
 import type { Deadline } from './deadline';
 import type { Credentials } from './credentials';
@@ -41,7 +41,7 @@ export async function runAction(
   observation: UpstreamObservation,
 ): Promise<unknown> {
   const input = parseInput(action, rawInput);
-  const { config, agent, tokens, platform } = container;
+  const { config, agent, tokens, platform, upstreamBreaker } = container;
   const baseUrl = async (credentials: Credentials) => {
     const url = config.upstreamBaseUrl ?? (await platform.apiBaseUrl(credentials, deadline));
     if (url) return url;
@@ -50,9 +50,10 @@ export async function runAction(
       `UPSTREAM_BASE_URL is required: ${config.authPlatform} has no API base URL to derive (for nice-cxone, set CXONE_TENANT_ID or a tenantId key in the secret)`,
     );
   };
+  const request = action.request(input);
   const response = await callUpstream(
-    { agent, tokens, baseUrl, maxBodyBytes: config.maxUpstreamBytes, deadline },
-    action.request(input),
+    { agent, tokens, baseUrl, breaker: upstreamBreaker, idempotent: isIdempotent(action, request.method), maxBodyBytes: config.maxUpstreamBytes, deadline },
+    request,
     action.response,
     observation,
   );

@@ -1,6 +1,8 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Deadline } from './deadline';
-import { ErrorCode, SecretError } from './errors';
+import { STALE_REFRESH_WAIT_MAX_MS, STALE_RETRY_INTERVAL_MS } from './constants';
+import { BridgeError, ErrorCode, SecretError } from './errors';
+import { logger } from './logger';
 import { SingleFlight } from './singleFlight';
 
 /**
@@ -28,6 +30,13 @@ export interface SecretCacheOptions {
   client: SecretsManagerClient;
   secretId: string;
   ttlMs: number;
+  /** How long past its TTL the last value may be served while Secrets Manager is failing (SPEC §5). */
+  staleMs?: number;
+}
+
+/** Failures that a previous value may mask: throttling, 5xx, network, time. Never not-found or access denied. */
+function isMaskable(error: unknown): boolean {
+  return error instanceof BridgeError && (error.code === ErrorCode.SECRET_UNAVAILABLE || error.code === ErrorCode.TIMEOUT);
 }
 
 export class SecretCache {
@@ -35,6 +44,8 @@ export class SecretCache {
   readonly #flight = new SingleFlight<FetchedSecret>();
   #generation = 0;
   #requests = 0;
+  /** After a failed refresh in the stale window, the next attempt waits until then. */
+  #retryRefreshAtMs = 0;
 
   constructor(private readonly options: SecretCacheOptions) {}
 
@@ -45,8 +56,48 @@ export class SecretCache {
 
   async get(deadline: Deadline): Promise<SecretRead> {
     const current = this.#current;
-    if (current && Date.now() < current.fetchedAtMs + this.options.ttlMs) return { secret: current, cacheHit: true };
-    return { secret: await this.#fetchShared(deadline), cacheHit: false };
+    const now = Date.now();
+    const expiresAtMs = current ? current.fetchedAtMs + this.options.ttlMs : 0;
+    if (current && now < expiresAtMs) return { secret: current, cacheHit: true };
+    if (!current || now >= expiresAtMs + (this.options.staleMs ?? 0)) return { secret: await this.#fetchShared(deadline), cacheHit: false };
+    return this.#refreshOrStale(current, deadline);
+  }
+
+  /**
+   * Past the TTL but within the stale window: refresh, and fall back to the previous value
+   * when Secrets Manager fails or is slow — a slow refresh is waited for at most
+   * min(1 s, a third of the time left) and goes on in the background (SPEC §5).
+   */
+  async #refreshOrStale(previous: FetchedSecret, deadline: Deadline): Promise<SecretRead> {
+    if (Date.now() < this.#retryRefreshAtMs) return { secret: previous, cacheHit: true };
+    const refreshing = this.#fetchShared(deadline);
+    refreshing.catch(() => undefined);
+    const waitMs = Math.max(0, Math.min(STALE_REFRESH_WAIT_MAX_MS, deadline.remainingMs() / 3));
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<'slow'>((resolve) => {
+      timer = setTimeout(() => resolve('slow'), waitMs);
+      timer.unref();
+    });
+    try {
+      const outcome = await Promise.race([refreshing, slow]);
+      if (outcome !== 'slow') return { secret: outcome, cacheHit: false };
+      this.#warnStale(previous, `the refresh is taking longer than ${Math.round(waitMs)} ms`);
+    } catch (error) {
+      if (!isMaskable(error)) throw error;
+      this.#retryRefreshAtMs = Date.now() + STALE_RETRY_INTERVAL_MS;
+      this.#warnStale(previous, (error as BridgeError).code);
+    } finally {
+      clearTimeout(timer);
+    }
+    return { secret: previous, cacheHit: true };
+  }
+
+  #warnStale(previous: FetchedSecret, reason: string): void {
+    const ageSeconds = Math.round((Date.now() - previous.fetchedAtMs) / 1000);
+    logger.warn(
+      { event: 'secret_stale', secretId: this.options.secretId, versionId: previous.versionId, ageSeconds, reason },
+      `serving the secret fetched ${ageSeconds} s ago: Secrets Manager could not refresh it (${reason})`,
+    );
   }
 
   /**

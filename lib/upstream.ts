@@ -4,7 +4,9 @@ import type { UpstreamRequestSpec } from './action';
 import type { Credentials } from './credentials';
 import type { Deadline } from './deadline';
 import { ErrorCode, UpstreamError } from './errors';
-import { correlationIdOf, parseJsonBody, sendHttpRequest, type HttpResponse } from './http';
+import type { DependencyBreaker } from './circuitBreaker';
+import { correlationIdOf, parseJsonBody, type HttpRequest, type HttpResponse } from './http';
+import { sendWithRetries } from './retry';
 import type { CachedToken, TokenCache } from './oauth/tokenCache';
 import { joinUrl } from './url';
 
@@ -17,6 +19,9 @@ import { joinUrl } from './url';
 export interface UpstreamContext {
   agent: Dispatcher;
   tokens: TokenCache;
+  breaker: DependencyBreaker;
+  /** Whether a failed request may be sent again (SPEC §7). */
+  idempotent: boolean;
   /** The API base URL; may depend on the credentials (a CXone tenant) and need discovery. */
   baseUrl: (credentials: Credentials) => Promise<string>;
   maxBodyBytes: number;
@@ -38,22 +43,30 @@ function buildUrl(baseUrl: string, spec: UpstreamRequestSpec): URL {
   return url;
 }
 
-async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamRequestSpec, token: CachedToken): Promise<HttpResponse> {
+async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamRequestSpec, token: CachedToken, observation: UpstreamObservation): Promise<HttpResponse> {
   const headers: Record<string, string> = { accept: 'application/json', ...spec.headers };
   headers.authorization = `Bearer ${token.accessToken.reveal()}`;
   if (spec.body !== undefined) headers['content-type'] = 'application/json';
-  return sendHttpRequest(
-    context.agent,
-    {
-      method: spec.method,
-      url: buildUrl(baseUrl, spec),
-      headers,
-      body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
-      step: 'upstream request',
-      maxBodyBytes: context.maxBodyBytes,
-    },
-    context.deadline,
-  );
+  const request: HttpRequest = {
+    method: spec.method,
+    url: buildUrl(baseUrl, spec),
+    headers,
+    body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+    step: 'upstream request',
+    maxBodyBytes: context.maxBodyBytes,
+  };
+  observation.upstreamCalls++;
+  // The breaker sees each exchange as one success or failure, retries included.
+  return context.breaker.run(async () => {
+    const response = await sendWithRetries(context.agent, request, context.deadline, {
+      idempotent: context.idempotent,
+      unreachable: (detail, cause) => new UpstreamError(ErrorCode.UPSTREAM_ERROR, `could not reach the upstream API at ${request.url.host} (${detail})`, { cause }),
+      onRetry: () => observation.upstreamCalls++,
+    });
+    if (response.status === 429) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, 'the upstream API is rate limiting requests', response);
+    if (response.status >= 500) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API failed', response);
+    return response;
+  });
 }
 
 function failure(code: ErrorCode, detail: string, response: HttpResponse): UpstreamError {
@@ -74,6 +87,22 @@ function parseBody<T>(response: HttpResponse, schema: z.ZodType<T>): T {
   return parsed.data;
 }
 
+/** Records the final status and correlation id for the log line, from a response or a failure. */
+async function observe(observation: UpstreamObservation, sending: Promise<HttpResponse>): Promise<HttpResponse> {
+  try {
+    const response = await sending;
+    observation.upstreamStatus = response.status;
+    observation.upstreamCorrelationId = correlationIdOf(response);
+    return response;
+  } catch (error) {
+    if (error instanceof UpstreamError) {
+      observation.upstreamStatus = error.status;
+      observation.upstreamCorrelationId = error.upstreamCorrelationId;
+    }
+    throw error;
+  }
+}
+
 export async function callUpstream<T>(
   context: UpstreamContext,
   spec: UpstreamRequestSpec,
@@ -84,21 +113,16 @@ export async function callUpstream<T>(
   observation.tokenCacheHit = first.cacheHit;
   observation.secretCacheHit = first.secretCacheHit;
   const baseUrl = await context.baseUrl(first.credentials);
-  let response = await send(context, baseUrl, spec, first.token);
-  observation.upstreamCalls = 1;
+  let response = await observe(observation, send(context, baseUrl, spec, first.token, observation));
   if (response.status === 401) {
     // The token may have been revoked or expired early: one new token, one retry (SPEC §6).
     context.tokens.invalidate(first.token);
     const second = await context.tokens.get(context.deadline);
-    response = await send(context, baseUrl, spec, second.token);
-    observation.upstreamCalls = 2;
+    response = await observe(observation, send(context, baseUrl, spec, second.token, observation));
   }
-  observation.upstreamStatus = response.status;
-  observation.upstreamCorrelationId = correlationIdOf(response);
   if (response.status === 401) {
     throw failure(ErrorCode.UPSTREAM_UNAUTHORIZED, 'the upstream API rejected a freshly issued token; check the client\'s roles or permissions', response);
   }
-  if (response.status === 429) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, 'the upstream API is rate limiting requests', response);
   if (response.status < 200 || response.status > 299) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API answered with an error', response);
   return parseBody(response, schema);
 }

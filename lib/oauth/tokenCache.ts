@@ -3,7 +3,8 @@ import { MAX_UPSTREAM_BYTES, TOKEN_EXPIRY_SKEW_FRACTION, TOKEN_EXPIRY_SKEW_MAX_M
 import type { CredentialParser, Credentials } from '../credentials';
 import type { Deadline } from '../deadline';
 import { ErrorCode, TokenError } from '../errors';
-import { sendHttpRequest } from '../http';
+import { DependencyBreaker } from '../circuitBreaker';
+import { sendWithRetries } from '../retry';
 import { logger } from '../logger';
 import type { SecretCache } from '../secrets';
 import type { SecretText } from '../secretText';
@@ -58,6 +59,7 @@ function sameCredentials(a: Credentials, b: Credentials): boolean {
 
 export class TokenCache {
   readonly #entries = new Map<string, Entry>();
+  readonly #breaker = new DependencyBreaker('the token endpoint');
   /** The entry the latest token request went to, and the credentials it used. */
   #current?: { key: string; credentials: Credentials };
 
@@ -138,13 +140,21 @@ export class TokenCache {
 
   async #request(settings: TokenRequestSettings, credentials: Credentials, deadline: Deadline): Promise<CachedToken> {
     const built = buildTokenRequest(settings, credentials);
+    // The first attempt's send time: a retried token is then taken to expire a little early, never late.
     const sentAtMs = Date.now();
-    const response = await sendHttpRequest(
-      this.options.agent,
-      { method: 'POST', url: built.url, headers: built.headers, body: built.body, step: 'token request', maxBodyBytes: MAX_UPSTREAM_BYTES },
-      deadline,
-    );
-    const issued = parseTokenResponse(response);
+    const issued = await this.#breaker.run(async () => {
+      const response = await sendWithRetries(
+        this.options.agent,
+        { method: 'POST', url: built.url, headers: built.headers, body: built.body, step: 'token request', maxBodyBytes: MAX_UPSTREAM_BYTES },
+        deadline,
+        {
+          // A token request changes nothing on the server: RFC 6749 §4.4 lets a client ask again.
+          idempotent: true,
+          unreachable: (detail, cause) => new TokenError(ErrorCode.TOKEN_UNAVAILABLE, `could not reach the token endpoint at ${built.url.host} (${detail}); try again`, { cause }),
+        },
+      );
+      return parseTokenResponse(response);
+    });
     if (issued.lifetimeAssumed) {
       logger.warn({ event: 'token_lifetime_assumed', expiresInSeconds: issued.expiresInSeconds }, 'token response has no expires_in; assuming a short lifetime');
     }

@@ -2,7 +2,8 @@ import type { Dispatcher } from 'undici';
 import * as z from 'zod';
 import type { Deadline } from '../deadline';
 import { BridgeError, ErrorCode, TokenError, UpstreamError } from '../errors';
-import { correlationIdOf, parseJsonBody, sendHttpRequest } from '../http';
+import { correlationIdOf, parseJsonBody } from '../http';
+import { sendWithRetries } from '../retry';
 import { SingleFlight } from '../singleFlight';
 import { endpointUrlProblem, joinUrl } from '../url';
 
@@ -30,10 +31,11 @@ async function fetchDocument<T>(
   deadline: Deadline,
   errors: { Failure: Failure; unavailable: ErrorCode; invalid: ErrorCode; name: string },
 ): Promise<T> {
-  const response = await sendHttpRequest(
+  const response = await sendWithRetries(
     agent,
     { method: 'GET', url, headers: { accept: 'application/json' }, step: errors.name, maxBodyBytes: DISCOVERY_MAX_BYTES },
     deadline,
+    { idempotent: true, unreachable: (detail, cause) => new errors.Failure(errors.unavailable, `${errors.name}: could not reach ${url.host} (${detail})`, { cause }) },
   );
   const meta = { status: response.status, upstreamCorrelationId: correlationIdOf(response) };
   if (response.status !== 200) {

@@ -1,0 +1,92 @@
+import type { Dispatcher } from 'undici';
+import { RETRY_BASE_DELAY_MS, RETRY_MAX_ATTEMPTS, RETRY_MAX_DELAY_MS } from './constants';
+import type { Deadline } from './deadline';
+import { BridgeError } from './errors';
+import { headerValue, sendHttpRequest, type HttpRequest, type HttpResponse } from './http';
+import { logger } from './logger';
+
+/**
+ * Retries for idempotent requests (SPEC §7): on 429, 502, 503, 504, connection resets and
+ * refused connections; never on other 4xx or on 500. At most 3 attempts, full-jitter
+ * backoff from 100 ms capped at 1 s (AWS Architecture Blog, "Exponential Backoff and
+ * Jitter"), and a Retry-After (seconds or HTTP date, RFC 9110 §10.2.3) honoured when it fits
+ * before the deadline. A wait that does not fit is not started: the last answer is returned
+ * at once, and the caller maps it (429 → *_RATE_LIMITED, 5xx → *_ERROR / *_UNAVAILABLE).
+ *
+ * Hand-written rather than a retry library's policy because every wait here depends on the
+ * invocation's deadline and on the server's Retry-After, which such policies do not see.
+ */
+
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET']);
+
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_STATUSES.has(status);
+}
+
+export function isRetryableNetworkError(error: unknown): boolean {
+  return !(error instanceof BridgeError) && RETRYABLE_NETWORK_CODES.has(networkCode(error));
+}
+
+/** Retry-After as a delay in milliseconds (RFC 9110 §10.2.3: delay-seconds or HTTP-date), or undefined. */
+export function retryAfterMs(response: HttpResponse, now = Date.now()): number | undefined {
+  const value = headerValue(response.headers, 'retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Full jitter: a random wait between 0 and min(cap, base × 2^retry). */
+export function backoffMs(retry: number, random = Math.random): number {
+  return Math.floor(random() * Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** retry));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+export interface RetryOptions {
+  idempotent: boolean;
+  /** The error to throw when the server cannot be reached at all, given what went wrong (e.g. "ECONNREFUSED"). */
+  unreachable: (detail: string, cause: unknown) => BridgeError;
+  /** Called before each retry, for logs and tests. */
+  onRetry?: (attempt: number, delayMs: number, reason: string) => void;
+}
+
+/**
+ * Sends `request`, again when the answer or the failure is retryable and the wait fits
+ * before the deadline. Returns the last response; throws the last network failure.
+ */
+export async function sendWithRetries(agent: Dispatcher, request: HttpRequest, deadline: Deadline, options: RetryOptions): Promise<HttpResponse> {
+  for (let attempt = 1; ; attempt++) {
+    let outcome: { response: HttpResponse } | { error: unknown };
+    try {
+      outcome = { response: await sendHttpRequest(agent, request, deadline) };
+    } catch (error) {
+      outcome = { error };
+    }
+    const retryable = 'response' in outcome ? isRetryableStatus(outcome.response.status) : isRetryableNetworkError(outcome.error);
+    if (!retryable || !options.idempotent || attempt >= RETRY_MAX_ATTEMPTS) return unwrap(outcome, options);
+    const hinted = 'response' in outcome ? retryAfterMs(outcome.response) : undefined;
+    const delayMs = hinted ?? backoffMs(attempt - 1);
+    // Keep room for the next attempt itself, not only for the wait.
+    if (delayMs >= deadline.remainingMs() - RETRY_BASE_DELAY_MS) return unwrap(outcome, options);
+    const reason = 'response' in outcome ? `HTTP ${outcome.response.status}` : networkCode(outcome.error);
+    options.onRetry?.(attempt, delayMs, reason);
+    logger.debug({ event: 'retry', step: request.step, attempt, delayMs, reason }, `${request.step}: retrying after ${reason}`);
+    await sleep(delayMs);
+  }
+}
+
+function networkCode(error: unknown): string {
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
+  return String(typeof code === 'string' ? code : (cause?.code ?? 'network error'));
+}
+
+function unwrap(outcome: { response: HttpResponse } | { error: unknown }, options: RetryOptions): HttpResponse {
+  if ('response' in outcome) return outcome.response;
+  // Deadline and other bridge errors pass as they are; raw network failures get the step's code.
+  if (outcome.error instanceof BridgeError) throw outcome.error;
+  throw options.unreachable(networkCode(outcome.error), outcome.error);
+}
