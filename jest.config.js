@@ -5,5 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   setupFiles: ['<rootDir>/tests/setup/env.ts'],
+  setupFilesAfterEnv: ['<rootDir>/tests/setup/canaries.ts'],
   testTimeout: 20000,
 };

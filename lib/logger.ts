@@ -2,32 +2,25 @@ import pino from 'pino';
 
 /**
  * Structured JSON logging (SPEC §10) with pino. Values that are secret are held in
- * SecretText and print as "[redacted]" by construction; the redaction paths below are the
- * second line of defence for plain strings under well-known keys, at any depth we log.
+ * SecretText and print as "[redacted]" by construction; as a second line of defence, every
+ * logged object is walked and the values of well-known secret keys are replaced at any
+ * depth (pino's own redaction takes fixed paths only).
  */
 
-const SENSITIVE_KEYS = [
-  'authorization',
-  'Authorization',
-  'client_secret',
-  'clientSecret',
-  'access_token',
-  'accessToken',
-  'refresh_token',
-  'id_token',
-  'password',
-  'accessKeySecret',
-  'SecretString',
-];
-const REDACT_DEPTH = 4;
+const SENSITIVE_KEY = /^(authorization|proxy-authorization|client_?secret|access_?token|refresh_?token|id_?token|password|access_?key_?secret|secret_?string|api_?keys?|hmac_?keys?|x-api-key|x-bridge-signature|cookie)$/i;
+const REDACTED = '[redacted]';
 
-function redactPaths(): string[] {
-  const paths: string[] = [];
-  for (let depth = 0; depth < REDACT_DEPTH; depth++) {
-    const prefix = '*.'.repeat(depth);
-    for (const key of SENSITIVE_KEYS) paths.push(`${prefix}${key}`);
-  }
-  return paths;
+/** A copy of `value` with sensitive keys' values replaced, at any depth; cycles are cut. */
+export function redactDeep(value: unknown, seen = new WeakSet<object>()): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  // SecretText and friends decide for themselves how they print.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  if (seen.has(value)) return '[circular]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, seen));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = SENSITIVE_KEY.test(key) ? REDACTED : redactDeep(item, seen);
+  return copy;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -44,8 +37,7 @@ export const logger = pino(
     base: undefined,
     messageKey: 'message',
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: redactPaths(), censor: '[redacted]' },
+    formatters: { level: (label) => ({ level: label }), log: (object) => redactDeep(object) as Record<string, unknown> },
   },
   { write: (line: string) => sink(line) },
 );

@@ -7,9 +7,19 @@ export interface CapturedLogs {
   restore(): void;
 }
 
+/** Every line captured in the running test, for the suite-wide canary scan (tests/setup/canaries.ts). */
+const capturedInTest: string[] = [];
+
+export function drainCapturedLines(): string[] {
+  return capturedInTest.splice(0, capturedInTest.length);
+}
+
 /** Silences the console and keeps every log line for assertions (STYLE §9). */
 export function captureLogs(): CapturedLogs {
   const lines: string[] = [];
-  const restore = redirectLogs((line) => lines.push(line));
+  const restore = redirectLogs((line) => {
+    lines.push(line);
+    capturedInTest.push(line);
+  });
   return { lines, records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>), restore };
 }
