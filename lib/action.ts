@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { AuthPlatform } from './config';
+import { ErrorCode, InputError } from './errors';
 import { assertFlatContract } from './flatContract';
 
 /**
@@ -66,9 +67,20 @@ export function isIdempotent(action: AnyAction, method: HttpMethod): boolean {
   return action.idempotent ?? method === 'GET';
 }
 
-/** Builds a path from a template and values, percent-encoding each value: path`/queues/${id}/wait`. */
+/**
+ * Builds a path from a template and values, percent-encoding each value:
+ * path`/queues/${id}/wait`. A value of "." or ".." is refused: URL parsing would resolve it
+ * (even encoded) and send the token to another endpoint.
+ */
 export function path(strings: TemplateStringsArray, ...values: Array<string | number>): string {
-  return strings.reduce((built, text, index) => built + text + (index < values.length ? encodeURIComponent(String(values[index])) : ''), '');
+  return strings.reduce((built, text, index) => {
+    if (index >= values.length) return built + text;
+    const value = String(values[index]);
+    if (value === '.' || value === '..' || value === '') {
+      throw new InputError(ErrorCode.INPUT_INVALID, `a path segment may not be empty, "." or ".."`);
+    }
+    return built + text + encodeURIComponent(value);
+  }, '');
 }
 
 /** The prefix of an action's own environment variables: queueEstimatedWait → QUEUE_ESTIMATED_WAIT__. */

@@ -27,15 +27,24 @@ interface JsonataFailure {
 function describe(failure: JsonataFailure, mapping: Required<Pick<JsonataMapping, 'timeoutMs' | 'maxDepth'>>): string {
   if (failure.code === 'D1012') return `exceeded its time limit of ${mapping.timeoutMs} ms`;
   if (failure.code === 'D1011') return `exceeded its depth limit of ${mapping.maxDepth}`;
-  // JSONata's own messages may quote data values; the code and position say where without them.
-  return `failed with JSONata error ${failure.code ?? 'unknown'}${failure.position !== undefined ? ` at position ${failure.position}` : ''}`;
+  return `failed with ${where(failure)}`;
+}
+
+/** JSONata's own messages may quote data values; the code and position say where without them. */
+function where(failure: JsonataFailure): string {
+  return `JSONata error ${failure.code ?? 'unknown'}${failure.position !== undefined ? ` at position ${failure.position}` : ''}`;
 }
 
 /** The input is available to the expression as `$input`; the upstream response is the context. */
 export function jsonataTransform<UpstreamResponse, Input, Output>(name: string, mapping: JsonataMapping): Transform<UpstreamResponse, Input, Output> {
   const limits = { timeoutMs: mapping.timeoutMs ?? JSONATA_TIMEOUT_MS, maxDepth: mapping.maxDepth ?? JSONATA_MAX_DEPTH };
-  // Compiling throws on a syntax error: the action module fails to load, and its tests with it.
-  const expression = jsonata(mapping.expression, { timeout: limits.timeoutMs, stack: limits.maxDepth, sequence: JSONATA_MAX_SEQUENCE });
+  // A syntax error throws here: the action module fails to load, and its tests with it.
+  let expression: jsonata.Expression;
+  try {
+    expression = jsonata(mapping.expression, { timeout: limits.timeoutMs, stack: limits.maxDepth, sequence: JSONATA_MAX_SEQUENCE });
+  } catch (error) {
+    throw new Error(`the ${name} mapping does not compile: ${where(error as JsonataFailure)}`);
+  }
   return async (response, input) => {
     try {
       return (await expression.evaluate(response, { input })) as Output;

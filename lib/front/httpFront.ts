@@ -70,6 +70,8 @@ function rawBody(event: APIGatewayProxyEventV2): string {
 /** Reading the callers' keys is bounded apart from the action's own deadline. */
 const AUTH_BUDGET_MS = 3_000;
 
+/** The route may follow an API Gateway stage prefix (/prod/actions/…). */
+/** The route may follow an API Gateway stage prefix (/prod/actions/…). */
 const ROUTE = /\/actions\/([A-Za-z][A-Za-z0-9]*)\/?$/;
 
 interface ParsedRequest {
@@ -78,7 +80,8 @@ interface ParsedRequest {
 }
 
 export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.ProcessEnv = process.env): HttpHandler {
-  const settings = HttpEnv.safeParse(env);
+  // Empty variables count as unset, as in lib/config.ts.
+  const settings = HttpEnv.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== '')));
   const configError = settings.success
     ? undefined
     : new ConfigError(ErrorCode.CONFIG_INVALID, `fix these environment variables: ${formatIssues(settings.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })))}`);
@@ -103,17 +106,17 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
 
   async function parseRequest(event: APIGatewayProxyEventV2, body: string, deadline: Deadline): Promise<ParsedRequest> {
     if (configError || !settings.data || !auth) throw configError;
+    if (Buffer.byteLength(body, 'utf8') > settings.data.HTTP_MAX_BODY_BYTES) {
+      throw new InputError(ErrorCode.INPUT_TOO_LARGE, `the request body is larger than ${settings.data.HTTP_MAX_BODY_BYTES} bytes`);
+    }
+    // Authenticate before routing: an unauthenticated caller learns nothing, not even which actions exist.
+    await auth.authenticate({ headers: lowerCaseHeaders(event), body }, deadline);
     const method = event.requestContext?.http?.method ?? 'POST';
     const name = ROUTE.exec(event.rawPath ?? '')?.[1];
     const action = name ? routable.get(name) : undefined;
     if (!action || method !== 'POST') {
       throw new BridgeError(ErrorCode.ACTION_NOT_FOUND, `no such action: use POST /actions/{name} with one of ${[...routable.keys()].join(', ')}`);
     }
-    if (Buffer.byteLength(body, 'utf8') > settings.data.HTTP_MAX_BODY_BYTES) {
-      throw new InputError(ErrorCode.INPUT_TOO_LARGE, `the request body is larger than ${settings.data.HTTP_MAX_BODY_BYTES} bytes`);
-    }
-    // Authenticate before reading the body as input: an unauthenticated caller learns nothing else.
-    await auth.authenticate({ headers: lowerCaseHeaders(event), body }, deadline);
     const type = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') throw new InputError(ErrorCode.INPUT_INVALID, 'send the input as a JSON object with Content-Type: application/json');
     let input: unknown;

@@ -1,0 +1,623 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ACTIONS } from '../lib/actions';
+import { agentState } from '../lib/actions/agentState';
+import { customerLookup } from '../lib/actions/customerLookup';
+import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait';
+import { createDirectHandler } from '../lib/front/directInvoke';
+import { createHttpHandler } from '../lib/front/httpFront';
+import { serveHttpFront } from '../lib/sandbox/httpFrontServer';
+import { SAMPLE_QUEUE_ID } from '../lib/sandbox/platformApiStandIns';
+import {
+  SANDBOX_CLIENT,
+  SANDBOX_CXONE_ACCESS_KEY,
+  SANDBOX_CXONE_CLIENT,
+  SANDBOX_GENESYS_CLIENT,
+  SANDBOX_HTTP_AUTH_SECRET_ID,
+  SANDBOX_HTTP_KEYS,
+  type Sandbox,
+} from '../lib/sandbox/sandbox';
+import { captureLogs, type CapturedLogs } from './setup/logs';
+import { controlClock, invoke, recordsOf } from './support/bridge';
+import { call, httpApiEvent, signedHeaders, type CallOptions, type HttpAnswer } from './support/httpCalls';
+import { NO_REQUESTS, openSandbox, sampleEvent, startHungServer, type OpenSandbox } from './support/sandboxProcess';
+import { Servers } from './support/standIns';
+
+/**
+ * The HTTPS front (SPEC §9) for CXone Studio REST actions and Genesys Cloud Web Services
+ * data actions: the real handler served on loopback and called over real sockets with
+ * undici, against the whole sandbox (customer API, Genesys Cloud, CXone, Secrets Manager
+ * holding the callers' keys). Hand-built API Gateway events where a socket cannot set a
+ * field (isBase64Encoded, requestContext.requestId). Request counts prove that a refused
+ * caller costs no token and no upstream request.
+ */
+
+const API_KEY = SANDBOX_HTTP_KEYS.apiKeys[0]!;
+const PREVIOUS_API_KEY = SANDBOX_HTTP_KEYS.apiKeys[1]!;
+const HMAC_KEY = SANDBOX_HTTP_KEYS.hmacKeys[0]!;
+const ALMOST_API_KEY = `${API_KEY.slice(0, -1)}9`;
+
+const CUSTOMER_LOOKUP = '/actions/customerLookup';
+const FOUND = { phoneNumber: '+15551234567' };
+const ADA = {
+  found: true,
+  customerId: 'c-1001',
+  fullName: 'Ada Lovelace',
+  email: 'ada@example.com',
+  tier: 'gold',
+  orderCount: 2,
+  lastOrderDate: '2026-11-02T08:30:00Z',
+  lifetimeValue: 199.75,
+};
+const QUEUE_WAIT = { available: true, estimatedWaitSeconds: 95, mediaType: 'all', formula: 'BEST' };
+const AGENT_ON_LUNCH = { found: true, agentId: '1234567', state: 'Unavailable', reason: 'Lunch', since: '2026-11-26T12:01:30.000Z' };
+const UNKNOWN_QUEUE_ID = 'b1b2b3b4-c5c6-4d7d-8e8e-9f9f9f9f9f9f';
+
+let logs: CapturedLogs;
+let opened: OpenSandbox;
+let sandbox: Sandbox;
+const servers = new Servers();
+
+beforeEach(async () => {
+  logs = captureLogs();
+  opened = await openSandbox();
+  sandbox = opened.sandbox;
+});
+
+afterEach(async () => {
+  jest.restoreAllMocks();
+  await servers.closeAll();
+  await opened.close();
+  logs.restore();
+});
+
+/** A cold HTTP front function, configured by the sandbox env, served on loopback. */
+async function front(overrides: Record<string, string> = {}, env: Record<string, string> = sandbox.env) {
+  const handler = createHttpHandler(ACTIONS, { ...env, ...overrides });
+  const server = servers.track(await serveHttpFront(handler));
+  return { handler, url: server.url };
+}
+
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+function post(url: string, path: string, options: CallOptions = {}): Promise<HttpAnswer> {
+  return call(url, path, { json: FOUND, ...options, headers: { ...bearer(API_KEY), ...options.headers } });
+}
+
+/** The one error body shape (SPEC §9). */
+function errorBody(code: string, message: RegExp = /.*/, correlationId: unknown = expect.any(String)) {
+  return { error: { code, message: expect.stringMatching(new RegExp(`^${code}: (?:${message.source})`)), correlationId } };
+}
+
+function without(env: Record<string, string>, name: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => key !== name));
+}
+
+describe('caller authentication', () => {
+  it('accepts both API keys of a rotation, as Authorization: Bearer and as x-api-key', async () => {
+    const { url } = await front();
+    const answers: HttpAnswer[] = [];
+
+    for (const key of [API_KEY, PREVIOUS_API_KEY]) {
+      answers.push(await call(url, CUSTOMER_LOOKUP, { json: FOUND, headers: { authorization: `Bearer ${key}` } }));
+      answers.push(await call(url, CUSTOMER_LOOKUP, { json: FOUND, headers: { authorization: `bearer ${key}` } }));
+      answers.push(await call(url, CUSTOMER_LOOKUP, { json: FOUND, headers: { 'x-api-key': key } }));
+    }
+
+    expect(answers.map(({ status, json }) => [status, json])).toStrictEqual(Array(6).fill([200, ADA]));
+    // The callers' secret once, the action's secret once, one token, one upstream call each.
+    expect(sandbox.counts()).toStrictEqual({ secret: 2, discovery: 0, token: 1, upstream: 6 });
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['a wrong API key', bearer('not-a-valid-key-at-all-000')],
+    ['an API key differing in its last character', bearer(ALMOST_API_KEY)],
+    ['an x-api-key differing in its last character', { 'x-api-key': ALMOST_API_KEY }],
+    ['a prefix of a valid key', bearer(API_KEY.slice(0, -1))],
+    ['the HMAC key presented as an API key', bearer(HMAC_KEY)],
+    ['Basic credentials', { authorization: `Basic ${Buffer.from(`caller:${API_KEY}`).toString('base64')}` }],
+  ])('refuses %s with 401 CALLER_UNAUTHENTICATED, before any token or upstream request', async (_case, headers) => {
+    const { url } = await front();
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { json: FOUND, headers });
+
+    expect(answer.status).toBe(401);
+    expect(answer.json).toStrictEqual(errorBody('CALLER_UNAUTHENTICATED'));
+    expect(sandbox.counts()).toMatchObject({ discovery: 0, token: 0, upstream: 0 });
+  });
+
+  it('refuses a request without credentials with 401, without even reading the callers\' secret', async () => {
+    const { url } = await front();
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { json: FOUND });
+
+    expect(answer.status).toBe(401);
+    expect(answer.json).toStrictEqual(errorBody('CALLER_UNAUTHENTICATED', /send an API key/));
+    expect(sandbox.counts()).toStrictEqual(NO_REQUESTS);
+  });
+
+  it('accepts an HMAC-signed request once, and refuses its replay', async () => {
+    const { url } = await front();
+    const body = JSON.stringify(FOUND);
+    const headers = signedHeaders(HMAC_KEY, body);
+
+    const first = await call(url, CUSTOMER_LOOKUP, { body, headers });
+    const replay = await call(url, CUSTOMER_LOOKUP, { body, headers });
+
+    expect([first.status, first.json]).toStrictEqual([200, ADA]);
+    expect(replay.status).toBe(401);
+    expect(replay.json).toStrictEqual(errorBody('CALLER_UNAUTHENTICATED', /.*replay.*/));
+    expect(sandbox.counts()).toMatchObject({ token: 1, upstream: 1 });
+  });
+
+  it('accepts a signature inside the 300 s window', async () => {
+    const { url } = await front();
+    const body = JSON.stringify(FOUND);
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { body, headers: signedHeaders(HMAC_KEY, body, Math.floor(Date.now() / 1000) - 290) });
+
+    expect(answer.status).toBe(200);
+  });
+
+  it.each([
+    ['310 s in the past', -310],
+    ['310 s in the future', 310],
+    ['a day in the past', -86_400],
+  ])('refuses a signature whose timestamp is %s with 401', async (_case, offsetSeconds) => {
+    const { url } = await front();
+    const body = JSON.stringify(FOUND);
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { body, headers: signedHeaders(HMAC_KEY, body, Math.floor(Date.now() / 1000) + offsetSeconds) });
+
+    expect(answer.status).toBe(401);
+    expect(answer.json).toStrictEqual(errorBody('CALLER_UNAUTHENTICATED', /.*replay window.*/));
+    expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
+  });
+
+  it('refuses a signed request whose body was changed after signing', async () => {
+    const { url } = await front();
+    const headers = signedHeaders(HMAC_KEY, JSON.stringify(FOUND));
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { json: { phoneNumber: '+61291234567' }, headers });
+
+    expect(answer.status).toBe(401);
+    expect(answer.json).toStrictEqual(errorBody('CALLER_UNAUTHENTICATED', /the HMAC signature is not valid/));
+    expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
+  });
+
+  it.each<[string, (body: string) => Record<string, string>]>([
+    ['a signature made with an unknown key', (body) => signedHeaders('some-other-hmac-key-0000000', body)],
+    ['a signature made with an API key', (body) => signedHeaders(API_KEY, body)],
+    ['a signature without its timestamp', (body) => ({ 'x-bridge-signature': signedHeaders(HMAC_KEY, body)['x-bridge-signature']! })],
+    ['a timestamp in milliseconds', (body) => signedHeaders(HMAC_KEY, body, Date.now())],
+    ['a timestamp that is not a number', (body) => ({ ...signedHeaders(HMAC_KEY, body), 'x-bridge-timestamp': 'yesterday' })],
+    ['a signature signed over another timestamp', (body) => ({ ...signedHeaders(HMAC_KEY, body), 'x-bridge-timestamp': String(Math.floor(Date.now() / 1000) - 1) })],
+  ])('refuses %s with 401', async (_case, headersFor) => {
+    const { url } = await front();
+    const body = JSON.stringify(FOUND);
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { body, headers: headersFor(body) });
+
+    expect(answer.status).toBe(401);
+    expect(answer.json).toStrictEqual(errorBody('CALLER_UNAUTHENTICATED'));
+    expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
+  });
+
+  it.each([
+    ['missing', (env: Record<string, string>) => without(env, 'HTTP_AUTH_SECRET_ID')],
+    ['empty', (env: Record<string, string>) => ({ ...env, HTTP_AUTH_SECRET_ID: ' ' })],
+  ])('answers 500 CONFIG_INVALID naming HTTP_AUTH_SECRET_ID when it is %s, even to a valid key', async (_case, envOf) => {
+    const { url } = await front({}, envOf(sandbox.env));
+
+    const answer = await post(url, CUSTOMER_LOOKUP);
+
+    expect(answer.status).toBe(500);
+    expect(answer.json).toStrictEqual(errorBody('CONFIG_INVALID', /.*HTTP_AUTH_SECRET_ID.*/));
+    expect(sandbox.counts()).toStrictEqual(NO_REQUESTS);
+    expect(recordsOf(logs.records(), 'config_invalid')).toStrictEqual([expect.objectContaining({ front: 'http', code: 'CONFIG_INVALID' })]);
+  });
+
+  it("answers 500 SECRET_INVALID when the callers' secret holds keys too short to be keys, without quoting them", async () => {
+    sandbox.secretsManager.putSecret(SANDBOX_HTTP_AUTH_SECRET_ID, JSON.stringify({ apiKeys: ['short-key-1'] }));
+    const { url } = await front();
+
+    const answer = await post(url, CUSTOMER_LOOKUP, { headers: bearer('short-key-1') });
+
+    expect(answer.status).toBe(500);
+    expect(answer.json).toStrictEqual(errorBody('SECRET_INVALID', /.*at least 16 characters.*/));
+    expect(answer.text).not.toContain('short-key-1');
+    expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
+  });
+
+  it("follows a rotation of the callers' secret once its TTL has passed: the new keys work, the removed ones fail", async () => {
+    const clock = controlClock();
+    const { url } = await front();
+    const newApiKey = 'rotated-api-key-0000000000003';
+    const newHmacKey = 'rotated-hmac-key-000000000002';
+    const status = async (headers: Record<string, string>, body = JSON.stringify(FOUND)) => (await call(url, CUSTOMER_LOOKUP, { body, headers })).status;
+    expect(await status(bearer(PREVIOUS_API_KEY))).toBe(200);
+
+    // The rotation: the current key becomes the previous one, the previous one is removed, a new HMAC key replaces the old.
+    sandbox.secretsManager.putSecret(SANDBOX_HTTP_AUTH_SECRET_ID, JSON.stringify({ apiKeys: [newApiKey, API_KEY], hmacKeys: [newHmacKey] }));
+    const secretReads = sandbox.counts().secret;
+
+    // Within the TTL (SECRET_TTL_SECONDS, 300 s) the cached keys still decide.
+    expect(await status(bearer(newApiKey))).toBe(401);
+    expect(await status(bearer(PREVIOUS_API_KEY))).toBe(200);
+    expect(sandbox.counts().secret).toBe(secretReads);
+
+    clock.advanceTo(301_000);
+
+    expect(await status(bearer(newApiKey))).toBe(200);
+    expect(await status(bearer(API_KEY))).toBe(200);
+    expect(await status(bearer(PREVIOUS_API_KEY))).toBe(401);
+    const body = JSON.stringify({ phoneNumber: '+61291234567' });
+    expect(await status(signedHeaders(newHmacKey, body), body)).toBe(200);
+    expect(await status(signedHeaders(HMAC_KEY, body), body)).toBe(401);
+  });
+
+  it('follows a rotation at once with SECRET_TTL_SECONDS=0', async () => {
+    const { url } = await front({ SECRET_TTL_SECONDS: '0' });
+    const newApiKey = 'rotated-api-key-0000000000003';
+    expect((await post(url, CUSTOMER_LOOKUP, { headers: bearer(PREVIOUS_API_KEY) })).status).toBe(200);
+
+    sandbox.secretsManager.putSecret(SANDBOX_HTTP_AUTH_SECRET_ID, JSON.stringify({ apiKeys: [newApiKey] }));
+
+    expect((await post(url, CUSTOMER_LOOKUP, { headers: bearer(newApiKey) })).status).toBe(200);
+    expect((await post(url, CUSTOMER_LOOKUP, { headers: bearer(PREVIOUS_API_KEY) })).status).toBe(401);
+    expect((await post(url, CUSTOMER_LOOKUP, { headers: bearer(API_KEY) })).status).toBe(401);
+  });
+});
+
+describe('routing and bodies', () => {
+  it.each([
+    ['customerLookup', customerLookup, FOUND, ADA],
+    ['queueEstimatedWait', queueEstimatedWait, { queueId: SAMPLE_QUEUE_ID }, QUEUE_WAIT],
+    ['agentState', agentState, { agentId: '1234567' }, AGENT_ON_LUNCH],
+  ])('POST /actions/%s answers 200 with the same output as direct invocation', async (name, action, input, output) => {
+    const { url } = await front();
+
+    const answer = await post(url, `/actions/${name}`, { json: input });
+    const direct = await invoke(createDirectHandler(action, sandbox.env), input);
+
+    expect(answer.status).toBe(200);
+    expect(answer.json).toStrictEqual(output);
+    expect(direct).toStrictEqual(output);
+  });
+
+  it('answers every sample event as direct invocation does: 200 with the output, 400 INPUT_INVALID for bad input', async () => {
+    const { url } = await front();
+    const byName = new Map(ACTIONS.map((action) => [action.name, action]));
+    const files = [
+      'customerLookup.json',
+      'customerLookup-notfound.json',
+      'customerLookup-partial.json',
+      'customerLookup-badinput.json',
+      'queueEstimatedWait.json',
+      'queueEstimatedWait-callback.json',
+      'queueEstimatedWait-nodata.json',
+      'queueEstimatedWait-badinput.json',
+      'agentState.json',
+      'agentState-available.json',
+      'agentState-nodata.json',
+      'agentState-badinput.json',
+    ];
+
+    for (const file of files) {
+      const name = file.replace(/(-.*)?\.json$/, '');
+      const event = sampleEvent(file);
+      const answer = await post(url, `/actions/${name}`, { json: event });
+      const direct = await invoke(createDirectHandler(byName.get(name)!, sandbox.env), event).then(
+        (output) => ({ status: 200, json: output }),
+        (error: { code: string; message: string }) => ({ status: 400, json: { error: { code: error.code, message: error.message, correlationId: expect.any(String) } } }),
+      );
+      expect([file, answer.status, answer.json]).toStrictEqual([file, direct.status, direct.json]);
+    }
+  });
+
+  it('answers 400 INPUT_INVALID naming the field for bad input, before any token or upstream request', async () => {
+    const { url } = await front();
+
+    const answers = await Promise.all([
+      post(url, '/actions/customerLookup', { json: { phoneNumber: '555 123 4567' } }),
+      post(url, '/actions/queueEstimatedWait', { json: { queueId: SAMPLE_QUEUE_ID, mediaType: 'video' } }),
+      post(url, '/actions/agentState', { json: { agentId: '0' } }),
+      post(url, '/actions/agentState', { json: ['1234567'] }),
+    ]);
+
+    expect(answers.map(({ status }) => status)).toStrictEqual([400, 400, 400, 400]);
+    expect(answers.map(({ json }) => json)).toStrictEqual([
+      errorBody('INPUT_INVALID', /phoneNumber must be E\.164.*/),
+      errorBody('INPUT_INVALID', /mediaType must be one of.*/),
+      errorBody('INPUT_INVALID', /agentId must be a CXone agent id.*/),
+      errorBody('INPUT_INVALID', /input must be a JSON object.*/),
+    ]);
+    expect(sandbox.counts()).toMatchObject({ discovery: 0, token: 0, upstream: 0 });
+  });
+
+  it('answers 404 ACTION_NOT_FOUND listing the actions for an unknown action', async () => {
+    const { url } = await front();
+
+    const answer = await post(url, '/actions/noSuchAction');
+
+    expect(answer.status).toBe(404);
+    expect(answer.json).toStrictEqual(errorBody('ACTION_NOT_FOUND', /no such action: use POST \/actions\/\{name\} with one of customerLookup, queueEstimatedWait, agentState/));
+    expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
+  });
+
+  it.each([
+    ['GET', '/actions/customerLookup'],
+    ['PUT', '/actions/customerLookup'],
+    ['POST', '/'],
+    ['POST', '/actions'],
+    ['POST', '/actions/customerLookup/extra'],
+  ] as const)('answers 404 ACTION_NOT_FOUND to %s %s', async (method, path) => {
+    const { url } = await front();
+
+    const answer = await call(url, path, { method, headers: bearer(API_KEY), ...(method !== 'GET' && { json: FOUND }) });
+
+    expect(answer.status).toBe(404);
+    expect(answer.json).toStrictEqual(errorBody('ACTION_NOT_FOUND'));
+    expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
+  });
+
+  it('does not tell an unauthenticated caller which actions exist', async () => {
+    const { url } = await front();
+
+    const answer = await call(url, '/actions/noSuchAction', { json: FOUND });
+
+    expect(answer.status).toBe(401);
+    for (const { name } of ACTIONS) expect(answer.text).not.toContain(name);
+  });
+
+  it('serves only the actions named in HTTP_ACTIONS', async () => {
+    const { url } = await front({ HTTP_ACTIONS: ' customerLookup ' });
+
+    const served = await post(url, '/actions/customerLookup');
+    const hidden = await post(url, '/actions/agentState', { json: { agentId: '1234567' } });
+
+    expect([served.status, served.json]).toStrictEqual([200, ADA]);
+    expect(hidden.status).toBe(404);
+    expect(hidden.json).toStrictEqual(errorBody('ACTION_NOT_FOUND', /no such action: use POST \/actions\/\{name\} with one of customerLookup/));
+    expect((hidden.json as { error: { message: string } }).error.message).not.toMatch(/agentState|queueEstimatedWait/);
+    expect(sandbox.cxone.api.requests).toBe(0);
+  });
+
+  it('serves every action when HTTP_ACTIONS is empty, as a deploy template leaves an unset parameter', async () => {
+    const { url } = await front({ HTTP_ACTIONS: '' });
+
+    const answer = await post(url, '/actions/agentState', { json: { agentId: '1234567' } });
+
+    expect([answer.status, answer.json]).toStrictEqual([200, AGENT_ON_LUNCH]);
+  });
+
+  it('answers 413 INPUT_TOO_LARGE for a body over HTTP_MAX_BODY_BYTES, before reading any secret', async () => {
+    const { url } = await front({ HTTP_MAX_BODY_BYTES: '64' });
+
+    const fits = await post(url, CUSTOMER_LOOKUP, { json: { phoneNumber: '+15551234567', note: 'x'.repeat(20) } });
+    const tooLarge = await post(url, CUSTOMER_LOOKUP, { json: { phoneNumber: '+15551234567', note: 'x'.repeat(60) } });
+
+    expect(fits.status).toBe(200);
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.json).toStrictEqual(errorBody('INPUT_TOO_LARGE', /the request body is larger than 64 bytes/));
+    expect(sandbox.counts()).toStrictEqual({ secret: 2, discovery: 0, token: 1, upstream: 1 });
+  });
+
+  it('counts the body limit (16,384 bytes by default) in UTF-8 bytes, and applies it to unauthenticated callers too', async () => {
+    const { url } = await front();
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { json: { phoneNumber: '+15551234567', note: 'é'.repeat(8_200) } });
+
+    expect(answer.status).toBe(413);
+    expect(answer.json).toStrictEqual(errorBody('INPUT_TOO_LARGE', /.*16384 bytes/));
+    expect(sandbox.counts()).toStrictEqual(NO_REQUESTS);
+  });
+
+  it.each([
+    ['malformed JSON', '{"phoneNumber": "+15551234567"', /the request body is not valid JSON/],
+    ['an empty body', '', /the request body is not valid JSON/],
+    ['JSON that is not an object', '"+15551234567"', /input must be a JSON object.*/],
+  ])('answers 400 INPUT_INVALID for %s', async (_case, body, message) => {
+    const { url } = await front();
+
+    const answer = await post(url, CUSTOMER_LOOKUP, { body });
+
+    expect(answer.status).toBe(400);
+    expect(answer.json).toStrictEqual(errorBody('INPUT_INVALID', message));
+    expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
+  });
+
+  it.each([
+    ['text/plain', { 'content-type': 'text/plain' }],
+    ['form encoding', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['a JSON look-alike', { 'content-type': 'application/jsonp' }],
+  ])('answers 400 INPUT_INVALID for a body sent as %s', async (_case, headers) => {
+    const { url } = await front();
+
+    const answer = await post(url, CUSTOMER_LOOKUP, { body: JSON.stringify(FOUND), headers });
+
+    expect(answer.status).toBe(400);
+    expect(answer.json).toStrictEqual(errorBody('INPUT_INVALID', /send the input as a JSON object with Content-Type: application\/json/));
+    expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
+  });
+
+  it('answers 400 INPUT_INVALID for a body without a content type', async () => {
+    const { handler } = await front();
+    const event = httpApiEvent({ headers: bearer(API_KEY), body: JSON.stringify(FOUND) });
+    delete event.headers['content-type'];
+
+    const result = await handler(event);
+
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body!)).toStrictEqual(errorBody('INPUT_INVALID'));
+  });
+
+  it('accepts application/json with parameters and in any case', async () => {
+    const { url } = await front();
+
+    const answers = await Promise.all([
+      post(url, CUSTOMER_LOOKUP, { headers: { 'content-type': 'application/json; charset=utf-8' } }),
+      post(url, CUSTOMER_LOOKUP, { headers: { 'content-type': 'Application/JSON' } }),
+    ]);
+
+    expect(answers.map(({ status }) => status)).toStrictEqual([200, 200]);
+  });
+
+  it('decodes a base64 body (isBase64Encoded), and checks an HMAC signature over the decoded body', async () => {
+    const { handler } = await front();
+    const body = JSON.stringify(FOUND);
+    const encoded = Buffer.from(body, 'utf8').toString('base64');
+
+    const withKey = await handler(httpApiEvent({ headers: { 'Content-Type': 'application/json', ...bearer(API_KEY) }, body: encoded, isBase64Encoded: true }));
+    const signed = await handler(httpApiEvent({ headers: signedHeaders(HMAC_KEY, body), body: encoded, isBase64Encoded: true }));
+
+    expect([withKey.statusCode, JSON.parse(withKey.body!)]).toStrictEqual([200, ADA]);
+    expect([signed.statusCode, JSON.parse(signed.body!)]).toStrictEqual([200, ADA]);
+  });
+
+  it('answers 502 UPSTREAM_ERROR when Genesys Cloud answers 404, naming the status and its correlation id', async () => {
+    const { url } = await front();
+
+    const answer = await post(url, '/actions/queueEstimatedWait', { json: { queueId: UNKNOWN_QUEUE_ID } });
+
+    expect(answer.status).toBe(502);
+    expect(answer.json).toStrictEqual(errorBody('UPSTREAM_ERROR', /.*\(HTTP 404, correlation id sandbox-1\)/));
+  });
+
+  it('answers 504 TIMEOUT when the upstream hangs past ACTION_TIMEOUT_MS', async () => {
+    const hung = servers.track(await startHungServer());
+    const { url } = await front({ CUSTOMER_LOOKUP__UPSTREAM_BASE_URL: hung.url, ACTION_TIMEOUT_MS: '800', DEADLINE_MARGIN_MS: '100' });
+    const startedAt = Date.now();
+
+    const answer = await post(url, CUSTOMER_LOOKUP);
+
+    expect(answer.status).toBe(504);
+    expect(answer.json).toStrictEqual(errorBody('TIMEOUT', /upstream request timed out.*/));
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    expect(hung.requests).toBe(1);
+  });
+
+  it('answers 502 OUTPUT_TOO_LARGE when the output is over MAX_OUTPUT_BYTES, never a truncation', async () => {
+    const { url } = await front({ CUSTOMER_LOOKUP__MAX_OUTPUT_BYTES: '64' });
+
+    const answer = await post(url, CUSTOMER_LOOKUP);
+
+    expect(answer.status).toBe(502);
+    expect(answer.json).toStrictEqual(errorBody('OUTPUT_TOO_LARGE', /customerLookup output is \d+ bytes, over MAX_OUTPUT_BYTES \(64\).*/));
+    expect(answer.text).not.toContain('Ada');
+  });
+});
+
+describe('correlation ids and response headers', () => {
+  it.each([
+    ['ININ-Correlation-Id', { 'ININ-Correlation-Id': 'genesys-corr-1' }, 'genesys-corr-1'],
+    ['x-correlation-id', { 'x-correlation-id': 'caller-corr-2' }, 'caller-corr-2'],
+    ['ININ-Correlation-Id over x-correlation-id', { 'x-correlation-id': 'caller-corr-2', 'inin-correlation-id': 'genesys-corr-1' }, 'genesys-corr-1'],
+  ])('takes the correlation id from %s and echoes it in the error body and the x-correlation-id header', async (_case, headers, expected) => {
+    const { url } = await front();
+
+    const refused = await call(url, CUSTOMER_LOOKUP, { json: FOUND, headers });
+    const served = await post(url, CUSTOMER_LOOKUP, { headers });
+
+    expect(refused.status).toBe(401);
+    expect(refused.json).toStrictEqual(errorBody('CALLER_UNAUTHENTICATED', /.*/, expected));
+    expect(refused.headers['x-correlation-id']).toBe(expected);
+    expect(served.status).toBe(200);
+    expect(served.headers['x-correlation-id']).toBe(expected);
+    expect(recordsOf(logs.records(), 'invocation')).toStrictEqual([expect.objectContaining({ action: 'customerLookup', outcome: 'ok', correlationId: expected })]);
+    expect(recordsOf(logs.records(), 'request_refused')).toStrictEqual([expect.objectContaining({ code: 'CALLER_UNAUTHENTICATED', correlationId: expected })]);
+  });
+
+  it("falls back to API Gateway's requestContext.requestId", async () => {
+    const { handler, url } = await front();
+
+    const result = await handler(httpApiEvent({ body: JSON.stringify({ phoneNumber: 'nope' }), headers: bearer(API_KEY), requestId: 'apigw-req-123' }));
+    const overSocket = await post(url, CUSTOMER_LOOKUP, { json: { phoneNumber: 'nope' } });
+
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body!)).toStrictEqual(errorBody('INPUT_INVALID', /.*/, 'apigw-req-123'));
+    expect(result.headers?.['x-correlation-id']).toBe('apigw-req-123');
+    // serveHttpFront gives each request a UUID as API Gateway would.
+    const echoed = overSocket.headers['x-correlation-id'];
+    expect(echoed).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect((overSocket.json as { error: { correlationId: string } }).error.correlationId).toBe(echoed);
+  });
+
+  it('answers with Content-Type application/json and Cache-Control no-store, whatever the status', async () => {
+    const { url } = await front({ HTTP_MAX_BODY_BYTES: '256', QUEUE_ESTIMATED_WAIT__MAX_OUTPUT_BYTES: '16' });
+    const { url: misconfigured } = await front({}, without(sandbox.env, 'HTTP_AUTH_SECRET_ID'));
+
+    const answers = await Promise.all([
+      post(url, CUSTOMER_LOOKUP),
+      post(url, CUSTOMER_LOOKUP, { json: { phoneNumber: '1' } }),
+      call(url, CUSTOMER_LOOKUP, { json: FOUND }),
+      post(url, '/actions/nothing'),
+      post(url, CUSTOMER_LOOKUP, { json: { phoneNumber: 'x'.repeat(300) } }),
+      post(misconfigured, CUSTOMER_LOOKUP),
+      post(url, '/actions/queueEstimatedWait', { json: { queueId: UNKNOWN_QUEUE_ID } }),
+      post(url, '/actions/queueEstimatedWait', { json: { queueId: SAMPLE_QUEUE_ID } }),
+    ]);
+
+    expect(answers.map(({ status }) => status)).toStrictEqual([200, 400, 401, 404, 413, 500, 502, 502]);
+    for (const { headers } of answers) {
+      expect(headers['content-type']).toBe('application/json');
+      expect(headers['cache-control']).toBe('no-store');
+    }
+  });
+
+  it('builds a structured API Gateway result', async () => {
+    const { handler } = await front();
+
+    const result: APIGatewayProxyStructuredResultV2 = await handler(httpApiEvent({ headers: { 'X-Correlation-Id': 'mixed-case-1', ...bearer(API_KEY) }, body: JSON.stringify(FOUND) }));
+
+    expect(result).toStrictEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-correlation-id': 'mixed-case-1' },
+      body: JSON.stringify(ADA),
+    });
+  });
+});
+
+describe('secrets stay out of responses and logs', () => {
+  it('never shows an API key, HMAC key, client secret, access key secret or token in a response or a log line', async () => {
+    const { url } = await front({ LOG_LEVEL: 'debug' });
+    const signedBody = JSON.stringify({ phoneNumber: '+61291234567' });
+    const signed = signedHeaders(HMAC_KEY, signedBody);
+
+    const answers = [
+      await post(url, CUSTOMER_LOOKUP),
+      await call(url, CUSTOMER_LOOKUP, { json: FOUND, headers: { 'x-api-key': PREVIOUS_API_KEY } }),
+      await call(url, CUSTOMER_LOOKUP, { json: FOUND, headers: bearer(ALMOST_API_KEY) }),
+      await call(url, CUSTOMER_LOOKUP, { json: FOUND, headers: bearer(HMAC_KEY) }),
+      await call(url, CUSTOMER_LOOKUP, { body: signedBody, headers: signed }),
+      await call(url, CUSTOMER_LOOKUP, { body: signedBody, headers: signed }),
+      await call(url, CUSTOMER_LOOKUP, { json: FOUND, headers: signedHeaders(HMAC_KEY, '{}') }),
+      await post(url, '/actions/queueEstimatedWait', { json: { queueId: SAMPLE_QUEUE_ID, mediaType: 'chat' } }),
+      await post(url, '/actions/queueEstimatedWait', { json: { queueId: UNKNOWN_QUEUE_ID } }),
+      await post(url, '/actions/agentState', { json: { agentId: '1234567' } }),
+      await post(url, '/actions/agentState', { json: { agentId: '12 34' } }),
+      await post(url, '/actions/nothing'),
+    ];
+
+    const tokens = [...sandbox.customerApi.authorizations, ...sandbox.genesys.api.authorizations, ...sandbox.cxone.api.authorizations].map((value) =>
+      String(value).replace(/^Bearer /, ''),
+    );
+    expect(new Set(tokens).size).toBeGreaterThanOrEqual(3);
+    const secrets = [
+      ...SANDBOX_HTTP_KEYS.apiKeys,
+      ...SANDBOX_HTTP_KEYS.hmacKeys,
+      ALMOST_API_KEY,
+      SANDBOX_CLIENT.clientSecret,
+      SANDBOX_GENESYS_CLIENT.clientSecret,
+      SANDBOX_CXONE_CLIENT.clientSecret,
+      SANDBOX_CXONE_ACCESS_KEY.accessKeySecret,
+      ...tokens,
+    ];
+    const seen = [...answers.map(({ text, headers }) => `${text}\n${JSON.stringify(headers)}`), ...logs.lines];
+    expect(answers.map(({ status }) => status)).toStrictEqual([200, 200, 401, 401, 200, 401, 401, 200, 502, 200, 400, 404]);
+    expect(logs.lines.length).toBeGreaterThan(10);
+    for (const text of seen) {
+      for (const secret of secrets) expect(text).not.toContain(secret);
+      expect(text).not.toMatch(/sandbox-at-[0-9a-f]{32}/);
+    }
+  });
+});

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { actionEnvPrefix } from '../../lib/action';
+import { startLoopbackServer, type LoopbackServer } from '../../lib/sandbox/loopbackServer';
+import { startSandbox, type Sandbox, type SandboxCounts, type SandboxOptions } from '../../lib/sandbox/sandbox';
+
+/**
+ * The whole sandbox (every stand-in: customer API, Genesys Cloud, NICE CXone, Secrets
+ * Manager with the HTTP callers' secret) for tests that drive the real fronts. The AWS SDK
+ * takes its credentials from process.env (the default provider chain), so the SDK's
+ * variables are set there for the test and restored by `close`; AWS_EC2_METADATA_DISABLED
+ * keeps the SDK from the instance metadata service, a non-loopback host.
+ */
+
+const SDK_PROCESS_VARIABLES = ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_EC2_METADATA_DISABLED'] as const;
+
+export interface OpenSandbox {
+  sandbox: Sandbox;
+  close(): Promise<void>;
+}
+
+export async function openSandbox(options: SandboxOptions = {}): Promise<OpenSandbox> {
+  const sandbox = await startSandbox(options);
+  const saved = Object.fromEntries(SDK_PROCESS_VARIABLES.map((name) => [name, process.env[name]]));
+  Object.assign(process.env, {
+    AWS_REGION: sandbox.env.AWS_REGION,
+    AWS_ACCESS_KEY_ID: sandbox.env.AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: sandbox.env.AWS_SECRET_ACCESS_KEY,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: sandbox.env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
+  return {
+    sandbox,
+    close: async () => {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      await sandbox.close();
+    },
+  };
+}
+
+export const NO_REQUESTS: SandboxCounts = { secret: 0, discovery: 0, token: 0, upstream: 0 };
+
+/** The sandbox env without one action's own (prefixed) variables: what the action sees when nobody scoped it. */
+export function withoutScopedVariables(env: Record<string, string>, actionName: string): Record<string, string> {
+  const prefix = actionEnvPrefix(actionName);
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith(prefix)));
+}
+
+/** The variables scoped to `from`, re-scoped to `to`: a test action configured like a sample one. */
+export function rescoped(env: Record<string, string>, from: string, to: string): Record<string, string> {
+  const source = actionEnvPrefix(from);
+  const target = actionEnvPrefix(to);
+  return Object.fromEntries(
+    Object.entries(env)
+      .filter(([name]) => name.startsWith(source))
+      .map(([name, value]) => [`${target}${name.slice(source.length)}`, value]),
+  );
+}
+
+/** A loopback server that accepts requests and never answers: a hung upstream. */
+export function startHungServer(): Promise<LoopbackServer & { readonly requests: number }> {
+  let requests = 0;
+  return startLoopbackServer(() => {
+    requests++;
+    return new Promise(() => undefined);
+  }).then((server) => ({
+    ...server,
+    get requests() {
+      return requests;
+    },
+  }));
+}
+
+export const EVENTS_DIR = join(__dirname, '..', '..', 'events');
+
+export function sampleEvent(file: string): unknown {
+  return JSON.parse(readFileSync(join(EVENTS_DIR, file), 'utf8'));
+}
