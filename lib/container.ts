@@ -1,10 +1,9 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Agent } from 'undici';
 import type { AnyAction } from './action';
 import { loadConfig, type BridgeConfig } from './config';
 import { DependencyBreaker } from './circuitBreaker';
 import { CredentialParser } from './credentials';
-import { createHttpAgent } from './http';
+import { createHttpAgent, type HttpAgent } from './httpClient';
 import { logger, setLogLevel } from './logger';
 import { TokenCache } from './oauth/tokenCache';
 import { createPlatformProfile, type PlatformProfile } from './platforms/profile';
@@ -17,7 +16,7 @@ import { SecretCache } from './secrets';
  */
 export interface Container {
   config: BridgeConfig;
-  agent: Agent;
+  agent: HttpAgent;
   secrets: SecretCache;
   tokens: TokenCache;
   platform: PlatformProfile;

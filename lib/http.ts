@@ -1,24 +1,7 @@
-import { Agent, type Dispatcher } from 'undici';
-import { HTTP_CONNECTIONS_PER_ORIGIN, HTTP_KEEP_ALIVE_TIMEOUT_MS } from './constants';
-import type { Deadline } from './deadline';
-
 /**
- * HTTP with undici over a module-scope keep-alive pool (SPEC §7). Redirects are not
- * followed, so an Authorization header never reaches another origin. Bodies are read up to
- * a limit and consumed or dumped on every path.
+ * HTTP requests and responses as the bridge sees them, and what it reads from a response
+ * (headers, correlation ids, JSON bodies). The client itself is lib/httpClient.ts.
  */
-
-/** `connect` options reach undici's connector, e.g. a DNS `lookup` (doctor tests resolve names without a network). */
-export function createHttpAgent(connect: Agent.Options['connect'] = {}): Agent {
-  return new Agent({
-    keepAliveTimeout: HTTP_KEEP_ALIVE_TIMEOUT_MS,
-    connections: HTTP_CONNECTIONS_PER_ORIGIN,
-    // The deadline bounds each call; these only stop undici's 5-minute defaults applying.
-    headersTimeout: 60_000,
-    bodyTimeout: 60_000,
-    connect: { timeout: 10_000, ...connect },
-  });
-}
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -56,35 +39,6 @@ export function correlationIdOf(response: HttpResponse): string | undefined {
 export function isJsonContentType(response: HttpResponse): boolean {
   const type = headerValue(response.headers, 'content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
-}
-
-async function readLimited(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<{ text?: string; bytes: number }> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of body) {
-    bytes += (chunk as Buffer).length;
-    if (bytes > maxBytes) {
-      body.destroy();
-      return { bytes };
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), bytes };
-}
-
-export async function sendHttpRequest(agent: Dispatcher, request: HttpRequest, deadline: Deadline): Promise<HttpResponse> {
-  return deadline.run(request.step, async (signal) => {
-    const response = await agent.request({
-      origin: request.url.origin,
-      path: request.url.pathname + request.url.search,
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      signal,
-    });
-    const { text, bytes } = await readLimited(response.body, request.maxBodyBytes);
-    return { status: response.statusCode, headers: response.headers, body: text, bodyBytes: bytes };
-  });
 }
 
 export type JsonBody = { ok: true; json: unknown } | { ok: false; problem: string };

@@ -1,9 +1,10 @@
-import type { Dispatcher } from 'undici';
 import { RETRY_BASE_DELAY_MS, RETRY_MAX_ATTEMPTS, RETRY_MAX_DELAY_MS } from './constants';
 import type { Deadline } from './deadline';
 import { BridgeError } from './errors';
-import { headerValue, sendHttpRequest, type HttpRequest, type HttpResponse } from './http';
+import { headerValue, type HttpRequest, type HttpResponse } from './http';
+import { sendHttpRequest } from './httpClient';
 import { logger } from './logger';
+import type { HttpAgent } from './httpClient';
 
 /**
  * Retries for idempotent requests (SPEC §7): on 429, 502, 503, 504, connection resets and
@@ -58,7 +59,7 @@ export interface RetryOptions {
  * Sends `request`, again when the answer or the failure is retryable and the wait fits
  * before the deadline. Returns the last response; throws the last network failure.
  */
-export async function sendWithRetries(agent: Dispatcher, request: HttpRequest, deadline: Deadline, options: RetryOptions): Promise<HttpResponse> {
+export async function sendWithRetries(agent: HttpAgent, request: HttpRequest, deadline: Deadline, options: RetryOptions): Promise<HttpResponse> {
   for (let attempt = 1; ; attempt++) {
     let outcome: { response: HttpResponse } | { error: unknown };
     try {

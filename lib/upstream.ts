@@ -1,4 +1,3 @@
-import type { Dispatcher } from 'undici';
 import type * as z from 'zod';
 import type { UpstreamRequestSpec } from './action';
 import type { Credentials } from './credentials';
@@ -9,6 +8,7 @@ import { correlationIdOf, parseJsonBody, type HttpRequest, type HttpResponse } f
 import { sendWithRetries } from './retry';
 import type { CachedToken, TokenCache } from './oauth/tokenCache';
 import { joinUrl } from './url';
+import type { HttpAgent } from './httpClient';
 
 /**
  * Calls the upstream API with the bearer token and turns its answer into the action's
@@ -17,7 +17,7 @@ import { joinUrl } from './url';
  */
 
 export interface UpstreamContext {
-  agent: Dispatcher;
+  agent: HttpAgent;
   tokens: TokenCache;
   breaker: DependencyBreaker;
   /** Whether a failed request may be sent again (SPEC §7). */

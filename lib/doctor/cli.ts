@@ -4,7 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { CXONE_DEFAULT_ISSUER } from '../constants';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
-import { createHttpAgent } from '../http';
+import { createHttpAgent } from '../httpClient';
 import { SecretCache } from '../secrets';
 import { Deadline } from '../deadline';
 import { runDoctor, type DoctorOptions, type DoctorReport } from './doctor';

@@ -1,9 +1,9 @@
-import type { Agent } from 'undici';
 import type { ClientAuthMethod } from '../config';
 import type { Credentials } from '../credentials';
 import { Deadline } from '../deadline';
 import { BridgeError, ErrorCode } from '../errors';
-import { headerValue, sendHttpRequest, type HttpResponse } from '../http';
+import { headerValue, type HttpResponse } from '../http';
+import { sendHttpRequest } from '../httpClient';
 import { formUrlEncode } from '../oauth/formEncoding';
 import { buildTokenRequest, type BuiltTokenRequest, type TokenRequestSettings } from '../oauth/tokenRequest';
 import { parseTokenResponse, type IssuedToken } from '../oauth/tokenResponse';
@@ -15,6 +15,7 @@ import { classifyNetworkError } from './networkFailure';
 import type { LoadedSecret } from './secretCheck';
 import { checkSecret } from './secretCheck';
 import { resolveDoctorEndpoint, type DoctorPlatformSettings } from './endpoint';
+import type { HttpAgent } from '../httpClient';
 
 /**
  * `doctor`: explains, step by step, why a token request fails (README, Troubleshooting).
@@ -33,7 +34,7 @@ export interface DoctorOptions extends DoctorPlatformSettings {
   upstreamUrl?: string;
   /** Time allowed for each network step. */
   timeoutMs: number;
-  agent: Agent;
+  agent: HttpAgent;
 }
 
 export interface DoctorReport {

@@ -1,4 +1,3 @@
-import type { Agent } from 'undici';
 import type { AuthPlatform } from '../config';
 import type { Credentials } from '../credentials';
 import { Deadline } from '../deadline';
@@ -8,6 +7,7 @@ import { GENESYS_REGION_DOMAINS, genesysTokenUrl, isGenesysRegion } from '../pla
 import { CxoneDiscovery } from '../platforms/niceCxone';
 import { Cause, report, type Step } from './findings';
 import { classifyNetworkError } from './networkFailure';
+import type { HttpAgent } from '../httpClient';
 
 export interface DoctorPlatformSettings {
   platform: AuthPlatform;
@@ -15,7 +15,7 @@ export interface DoctorPlatformSettings {
   genesysRegion?: string;
   cxoneIssuer: string;
   timeoutMs: number;
-  agent: Agent;
+  agent: HttpAgent;
 }
 
 export interface DoctorEndpoint {

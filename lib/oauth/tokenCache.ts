@@ -1,4 +1,3 @@
-import type { Dispatcher } from 'undici';
 import { MAX_UPSTREAM_BYTES, TOKEN_EXPIRY_SKEW_FRACTION, TOKEN_EXPIRY_SKEW_MAX_MS } from '../constants';
 import type { CredentialParser, Credentials } from '../credentials';
 import type { Deadline } from '../deadline';
@@ -10,6 +9,7 @@ import type { SecretCache } from '../secrets';
 import type { SecretText } from '../secretText';
 import { buildTokenRequest, type TokenRequestSettings } from './tokenRequest';
 import { INVALID_CLIENT_ADVICE, isInvalidClient, parseTokenResponse } from './tokenResponse';
+import type { HttpAgent } from '../httpClient';
 
 /**
  * The bearer token, cached per container (SPEC §6): keyed by (token endpoint, client id,
@@ -37,7 +37,7 @@ export interface TokenRead {
 }
 
 export interface TokenCacheOptions {
-  agent: Dispatcher;
+  agent: HttpAgent;
   secrets: SecretCache;
   parser: CredentialParser;
   resolveSettings: (credentials: Credentials, deadline: Deadline) => Promise<TokenRequestSettings>;

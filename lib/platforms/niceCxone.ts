@@ -1,4 +1,3 @@
-import type { Dispatcher } from 'undici';
 import * as z from 'zod';
 import type { Deadline } from '../deadline';
 import { BridgeError, ErrorCode, TokenError, UpstreamError } from '../errors';
@@ -6,6 +5,7 @@ import { correlationIdOf, parseJsonBody } from '../http';
 import { sendWithRetries } from '../retry';
 import { SingleFlight } from '../singleFlight';
 import { endpointUrlProblem, joinUrl } from '../url';
+import type { HttpAgent } from '../httpClient';
 
 /**
  * NICE CXone discovery (CXone "global authentication service"): the token endpoint comes
@@ -25,7 +25,7 @@ const CxoneConfiguration = z.object({ api_endpoint: secureUrl('api_endpoint') })
 type Failure = new (code: ErrorCode, detail: string, options?: ConstructorParameters<typeof BridgeError>[2]) => BridgeError;
 
 async function fetchDocument<T>(
-  agent: Dispatcher,
+  agent: HttpAgent,
   url: URL,
   schema: z.ZodType<T>,
   deadline: Deadline,
@@ -59,7 +59,7 @@ export class CxoneDiscovery {
   #requests = 0;
 
   constructor(
-    private readonly agent: Dispatcher,
+    private readonly agent: HttpAgent,
     readonly issuer: string,
   ) {}
 

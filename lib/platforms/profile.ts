@@ -1,10 +1,10 @@
-import type { Dispatcher } from 'undici';
 import type { BridgeConfig } from '../config';
 import type { Credentials } from '../credentials';
 import type { Deadline } from '../deadline';
 import type { TokenRequestSettings } from '../oauth/tokenRequest';
 import { genesysApiBaseUrl, genesysTokenUrl } from './genesysCloud';
 import { CxoneDiscovery } from './niceCxone';
+import type { HttpAgent } from '../httpClient';
 
 /**
  * Where the token comes from on each platform and where its API lives (SPEC §6):
@@ -35,7 +35,7 @@ function tenantIdOf(config: BridgeConfig, credentials: Credentials): string | un
   return config.cxoneTenantId ?? (typeof fromSecret === 'string' && fromSecret.trim() ? fromSecret.trim() : undefined);
 }
 
-export function createPlatformProfile(config: BridgeConfig, agent: Dispatcher): PlatformProfile {
+export function createPlatformProfile(config: BridgeConfig, agent: HttpAgent): PlatformProfile {
   const common = commonSettings(config);
   switch (config.authPlatform) {
     case 'genesys-cloud': {

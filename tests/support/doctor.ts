@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { AddressInfo, LookupFunction } from 'node:net';
-import type { Agent } from 'undici';
+import type { HttpAgent } from '../../lib/httpClient';
 import { renderReport } from '../../lib/doctor/cli';
 import { runDoctor, type DoctorOptions, type DoctorReport } from '../../lib/doctor/doctor';
 import type { Cause, Step } from '../../lib/doctor/findings';
-import { createHttpAgent } from '../../lib/http';
+import { createHttpAgent } from '../../lib/httpClient';
 import { startLoopbackServer, type LoopbackServer } from '../../lib/sandbox/loopbackServer';
 
 /**
@@ -31,7 +31,7 @@ export const STEP = {
  * network: an empty `lookups` proves doctor sent nothing to a named host.
  */
 export interface OfflineAgent {
-  agent: Agent;
+  agent: HttpAgent;
   lookups: string[];
 }
 
