@@ -60,6 +60,7 @@ const EnvFields = z.object({
   MAX_OUTPUT_BYTES: wholeNumber(2).default(defaults.MAX_OUTPUT_BYTES),
   MAX_UPSTREAM_BYTES: wholeNumber(1).default(defaults.MAX_UPSTREAM_BYTES),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  PREFETCH_ON_INIT: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
 });
 
 export type Issue = { path: string[]; message: string };
@@ -116,6 +117,8 @@ export interface BridgeConfig {
   maxOutputBytes: number;
   maxUpstreamBytes: number;
   logLevel: Env['LOG_LEVEL'];
+  /** Start the secret and token requests at module initialisation (measured by npm run bench). */
+  prefetchOnInit: boolean;
 }
 
 function toConfig(env: Env): BridgeConfig {
@@ -137,6 +140,7 @@ function toConfig(env: Env): BridgeConfig {
     maxOutputBytes: env.MAX_OUTPUT_BYTES,
     maxUpstreamBytes: env.MAX_UPSTREAM_BYTES,
     logLevel: env.LOG_LEVEL,
+    prefetchOnInit: env.PREFETCH_ON_INIT === 'true',
   };
 }
 

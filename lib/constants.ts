@@ -49,3 +49,6 @@ export const CIRCUIT_OPEN_MS = 10_000;
 export const STALE_REFRESH_WAIT_MAX_MS = 1_000;
 /** While a stale secret is served, Secrets Manager is asked again at most this often. */
 export const STALE_RETRY_INTERVAL_MS = 5_000;
+
+/** How long a prefetch started at module initialisation may take (lib/invocation.ts). */
+export const PREFETCH_BUDGET_MS = 5_000;

@@ -1,5 +1,5 @@
 import { actionEnv, type AnyAction } from './action';
-import { FALLBACK_INVOCATION_BUDGET_MS } from './constants';
+import { FALLBACK_INVOCATION_BUDGET_MS, PREFETCH_BUDGET_MS } from './constants';
 import { createContainer, type Container } from './container';
 import { Deadline } from './deadline';
 import { asBridgeError, type BridgeError } from './errors';
@@ -50,8 +50,20 @@ function elapsedMs(startedAt: number): number {
   return Math.round((performance.now() - startedAt) * 100) / 100;
 }
 
+/**
+ * Starts the secret and token requests during Lambda's init phase, overlapping the rest of
+ * the cold start. A failure is left to the first invocation: the caches keep no failed
+ * request, so it simply asks again.
+ */
+function prefetch(container: Container): void {
+  container.tokens.get(Deadline.after(PREFETCH_BUDGET_MS)).catch((error: unknown) => {
+    logger.debug({ event: 'prefetch_failed', code: asBridgeError(error).code }, 'prefetch at init failed; the first invocation will fetch again');
+  });
+}
+
 export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): ActionRunner {
   const container = containerOrError(action, env);
+  if (!(container instanceof Error) && container.config.prefetchOnInit) prefetch(container);
   return async (input, invocation) => {
     const startedAt = performance.now();
     const observation: UpstreamObservation = { upstreamCalls: 0 };

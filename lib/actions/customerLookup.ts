@@ -48,7 +48,15 @@ export function parseInstant(date: string): number | undefined {
   return Number.isNaN(instant) ? undefined : instant;
 }
 
-const OrderDate = z.string().refine((date) => parseInstant(date) !== undefined, { message: 'date must be an ISO 8601 date' });
+/** Parsed once, by the schema: the date as given (for the output) and its instant (for comparing). */
+const OrderDate = z.string().transform((text, ctx) => {
+  const instant = parseInstant(text);
+  if (instant === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'date must be an ISO 8601 date' });
+    return z.NEVER;
+  }
+  return { text, instant };
+});
 
 const Order = z.object({ id: optionalText, date: OrderDate.nullish(), total: Amount.nullish() });
 const Customer = z.object({
@@ -90,14 +98,11 @@ function presentName(name: string | null | undefined): string | undefined {
 
 /** The date string, as given, of the latest order; the earlier-listed order wins a tie. */
 function latestOrderDate(orders: readonly Order[]): string | undefined {
-  let latest: { date: string; instant: number } | undefined;
+  let latest: { text: string; instant: number } | undefined;
   for (const { date } of orders) {
-    if (date == null) continue;
-    // The response schema accepted only dates that parse.
-    const instant = parseInstant(date)!;
-    if (!latest || instant > latest.instant) latest = { date, instant };
+    if (date != null && (!latest || date.instant > latest.instant)) latest = date;
   }
-  return latest?.date;
+  return latest?.text;
 }
 
 function lifetimeValue(orders: readonly Order[]): number {

@@ -36,9 +36,14 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
-export async function startLoopbackServer(handle: LoopbackHandler): Promise<LoopbackServer> {
+/** `latencyMs` delays every answer, to stand in for a remote service (npm run bench). */
+export async function startLoopbackServer(handle: LoopbackHandler, latencyMs = 0): Promise<LoopbackServer> {
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     readBody(request)
+      .then(async (body) => {
+        if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+        return body;
+      })
       .then((body) => handle({ method: request.method ?? 'GET', url: new URL(request.url ?? '/', 'http://127.0.0.1'), headers: request.headers, body }))
       .then((reply) => {
         response.writeHead(reply.status, reply.headers);

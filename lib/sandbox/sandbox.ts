@@ -53,6 +53,9 @@ export interface SandboxCounts {
 }
 
 export interface SandboxOptions {
+  /** Delays of the Secrets Manager and token endpoint stand-ins, as remote services have (npm run bench). */
+  secretLatencyMs?: number;
+  tokenLatencyMs?: number;
   secretString?: string;
   clients?: StandInClient[];
   tokenLifetimeSeconds?: number;
@@ -85,9 +88,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     [SANDBOX_GENESYS_SECRET_ID]: JSON.stringify(SANDBOX_GENESYS_CLIENT),
     [SANDBOX_CXONE_SECRET_ID]: JSON.stringify({ ...SANDBOX_CXONE_CLIENT, ...SANDBOX_CXONE_ACCESS_KEY, tenantId: SANDBOX_CXONE_TENANT_ID }),
     [SANDBOX_HTTP_AUTH_SECRET_ID]: JSON.stringify(SANDBOX_HTTP_KEYS),
-  });
+  }, { latencyMs: options.secretLatencyMs });
   const tokenEndpoint = await startTokenEndpointStandIn(options.clients ?? [SANDBOX_CLIENT], {
     lifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+    latencyMs: options.tokenLatencyMs,
   });
   const customerApi = await startCustomerApiStandIn(tokenEndpoint.isValid, options.customers);
   const genesys = await startGenesys();

@@ -19,7 +19,7 @@ export interface SecretsManagerStandIn extends LoopbackServer {
 const awsError = (type: string, status: number, message: string): LoopbackReply =>
   ({ ...json(status, { __type: type, message }), headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type } });
 
-export async function startSecretsManagerStandIn(initial: Record<string, string> = {}): Promise<SecretsManagerStandIn> {
+export async function startSecretsManagerStandIn(initial: Record<string, string> = {}, options: { latencyMs?: number } = {}): Promise<SecretsManagerStandIn> {
   const secrets = new Map<string, { value: string; versionId: string; createdAt: number }>();
   let requests = 0;
   let failure: { type: string; status: number } | undefined;
@@ -48,7 +48,7 @@ export async function startSecretsManagerStandIn(initial: Record<string, string>
         CreatedDate: secret.createdAt,
       }),
     };
-  });
+  }, options.latencyMs);
 
   return {
     ...server,

@@ -42,6 +42,8 @@ export interface TokenEndpointOptions {
   apiEndpoint?: string;
   /** Shifts the server's Date header, to reproduce clock skew. */
   clockOffsetMs?: number;
+  /** Delays every answer, to stand in for a remote server. */
+  latencyMs?: number;
 }
 
 export interface TokenEndpointStandIn extends LoopbackServer {
@@ -147,7 +149,7 @@ export async function startTokenEndpointStandIn(clients: StandInClient[], option
       (request.method === 'POST' && request.url.pathname === TOKEN_PATH[flavour] ? token(request) : json(404, { error: 'not_found' }));
     if (options.clockOffsetMs !== undefined) reply.headers = { ...reply.headers, date: new Date(Date.now() + options.clockOffsetMs).toUTCString() };
     return reply;
-  });
+  }, options.latencyMs);
   baseUrl = server.url;
 
   return {

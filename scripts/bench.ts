@@ -1,0 +1,102 @@
+/**
+ * `npm run bench`: the bridge measured against the alternatives on loopback, in one process
+ * tree, with ratios against baselines measured in the same run. Prints a table and writes
+ * it, with the machine it ran on, to bench/results/. Logic lives in lib/bench/.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { measureColdStart, measurePrefetch } from '../lib/bench/coldStart';
+import { ms, ratio } from '../lib/bench/stats';
+import { measureBaselines, measureMemory, measureThroughput, measureWarmOverhead } from '../lib/bench/warm';
+import { redirectLogs } from '../lib/logger';
+
+const SECRET_LATENCY_MS = 30;
+const TOKEN_LATENCY_MS = 80;
+const GOALS = { warmRatio: 1.5, bundleBytes: 600 * 1024, initMs: 60 };
+
+const lines: string[] = [];
+const out = (line = '') => {
+  lines.push(line);
+  console.log(line);
+};
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+const verdict = (met: boolean, by: string) => (met ? 'met' : `missed by ${by}`);
+
+async function main(): Promise<void> {
+  // The bridge formats every log line as in production; only the write to stdout is skipped.
+  redirectLogs(() => undefined);
+  // The AWS SDK takes credentials from the process environment; the stand-ins accept any.
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+  const started = Date.now();
+  out(`# npm run bench — ${new Date().toISOString()}`);
+  out(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`);
+
+  const warm = await measureWarmOverhead(3_000);
+  out('\n## Warm overhead (loopback upstream answering at once; 3,000 calls each, interleaved)');
+  out('| path | p50 | p99 | p50 vs undici floor |');
+  out('|---|---|---|---|');
+  out(`| undici request, keep-alive pool (floor) | ${ms(warm.undici.p50)} | ${ms(warm.undici.p99)} | ${ratio(1)} |`);
+  out(`| global fetch, pre-obtained token | ${ms(warm.fetch.p50)} | ${ms(warm.fetch.p99)} | ${ratio(warm.fetch.p50 / warm.undici.p50)} |`);
+  out(`| the bridge (validation, cached token, transform, log line) | ${ms(warm.bridge.p50)} | ${ms(warm.bridge.p99)} | ${ratio(warm.bridge.p50 / warm.undici.p50)} |`);
+  const warmRatio = warm.bridge.p50 / warm.undici.p50;
+  out(`goal: bridge p50 ≤ ${GOALS.warmRatio}× the floor — ${verdict(warmRatio <= GOALS.warmRatio, ratio(warmRatio - GOALS.warmRatio))}; the bridge's own work: ${ms((warm.bridge.p50 - warm.undici.p50) * 1000, 0).replace(' ms', ' µs')} per invocation at p50`);
+
+  const baselines = await measureBaselines(25, SECRET_LATENCY_MS, TOKEN_LATENCY_MS);
+  out(`\n## Against what users would write (Secrets Manager stand-in +${SECRET_LATENCY_MS} ms, token endpoint +${TOKEN_LATENCY_MS} ms; 25 warm calls each)`);
+  out('| implementation | p50 | p99 | bridge speed-up (p50) |');
+  out('|---|---|---|---|');
+  out(`| naive: secret and new token every call | ${ms(baselines.naive.p50, 1)} | ${ms(baselines.naive.p99, 1)} | ${ratio(baselines.naive.p50 / baselines.bridge.p50)} |`);
+  out(`| extension-style: 5-min secret cache, token every call | ${ms(baselines.extensionStyle.p50, 1)} | ${ms(baselines.extensionStyle.p99, 1)} | ${ratio(baselines.extensionStyle.p50 / baselines.bridge.p50)} |`);
+  out(`| the bridge | ${ms(baselines.bridge.p50, 2)} | ${ms(baselines.bridge.p99, 2)} | ${ratio(1)} |`);
+
+  out('\n## Throughput (one process, cold container, 3,000 invocations)');
+  out('| concurrency | invocations/s | secret requests | token requests |');
+  out('|---|---|---|---|');
+  for (const concurrency of [1, 10, 100]) {
+    const result = await measureThroughput(concurrency, 3_000);
+    out(`| ${concurrency} | ${result.invocationsPerSecond.toFixed(0)} | ${result.secretRequests} | ${result.tokenRequests} |`);
+  }
+
+  const cold = await measureColdStart(21);
+  out('\n## Cold start (module load of the handler bundle in a fresh node process, median of 21)');
+  out('| bundle | minified | zipped | load p50 | load p99 |');
+  out('|---|---|---|---|---|');
+  for (const variant of cold.variants) {
+    out(`| ${variant.name} | ${kb(variant.bytes)} | ${kb(variant.zippedBytes)} | ${ms(variant.init.p50, 1)} | ${ms(variant.init.p99, 1)} |`);
+  }
+  const packaged = cold.variants[0]!;
+  out(`goals: bundle ≤ ${kb(GOALS.bundleBytes)} — ${verdict(packaged.bytes <= GOALS.bundleBytes, kb(packaged.bytes - GOALS.bundleBytes))}; load ≤ ${GOALS.initMs} ms — ${verdict(packaged.init.p50 <= GOALS.initMs, ms(packaged.init.p50 - GOALS.initMs, 1))}`);
+
+  const prefetch = await measurePrefetch(cold.packagedFile, 7, [0, 100], { secretMs: SECRET_LATENCY_MS, tokenMs: TOKEN_LATENCY_MS });
+  cold.cleanup();
+  out(`\n## Prefetch at init (secret +${SECRET_LATENCY_MS} ms, token +${TOKEN_LATENCY_MS} ms; fresh process each, median of 7)`);
+  out('| gap before first event | first invocation without | with | load + first without | with |');
+  out('|---|---|---|---|---|');
+  for (const row of prefetch) {
+    out(`| ${row.gapMs} ms | ${ms(row.without.first.p50, 1)} | ${ms(row.with.first.p50, 1)} | ${ms(row.without.total.p50, 1)} | ${ms(row.with.total.p50, 1)} |`);
+  }
+
+  const memory = await measureMemory();
+  out('\n## Memory (warm invocations, after a forced GC)');
+  out('| after | RSS | heap used |');
+  out('|---|---|---|');
+  out(`| 100 invocations | ${memory.rssAfter100Mb.toFixed(1)} MB | ${memory.heapAfter100Mb.toFixed(1)} MB |`);
+  out(`| 10,000 invocations | ${memory.rssAfter10kMb.toFixed(1)} MB | ${memory.heapAfter10kMb.toFixed(1)} MB |`);
+  out(`heap growth: ${(memory.heapAfter10kMb - memory.heapAfter100Mb).toFixed(2)} MB over 9,900 invocations${(globalThis as { gc?: unknown }).gc ? '' : ' (no --expose-gc: numbers are noisy)'}`);
+
+  out(`\nran in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const dir = join(__dirname, '..', 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().slice(0, 10)}.md`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  console.log(`\nwritten to ${file}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
