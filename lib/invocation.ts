@@ -57,7 +57,7 @@ function elapsedMs(startedAt: number): number {
  */
 function prefetch(container: Container): void {
   container.tokens.get(Deadline.after(PREFETCH_BUDGET_MS)).catch((error: unknown) => {
-    logger.debug({ event: 'prefetch_failed', code: asBridgeError(error).code }, 'prefetch at init failed; the first invocation will fetch again');
+    logger.info({ event: 'prefetch_failed', code: asBridgeError(error).code }, 'prefetch at init failed; the first invocation will fetch again');
   });
 }
 
