@@ -38,7 +38,8 @@ describe('prefetch at init', () => {
   });
 
   it('does not poison the container when the prefetch fails: the first invocation asks again and succeeds', async () => {
-    bridge.sandbox.secretsManager.failWith({ type: 'ThrottlingException', status: 400 });
+    // Not retried by the SDK, so the prefetch has surely failed before the stand-in recovers.
+    bridge.sandbox.secretsManager.failWith({ type: 'AccessDeniedException', status: 400 });
     const handler = bridge.coldContainer({ PREFETCH_ON_INIT: 'true' });
     await settle();
     bridge.sandbox.secretsManager.failWith(undefined);
