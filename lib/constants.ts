@@ -52,3 +52,6 @@ export const STALE_RETRY_INTERVAL_MS = 5_000;
 
 /** How long a prefetch started at module initialisation may take (lib/invocation.ts). */
 export const PREFETCH_BUDGET_MS = 5_000;
+
+/** A fetch shared by concurrent invocations is bounded by at least this (lib/deadline.ts forSharedWork). */
+export const SHARED_FETCH_BUDGET_MS = 10_000;

@@ -1,3 +1,4 @@
+import { SHARED_FETCH_BUDGET_MS } from './constants';
 import { ErrorCode, TimeoutError } from './errors';
 
 /**
@@ -14,6 +15,16 @@ export class Deadline {
 
   remainingMs(): number {
     return this.atMs - Date.now();
+  }
+
+  /**
+   * The bound of a request shared by concurrent invocations (secret, token, discovery): the
+   * starter's deadline or SHARED_FETCH_BUDGET_MS, whichever is later, so that the starter
+   * giving up does not fail invocations that joined it with more time. Each invocation still
+   * waits only until its own deadline.
+   */
+  forSharedWork(): Deadline {
+    return Deadline.after(Math.max(this.remainingMs(), SHARED_FETCH_BUDGET_MS));
   }
 
   timeoutError(step: string): TimeoutError {

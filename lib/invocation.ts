@@ -2,7 +2,7 @@ import { actionEnv, type AnyAction } from './action';
 import { FALLBACK_INVOCATION_BUDGET_MS, PREFETCH_BUDGET_MS } from './constants';
 import { createContainer, type Container } from './container';
 import { Deadline } from './deadline';
-import { asBridgeError, type BridgeError } from './errors';
+import { asBridgeError, ErrorCode, type BridgeError } from './errors';
 import { logger } from './logger';
 import { runAction } from './pipeline';
 import type { UpstreamObservation } from './upstream';
@@ -75,6 +75,8 @@ export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): A
       return output;
     } catch (error) {
       const failure = asBridgeError(error);
+      // The message of an unexpected failure says "see the function logs": this is where it is.
+      if (failure.code === ErrorCode.INTERNAL_ERROR) logger.error({ ...record, event: 'internal_error', err: error }, 'unexpected failure');
       logger.info({ ...record, outcome: 'error', code: failure.code, durationMs: elapsedMs(startedAt), ...observation }, failure.message);
       throw failure;
     }

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { SecretText } from './secretText';
 
 /**
  * Structured JSON logging (SPEC §10) with pino. Values that are secret are held in
@@ -7,17 +8,27 @@ import pino from 'pino';
  * depth (pino's own redaction takes fixed paths only).
  */
 
-const SENSITIVE_KEY = /^(authorization|proxy-authorization|client_?secret|access_?token|refresh_?token|id_?token|password|access_?key_?secret|secret_?string|api_?keys?|hmac_?keys?|x-api-key|x-bridge-signature|cookie)$/i;
+const SENSITIVE_KEY = /^(authorization|proxy-authorization|client[-_]?secret|access[-_]?token|refresh[-_]?token|id[-_]?token|password|access[-_]?key[-_]?secret|secret[-_]?string|(x-)?api[-_]?keys?|hmac[-_]?keys?|x-bridge-signature|cookie|set-cookie)$/i;
 const REDACTED = '[redacted]';
 
 /** A copy of `value` with sensitive keys' values replaced, at any depth; cycles are cut. */
 export function redactDeep(value: unknown, seen = new WeakSet<object>()): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  // SecretText and friends decide for themselves how they print.
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  // A SecretText prints itself as "[redacted]"; anything else with toJSON is walked as it would print.
+  if (value instanceof SecretText) return value;
   if (seen.has(value)) return '[circular]';
   seen.add(value);
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, seen));
+  if (value instanceof Error) {
+    const { name, message, stack } = value;
+    const code = (value as { code?: unknown }).code;
+    return redactDeep({ name, message, stack, ...(code !== undefined && { code }) }, seen);
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return redactDeep((value as { toJSON(): unknown }).toJSON(), seen);
+  if (Array.isArray(value)) {
+    // Headers as [name, value] pairs.
+    if (value.length === 2 && typeof value[0] === 'string' && SENSITIVE_KEY.test(value[0])) return [value[0], REDACTED];
+    return value.map((item) => redactDeep(item, seen));
+  }
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) copy[key] = SENSITIVE_KEY.test(key) ? REDACTED : redactDeep(item, seen);
   return copy;

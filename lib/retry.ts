@@ -34,6 +34,8 @@ export function retryAfterMs(response: HttpResponse, now = Date.now()): number |
   const value = headerValue(response.headers, 'retry-after')?.trim();
   if (!value) return undefined;
   if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // Otherwise an HTTP-date, which names a day and a month in letters; "1.5" or "-1" is neither.
+  if (!/[a-z]/i.test(value)) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
@@ -80,6 +82,14 @@ export async function sendWithRetries(agent: HttpAgent, request: HttpRequest, de
   }
 }
 
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|EPROTO$)/;
+
+/** The failure's code, with what it means when retrying cannot help (an untrusted certificate). */
+function describeNetworkFailure(error: unknown): string {
+  const code = networkCode(error);
+  return TLS_CODE.test(code) ? `${code}: TLS failed; the server's certificate is not trusted or the port does not speak TLS` : code;
+}
+
 function networkCode(error: unknown): string {
   const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
   return String(typeof code === 'string' ? code : (cause?.code ?? 'network error'));
@@ -89,5 +99,5 @@ function unwrap(outcome: { response: HttpResponse } | { error: unknown }, option
   if ('response' in outcome) return outcome.response;
   // Deadline and other bridge errors pass as they are; raw network failures get the step's code.
   if (outcome.error instanceof BridgeError) throw outcome.error;
-  throw options.unreachable(networkCode(outcome.error), outcome.error);
+  throw options.unreachable(describeNetworkFailure(outcome.error), outcome.error);
 }

@@ -111,13 +111,11 @@ export class SecretCache {
   }
 
   #fetchShared(deadline: Deadline): Promise<FetchedSecret> {
-    const shared = this.#flight.run(async () => {
-      const secret = await this.#fetch(deadline);
+    return this.#flight.share(SECRET_STEP, deadline, async (shared) => {
+      const secret = await this.#fetch(shared);
       this.#current = secret;
       return secret;
     });
-    // Callers that joined another invocation's fetch are still bounded by their own deadline.
-    return deadline.run(SECRET_STEP, () => shared);
   }
 
   async #fetch(deadline: Deadline): Promise<FetchedSecret> {

@@ -1,20 +1,24 @@
+import type { Deadline } from './deadline';
+import { SharedWork } from './sharedWork';
+
 /**
  * One request at a time for a shared value: callers that arrive while it is under way
- * share its promise; a failure is handed to every waiter and then forgotten, so the next
- * caller tries again (no poisoned cache).
+ * share it; a failure is handed to every waiter and then forgotten, so the next caller
+ * tries again (no poisoned cache), and a request every waiter gave up on is abandoned.
  */
 export class SingleFlight<T> {
-  #inflight?: Promise<T>;
+  #work?: SharedWork<T>;
 
-  run(start: () => Promise<T>): Promise<T> {
-    if (!this.#inflight) {
-      const inflight = start();
-      this.#inflight = inflight;
-      const clear = () => {
-        if (this.#inflight === inflight) this.#inflight = undefined;
+  /** Runs `start` once for all concurrent callers; each waits for it until its own deadline. */
+  share(step: string, deadline: Deadline, start: (shared: Deadline) => Promise<T>): Promise<T> {
+    if (!this.#work) {
+      const forget = () => {
+        if (this.#work === work) this.#work = undefined;
       };
-      inflight.then(clear, clear);
+      const work: SharedWork<T> = new SharedWork(() => start(deadline.forSharedWork()), forget);
+      this.#work = work;
+      work.promise.then(forget, forget);
     }
-    return this.#inflight;
+    return this.#work.wait(step, deadline);
   }
 }

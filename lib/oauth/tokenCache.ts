@@ -7,6 +7,7 @@ import { sendWithRetries } from '../retry';
 import { logger } from '../logger';
 import type { SecretCache } from '../secrets';
 import type { SecretText } from '../secretText';
+import { SharedWork } from '../sharedWork';
 import { buildTokenRequest, type TokenRequestSettings } from './tokenRequest';
 import { INVALID_CLIENT_ADVICE, isInvalidClient, parseTokenResponse } from './tokenResponse';
 import type { HttpAgent } from '../httpClient';
@@ -24,7 +25,7 @@ export interface CachedToken {
 }
 
 interface Entry {
-  promise: Promise<CachedToken>;
+  work: SharedWork<CachedToken>;
   settled?: CachedToken;
 }
 
@@ -42,6 +43,8 @@ export interface TokenCacheOptions {
   parser: CredentialParser;
   resolveSettings: (credentials: Credentials, deadline: Deadline) => Promise<TokenRequestSettings>;
 }
+
+const TOKEN_STEP = 'token request';
 
 export function expirySkewMs(lifetimeMs: number): number {
   return Math.min(TOKEN_EXPIRY_SKEW_MAX_MS, lifetimeMs * TOKEN_EXPIRY_SKEW_FRACTION);
@@ -81,13 +84,12 @@ export class TokenCache {
     const entry = this.#entries.get(key);
     if (entry && usable(entry)) return this.#share(entry, credentials, secretCacheHit, deadline);
     this.#current = { key, credentials };
-    const fresh = this.#start(key, this.#acquire(settings, credentials, deadline));
-    return { token: await fresh.promise, credentials, cacheHit: false, secretCacheHit };
+    const fresh = this.#start(key, () => this.#acquire(settings, credentials, deadline.forSharedWork()));
+    return { token: await fresh.work.wait(TOKEN_STEP, deadline), credentials, cacheHit: false, secretCacheHit };
   }
 
   async #share(entry: Entry, credentials: Credentials, secretCacheHit: boolean, deadline: Deadline): Promise<TokenRead> {
-    // Waiters on another invocation's request are still bounded by their own deadline.
-    const token = entry.settled ?? (await deadline.run('token request', () => entry.promise));
+    const token = entry.settled ?? (await entry.work.wait(TOKEN_STEP, deadline));
     return { token, credentials, cacheHit: entry.settled !== undefined, secretCacheHit };
   }
 
@@ -96,16 +98,17 @@ export class TokenCache {
     for (const [key, entry] of this.#entries) if (entry.settled === token) this.#entries.delete(key);
   }
 
-  #start(key: string, promise: Promise<CachedToken>): Entry {
-    const entry: Entry = { promise };
+  #start(key: string, acquire: () => Promise<CachedToken>): Entry {
+    const forget = () => {
+      if (this.#entries.get(key) === entry) this.#entries.delete(key);
+    };
+    const entry: Entry = { work: new SharedWork(acquire, forget) };
     this.#entries.set(key, entry);
-    promise.then(
+    entry.work.promise.then(
       (token) => {
         entry.settled = token;
       },
-      () => {
-        if (this.#entries.get(key) === entry) this.#entries.delete(key);
-      },
+      forget,
     );
     return entry;
   }
@@ -132,7 +135,7 @@ export class TokenCache {
       });
       // Later invocations use the rotated credentials and look the token up under their client id.
       const freshKey = cacheKey(settings, fresh);
-      this.#entries.set(freshKey, { promise: Promise.resolve(token), settled: token });
+      this.#entries.set(freshKey, { work: new SharedWork(async () => token, () => undefined), settled: token });
       this.#current = { key: freshKey, credentials: fresh };
       return token;
     }
@@ -150,7 +153,7 @@ export class TokenCache {
         {
           // A token request changes nothing on the server: RFC 6749 §4.4 lets a client ask again.
           idempotent: true,
-          unreachable: (detail, cause) => new TokenError(ErrorCode.TOKEN_UNAVAILABLE, `could not reach the token endpoint at ${built.url.host} (${detail}); try again`, { cause }),
+          unreachable: (detail, cause) => new TokenError(ErrorCode.TOKEN_UNAVAILABLE, `could not reach the token endpoint at ${built.url.host} (${detail})`, { cause }),
         },
       );
       return parseTokenResponse(response);

@@ -85,6 +85,25 @@ const OAUTH_ERRORS: Record<string, { code: ErrorCode; advice: string }> = {
   },
 };
 
+/** RFC 6749 §5.2 and the OAuth Extensions Error Registry entries a token endpoint may answer. */
+const REGISTERED_OAUTH_ERRORS = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_target',
+  'server_error',
+  'temporarily_unavailable',
+  'access_denied',
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
+]);
+
+/** What an unregistered error code looks like (snake_case words); anything else is not repeated. */
+const OAUTH_ERROR_SHAPE = /^[a-z]+(?:_[a-z]+)+$/;
+
 /** Genesys Cloud answers a throttled token request with 400 invalid_request "rate limit exceeded", not 429. */
 function isRateLimit(error: z.infer<typeof OAuthErrorBody>): boolean {
   return /rate limit/i.test([error.error_description, error.description, error.errorDescription].join(' '));
@@ -97,11 +116,9 @@ function oauthError(response: HttpResponse, error: z.infer<typeof OAuthErrorBody
   }
   const known = OAUTH_ERRORS[error.error];
   if (known) return new TokenError(known.code, `${error.error}: ${known.advice} (HTTP ${response.status})`, meta);
-  return new TokenError(
-    ErrorCode.TOKEN_REJECTED,
-    `the token endpoint rejected the request with ${error.error} (HTTP ${response.status})`,
-    meta,
-  );
+  // The server's own text is named only when it is a registered code: a server that echoes the request there would leak it.
+  const named = REGISTERED_OAUTH_ERRORS.has(error.error) || OAUTH_ERROR_SHAPE.test(error.error) ? error.error : 'an unrecognised OAuth error';
+  return new TokenError(ErrorCode.TOKEN_REJECTED, `the token endpoint rejected the request with ${named} (HTTP ${response.status})`, meta);
 }
 
 export function isInvalidClient(error: unknown): boolean {

@@ -70,9 +70,9 @@ export class CxoneDiscovery {
 
   async tokenEndpoint(deadline: Deadline): Promise<string> {
     if (this.#cachedTokenEndpoint) return this.#cachedTokenEndpoint;
-    return this.#tokenEndpoint.run(async () => {
+    return this.#tokenEndpoint.share('CXone OpenID discovery', deadline, async (shared) => {
       this.#requests++;
-      const document = await fetchDocument(this.agent, joinUrl(this.issuer, '/.well-known/openid-configuration'), OpenIdConfiguration, deadline, {
+      const document = await fetchDocument(this.agent, joinUrl(this.issuer, '/.well-known/openid-configuration'), OpenIdConfiguration, shared, {
         Failure: TokenError,
         unavailable: ErrorCode.TOKEN_UNAVAILABLE,
         invalid: ErrorCode.TOKEN_INVALID_RESPONSE,
@@ -89,11 +89,11 @@ export class CxoneDiscovery {
     if (cached) return cached;
     let flight = this.#apiFlights.get(tenantId);
     if (!flight) this.#apiFlights.set(tenantId, (flight = new SingleFlight<string>()));
-    return flight.run(async () => {
+    return flight.share('CXone tenant discovery', deadline, async (shared) => {
       this.#requests++;
       const url = joinUrl(this.issuer, '/.well-known/cxone-configuration');
       url.searchParams.set('tenantId', tenantId);
-      const document = await fetchDocument(this.agent, url, CxoneConfiguration, deadline, {
+      const document = await fetchDocument(this.agent, url, CxoneConfiguration, shared, {
         Failure: UpstreamError,
         unavailable: ErrorCode.UPSTREAM_ERROR,
         invalid: ErrorCode.UPSTREAM_INVALID_RESPONSE,

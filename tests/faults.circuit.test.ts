@@ -1,0 +1,165 @@
+import { CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_MS } from '../lib/constants';
+import type { DirectHandler } from '../lib/front/directInvoke';
+import { captureLogs, type CapturedLogs } from './setup/logs';
+import { controlClock, invoke, recordsOf } from './support/bridge';
+import { ADA, closeBench, FOUND, openBench } from './support/faultBench';
+import { jsonReply, timed, times } from './support/faultyServer';
+
+/**
+ * The circuit breaker per dependency and container (lib/circuitBreaker.ts, cockatiel's
+ * ConsecutiveBreaker): after 5 availability failures in a row calls fail at once with
+ * CIRCUIT_OPEN for 10 s, then one trial call decides. cockatiel reads Date.now() for the
+ * half-open delay (CircuitBreakerPolicy: `Date.now() - state.openedAt < duration`), so
+ * the 10 s are skipped with controlClock; sockets and timers stay real.
+ */
+
+let logs: CapturedLogs;
+
+beforeEach(() => {
+  logs = captureLogs();
+});
+afterEach(async () => {
+  jest.restoreAllMocks();
+  await closeBench();
+  logs.restore();
+});
+
+const circuitLines = (event: 'circuit_open' | 'circuit_closed') => recordsOf(logs.records(), event);
+
+async function failTimes(handler: DirectHandler, count: number, code: string): Promise<void> {
+  for (let i = 0; i < count; i++) await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code });
+}
+
+async function upstreamBench() {
+  const clock = controlClock();
+  const bench = await openBench();
+  const upstream = await bench.faulty(bench.bridge.sandbox.customerApi.url);
+  return { clock, bench, upstream, handler: bench.bridge.coldContainer({ UPSTREAM_BASE_URL: upstream.url }) };
+}
+
+describe('circuit breaker: the upstream API', () => {
+  it('after 5 failures in a row (500), the next call fails at once with CIRCUIT_OPEN, sends nothing, and logs circuit_open', async () => {
+    const { upstream, handler } = await upstreamBench();
+    upstream.script(...times(CIRCUIT_FAILURE_THRESHOLD, jsonReply(500, { message: 'internal error' })));
+    await failTimes(handler, CIRCUIT_FAILURE_THRESHOLD - 1, 'UPSTREAM_ERROR');
+    expect(circuitLines('circuit_open')).toHaveLength(0);
+    await failTimes(handler, 1, 'UPSTREAM_ERROR');
+
+    const { elapsedMs, outcome } = await timed(() => invoke(handler, FOUND));
+
+    await expect(outcome).rejects.toMatchObject({
+      code: 'CIRCUIT_OPEN',
+      message: expect.stringMatching(/^CIRCUIT_OPEN: the upstream API of customerLookup failed 5 times in a row; calls to it are paused/),
+    });
+    expect(elapsedMs).toBeLessThan(100);
+    expect(upstream.requests).toBe(CIRCUIT_FAILURE_THRESHOLD);
+    expect(circuitLines('circuit_open')).toStrictEqual([
+      expect.objectContaining({ level: 'warn', dependency: 'the upstream API of customerLookup', openMs: CIRCUIT_OPEN_MS }),
+    ]);
+  });
+
+  it('stays open for 10 s; then one trial call goes through and, when it succeeds, closes it', async () => {
+    const { clock, upstream, handler } = await upstreamBench();
+    upstream.script(...times(CIRCUIT_FAILURE_THRESHOLD, jsonReply(500, { message: 'internal error' })));
+    await failTimes(handler, CIRCUIT_FAILURE_THRESHOLD, 'UPSTREAM_ERROR');
+
+    clock.advanceTo(CIRCUIT_OPEN_MS - 1_000);
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+    expect(upstream.requests).toBe(5);
+
+    clock.advanceTo(CIRCUIT_OPEN_MS + 100);
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+    expect(upstream.requests).toBe(6);
+    expect(circuitLines('circuit_closed')).toHaveLength(1);
+
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+    expect(upstream.requests).toBe(7);
+  });
+
+  it('a failed trial call opens it again at once', async () => {
+    const { clock, upstream, handler } = await upstreamBench();
+    upstream.script(...times(CIRCUIT_FAILURE_THRESHOLD + 1, jsonReply(500, { message: 'internal error' })));
+    await failTimes(handler, CIRCUIT_FAILURE_THRESHOLD, 'UPSTREAM_ERROR');
+
+    clock.advanceTo(CIRCUIT_OPEN_MS + 100);
+    await failTimes(handler, 1, 'UPSTREAM_ERROR');
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+
+    expect(upstream.requests).toBe(CIRCUIT_FAILURE_THRESHOLD + 1);
+    expect(circuitLines('circuit_open')).toHaveLength(2);
+  });
+
+  it('counts an exchange once, retries included: 502s open it after 5 invocations (15 requests), not after 5 requests', async () => {
+    const { upstream, handler } = await upstreamBench();
+    upstream.script(...times(3 * CIRCUIT_FAILURE_THRESHOLD, jsonReply(502, { message: 'bad gateway' })));
+
+    await failTimes(handler, CIRCUIT_FAILURE_THRESHOLD, 'UPSTREAM_ERROR');
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+
+    expect(upstream.requests).toBe(3 * CIRCUIT_FAILURE_THRESHOLD);
+  });
+
+  it('counts failures in a row only: a success in between starts the count again', async () => {
+    const { upstream, handler } = await upstreamBench();
+    const failing = jsonReply(500, { message: 'internal error' });
+    upstream.script(...times(4, failing));
+    await failTimes(handler, 4, 'UPSTREAM_ERROR');
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+    upstream.script(...times(4, failing));
+    await failTimes(handler, 4, 'UPSTREAM_ERROR');
+
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+
+    expect(upstream.requests).toBe(10);
+    expect(circuitLines('circuit_open')).toHaveLength(0);
+  });
+
+  it('an upstream 4xx (404) is an answer, not an outage: it never opens the circuit', async () => {
+    const { upstream, handler } = await upstreamBench();
+    upstream.script(...times(8, jsonReply(404, { message: 'no such customer route' })));
+
+    for (let i = 0; i < 8; i++) await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'UPSTREAM_ERROR', status: 404 });
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+
+    expect(upstream.requests).toBe(9);
+    expect(circuitLines('circuit_open')).toHaveLength(0);
+  });
+});
+
+describe('circuit breaker: the token endpoint', () => {
+  async function tokenBench() {
+    const clock = controlClock();
+    const bench = await openBench();
+    const token = await bench.faulty(bench.bridge.sandbox.tokenEndpoint.url);
+    return { clock, bench, token, handler: bench.bridge.coldContainer({ TOKEN_URL: `${token.url}/oauth/token` }) };
+  }
+
+  it('after 5 TOKEN_UNAVAILABLE in a row, CIRCUIT_OPEN without a token request; after 10 s a trial succeeds', async () => {
+    const { clock, bench, token, handler } = await tokenBench();
+    token.script(...times(CIRCUIT_FAILURE_THRESHOLD, jsonReply(500, { message: 'internal error' })));
+    await failTimes(handler, CIRCUIT_FAILURE_THRESHOLD, 'TOKEN_UNAVAILABLE');
+
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({
+      code: 'CIRCUIT_OPEN',
+      message: expect.stringMatching(/^CIRCUIT_OPEN: the token endpoint failed 5 times in a row; calls to it are paused/),
+    });
+    expect(token.requests).toBe(CIRCUIT_FAILURE_THRESHOLD);
+    expect(circuitLines('circuit_open')).toStrictEqual([expect.objectContaining({ level: 'warn', dependency: 'the token endpoint' })]);
+
+    clock.advanceTo(CIRCUIT_OPEN_MS + 100);
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+    expect(token.requests).toBe(CIRCUIT_FAILURE_THRESHOLD + 1);
+    expect(bench.counts()).toStrictEqual({ secret: 1, token: 1, upstream: 1 });
+  });
+
+  it('a rejected client (invalid_client) is not an outage: it never opens the circuit', async () => {
+    const { bench, token, handler } = await tokenBench();
+    bench.bridge.sandbox.tokenEndpoint.setClients([]);
+
+    await failTimes(handler, CIRCUIT_FAILURE_THRESHOLD + 2, 'TOKEN_INVALID_CLIENT');
+
+    // Every invocation still asked (one token request each; the unchanged secret means no retry).
+    expect(token.requests).toBe(CIRCUIT_FAILURE_THRESHOLD + 2);
+    expect(circuitLines('circuit_open')).toHaveLength(0);
+  });
+});

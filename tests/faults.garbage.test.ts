@@ -1,0 +1,95 @@
+import { captureLogs, type CapturedLogs } from './setup/logs';
+import { invoke } from './support/bridge';
+import { ADA, closeBench, FOUND, openBench } from './support/faultBench';
+import { jsonReply, reply, type Fault } from './support/faultyServer';
+
+/**
+ * SPEC §7: what the upstream answers is checked, never trusted. A body that is not JSON by
+ * its content type, malformed JSON, a body over MAX_UPSTREAM_BYTES or one that does not
+ * match the action's schema is UPSTREAM_INVALID_RESPONSE naming the status and the
+ * upstream's correlation id; the container keeps serving. Redirects are not followed, so
+ * the bearer token never reaches another origin.
+ */
+
+let logs: CapturedLogs;
+
+beforeEach(() => {
+  logs = captureLogs();
+});
+afterEach(async () => {
+  jest.restoreAllMocks();
+  await closeBench();
+  logs.restore();
+});
+
+const CORRELATION = { 'x-request-id': 'garbage-req-7' };
+const MAX_UPSTREAM_BYTES = 1_024;
+
+const GARBAGE: Array<[string, Fault, RegExp]> = [
+  [
+    'an HTML error page with 200',
+    reply(200, '<!DOCTYPE html><html><body><h1>Service Unavailable</h1></body></html>', { 'content-type': 'text/html; charset=utf-8', ...CORRELATION }),
+    /HTML page/,
+  ],
+  ['truncated JSON', reply(200, '{"data":[{"id":"c-1001","firstName":"Ada"', { 'content-type': 'application/json', ...CORRELATION }), /malformed JSON/],
+  ['JSON sent as text/plain', reply(200, JSON.stringify({ data: [] }), { 'content-type': 'text/plain', ...CORRELATION }), /not JSON \(content type\)/],
+  ['JSON without a content type', reply(200, JSON.stringify({ data: [] }), CORRELATION), /not JSON/],
+  [
+    `a body over MAX_UPSTREAM_BYTES (${MAX_UPSTREAM_BYTES})`,
+    jsonReply(200, { data: [], padding: 'x'.repeat(4 * MAX_UPSTREAM_BYTES) }, CORRELATION),
+    /exceeds MAX_UPSTREAM_BYTES/,
+  ],
+  ['a schema mismatch (data is not an array)', jsonReply(200, { data: 'c-1001' }, CORRELATION), /does not match the expected shape: data:/],
+  ['a schema mismatch (no data at all)', jsonReply(200, { customers: [] }, CORRELATION), /does not match the expected shape: data:/],
+];
+
+describe('upstream garbage is UPSTREAM_INVALID_RESPONSE naming the status and correlation id; the container keeps serving', () => {
+  it.each(GARBAGE)('%s', async (_case, garbage, problem) => {
+    const bench = await openBench();
+    const upstream = await bench.faulty(bench.bridge.sandbox.customerApi.url);
+    upstream.script(garbage);
+    const handler = bench.bridge.coldContainer({ UPSTREAM_BASE_URL: upstream.url, MAX_UPSTREAM_BYTES: String(MAX_UPSTREAM_BYTES) });
+
+    const result = invoke(handler, FOUND);
+
+    await expect(result).rejects.toMatchObject({ name: 'UpstreamError', code: 'UPSTREAM_INVALID_RESPONSE', status: 200, upstreamCorrelationId: 'garbage-req-7' });
+    await expect(result).rejects.toMatchObject({ message: expect.stringMatching(problem) });
+    await expect(result).rejects.toMatchObject({ message: expect.stringContaining('(HTTP 200, correlation id garbage-req-7)') });
+    // Garbage is not retried (it is an answer), and the next invocation on the same container succeeds.
+    expect(upstream.requests).toBe(1);
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+    expect(upstream.requests).toBe(2);
+  });
+
+  it('never quotes the body in the message', async () => {
+    const bench = await openBench();
+    const upstream = await bench.faulty(bench.bridge.sandbox.customerApi.url);
+    upstream.script(reply(200, '<html>internal-stack-trace-marker</html>', { 'content-type': 'text/html' }));
+
+    await expect(invoke(bench.bridge.coldContainer({ UPSTREAM_BASE_URL: upstream.url }), FOUND)).rejects.toMatchObject({
+      message: expect.not.stringContaining('internal-stack-trace-marker'),
+    });
+    expect(logs.lines.join('\n')).not.toContain('internal-stack-trace-marker');
+  });
+});
+
+describe('redirects (SPEC §7)', () => {
+  it.each([301, 302, 307, 308])('a %i to another loopback origin is UPSTREAM_ERROR; that origin receives nothing', async (status) => {
+    const bench = await openBench();
+    const elsewhere = await bench.faulty();
+    const upstream = await bench.faulty(bench.bridge.sandbox.customerApi.url);
+    upstream.script(reply(status, '', { location: `${elsewhere.url}/customers?phone=%2B15551234567`, ...CORRELATION }));
+    const handler = bench.bridge.coldContainer({ UPSTREAM_BASE_URL: upstream.url });
+
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      status,
+      message: expect.stringContaining(`HTTP ${status}, correlation id garbage-req-7`),
+    });
+
+    expect(elsewhere.requests).toBe(0);
+    expect(upstream.requests).toBe(1);
+    // The only request that carried the token went to the configured origin.
+    expect(upstream.seen[0]!.headers.authorization).toMatch(/^Bearer /);
+  });
+});
