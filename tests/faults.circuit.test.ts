@@ -1,9 +1,10 @@
 import { CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_MS } from '../lib/constants';
 import type { DirectHandler } from '../lib/front/directInvoke';
+import { createLambdaContext } from '../lib/sandbox/lambdaContext';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { controlClock, invoke, recordsOf } from './support/bridge';
 import { ADA, closeBench, FOUND, openBench } from './support/faultBench';
-import { jsonReply, timed, times } from './support/faultyServer';
+import { hang, jsonReply, timed, times } from './support/faultyServer';
 
 /**
  * The circuit breaker per dependency and container (lib/circuitBreaker.ts, cockatiel's
@@ -97,6 +98,20 @@ describe('circuit breaker: the upstream API', () => {
     await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
 
     expect(upstream.requests).toBe(3 * CIRCUIT_FAILURE_THRESHOLD);
+  });
+
+  it('counts timeouts as failures: 5 hung upstream calls in a row open it', async () => {
+    const { upstream, handler } = await upstreamBench();
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+    upstream.script(...times(CIRCUIT_FAILURE_THRESHOLD, hang));
+
+    // 400 ms of Lambda time each, 200 ms of it for the call.
+    for (let i = 0; i < CIRCUIT_FAILURE_THRESHOLD; i++) {
+      await expect(handler(FOUND, createLambdaContext('faults', 400))).rejects.toMatchObject({ code: 'TIMEOUT' });
+    }
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+
+    expect(upstream.requests).toBe(1 + CIRCUIT_FAILURE_THRESHOLD);
   });
 
   it('counts failures in a row only: a success in between starts the count again', async () => {
