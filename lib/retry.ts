@@ -53,6 +53,8 @@ export interface RetryOptions {
   idempotent: boolean;
   /** The error to throw when the server cannot be reached at all, given what went wrong (e.g. "ECONNREFUSED"). */
   unreachable: (detail: string, cause: unknown) => BridgeError;
+  /** The error when the server asks (Retry-After) for a wait that does not fit before the deadline. */
+  waitDoesNotFit?: (response: HttpResponse, waitMs: number) => BridgeError;
   /** Called before each retry, for logs and tests. */
   onRetry?: (attempt: number, delayMs: number, reason: string) => void;
 }
@@ -74,7 +76,10 @@ export async function sendWithRetries(agent: HttpAgent, request: HttpRequest, de
     const hinted = 'response' in outcome ? retryAfterMs(outcome.response) : undefined;
     const delayMs = hinted ?? backoffMs(attempt - 1);
     // Keep room for the next attempt itself, not only for the wait.
-    if (delayMs >= deadline.remainingMs() - RETRY_BASE_DELAY_MS) return unwrap(outcome, options);
+    if (delayMs >= deadline.remainingMs() - RETRY_BASE_DELAY_MS) {
+      if (hinted !== undefined && 'response' in outcome && options.waitDoesNotFit) throw options.waitDoesNotFit(outcome.response, hinted);
+      return unwrap(outcome, options);
+    }
     const reason = 'response' in outcome ? `HTTP ${outcome.response.status}` : networkCode(outcome.error);
     options.onRetry?.(attempt, delayMs, reason);
     logger.debug({ event: 'retry', step: request.step, attempt, delayMs, reason }, `${request.step}: retrying after ${reason}`);

@@ -61,6 +61,9 @@ async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamReq
     const response = await sendWithRetries(context.agent, request, context.deadline, {
       idempotent: context.idempotent,
       unreachable: (detail, cause) => new UpstreamError(ErrorCode.UPSTREAM_ERROR, `could not reach the upstream API at ${request.url.host} (${detail})`, { cause }),
+      // SPEC §7: a Retry-After that does not fit before the deadline fails at once, as rate limiting.
+      waitDoesNotFit: (response, waitMs) =>
+        failure(ErrorCode.UPSTREAM_RATE_LIMITED, `the upstream API asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this invocation has left`, response),
       onRetry: () => observation.upstreamCalls++,
     });
     if (response.status === 429) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, 'the upstream API is rate limiting requests', response);

@@ -132,6 +132,17 @@ describe('upstream GET: retried on 429, 502, 503, 504 and connection failures', 
     expect(elapsedMs).toBeLessThan(1_000);
   });
 
+  it('a 503 whose Retry-After does not fit before the deadline also fails at once, as UPSTREAM_RATE_LIMITED', async () => {
+    const { upstream, handler } = await upstreamBench();
+    upstream.script(jsonReply(503, { message: 'maintenance' }, { 'retry-after': '30' }));
+
+    const { elapsedMs, outcome } = await timed(() => handler(FOUND, createLambdaContext('faults', 6_000)));
+
+    await expect(outcome).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', status: 503, message: expect.stringContaining('wait 30 s') });
+    expect(upstream.requests).toBe(1);
+    expect(elapsedMs).toBeLessThan(1_000);
+  });
+
   it('a refused connection ends in UPSTREAM_ERROR naming ECONNREFUSED after 3 attempts', async () => {
     const bench = await openBench();
     const handler = bench.bridge.coldContainer({ UPSTREAM_BASE_URL: `http://127.0.0.1:${await closedPort()}`, LOG_LEVEL: 'debug' });
