@@ -6,6 +6,7 @@ import { json, startLoopbackServer } from '../lib/sandbox/loopbackServer';
 import { SANDBOX_CLIENT } from '../lib/sandbox/sandbox';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { controlClock, invoke, lambdaContext, openBridge, recordsOf, type Bridge } from './support/bridge';
+import { ADA } from './support/fixtures';
 
 /**
  * The real handler, the real AWS SDK and undici against loopback stand-ins (SPEC §3-§12):
@@ -13,16 +14,6 @@ import { controlClock, invoke, lambdaContext, openBridge, recordsOf, type Bridge
  */
 
 const FOUND = { phoneNumber: '+15551234567' };
-const ADA = {
-  found: true,
-  customerId: 'c-1001',
-  fullName: 'Ada Lovelace',
-  email: 'ada@example.com',
-  tier: 'gold',
-  orderCount: 2,
-  lastOrderDate: '2026-11-02T08:30:00Z',
-  lifetimeValue: 199.75,
-};
 
 function sampleEvent(name: string): unknown {
   return JSON.parse(readFileSync(join(__dirname, '..', 'events', name), 'utf8'));

@@ -1,9 +1,8 @@
 import { CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_MS } from '../lib/constants';
 import type { DirectHandler } from '../lib/front/directInvoke';
 import { createLambdaContext } from '../lib/sandbox/lambdaContext';
-import { captureLogs, type CapturedLogs } from './setup/logs';
 import { controlClock, invoke, recordsOf } from './support/bridge';
-import { ADA, closeBench, FOUND, openBench } from './support/faultBench';
+import { ADA, FOUND, openBench, useFaultBench } from './support/faultBench';
 import { hang, jsonReply, timed, times } from './support/faultyServer';
 
 /**
@@ -14,16 +13,7 @@ import { hang, jsonReply, timed, times } from './support/faultyServer';
  * the 10 s are skipped with controlClock; sockets and timers stay real.
  */
 
-let logs: CapturedLogs;
-
-beforeEach(() => {
-  logs = captureLogs();
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await closeBench();
-  logs.restore();
-});
+const logs = useFaultBench();
 
 const circuitLines = (event: 'circuit_open' | 'circuit_closed') => recordsOf(logs.records(), event);
 

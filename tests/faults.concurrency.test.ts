@@ -1,8 +1,7 @@
 import type { DirectHandler } from '../lib/front/directInvoke';
 import { createLambdaContext } from '../lib/sandbox/lambdaContext';
-import { captureLogs, type CapturedLogs } from './setup/logs';
 import { invoke } from './support/bridge';
-import { ADA, AGENT, AGENT_OUTPUT, closeBench, FOUND, openBench, type Bench } from './support/faultBench';
+import { ADA, AGENT, AGENT_OUTPUT, FOUND, openBench, type Bench, useFaultBench } from './support/faultBench';
 import { hang, jsonReply, forward, timed, type FaultyServer } from './support/faultyServer';
 
 /**
@@ -15,16 +14,7 @@ import { hang, jsonReply, forward, timed, type FaultyServer } from './support/fa
 
 const CONCURRENT = 50;
 
-let logs: CapturedLogs;
-
-beforeEach(() => {
-  logs = captureLogs();
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await closeBench();
-  logs.restore();
-});
+useFaultBench();
 
 function many(handler: DirectHandler, event: unknown): Promise<Array<PromiseSettledResult<unknown>>> {
   return Promise.allSettled(Array.from({ length: CONCURRENT }, () => invoke(handler, event)));

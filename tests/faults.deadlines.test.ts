@@ -1,7 +1,6 @@
 import { createLambdaContext } from '../lib/sandbox/lambdaContext';
-import { captureLogs, type CapturedLogs } from './setup/logs';
 import type { EnvOverrides } from './support/bridge';
-import { ADA, AGENT, AGENT_OUTPUT, closeBench, FOUND, invocationLines, openBench, type Bench } from './support/faultBench';
+import { ADA, AGENT, AGENT_OUTPUT, FOUND, invocationLines, openBench, type Bench, useFaultBench } from './support/faultBench';
 import { forward, hang, partial, timed, type Fault, type FaultyServer } from './support/faultyServer';
 
 /**
@@ -12,16 +11,7 @@ import { forward, hang, partial, timed, type Fault, type FaultyServer } from './
  * must keep serving. Real sockets on loopback; a faulty server hangs the one step.
  */
 
-let logs: CapturedLogs;
-
-beforeEach(() => {
-  logs = captureLogs();
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await closeBench();
-  logs.restore();
-});
+const logs = useFaultBench();
 
 const LAMBDA_MS = 1_200;
 const MARGIN_MS = 300;

@@ -1,6 +1,5 @@
-import { captureLogs, type CapturedLogs } from './setup/logs';
 import { invoke } from './support/bridge';
-import { ADA, closeBench, FOUND, openBench } from './support/faultBench';
+import { ADA, FOUND, openBench, useFaultBench } from './support/faultBench';
 import { jsonReply, reply, type Fault } from './support/faultyServer';
 
 /**
@@ -11,16 +10,7 @@ import { jsonReply, reply, type Fault } from './support/faultyServer';
  * the bearer token never reaches another origin.
  */
 
-let logs: CapturedLogs;
-
-beforeEach(() => {
-  logs = captureLogs();
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await closeBench();
-  logs.restore();
-});
+const logs = useFaultBench();
 
 const CORRELATION = { 'x-request-id': 'garbage-req-7' };
 const MAX_UPSTREAM_BYTES = 1_024;

@@ -3,9 +3,8 @@ import { RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from '../lib/constants';
 import type { HttpResponse } from '../lib/http';
 import { backoffMs, isRetryableStatus, retryAfterMs } from '../lib/retry';
 import { createLambdaContext } from '../lib/sandbox/lambdaContext';
-import { captureLogs, type CapturedLogs } from './setup/logs';
 import { invoke, recordsOf } from './support/bridge';
-import { ADA, closeBench, FOUND, invocationLines, openBench, probeContainer } from './support/faultBench';
+import { ADA, FOUND, invocationLines, openBench, probeContainer, useFaultBench } from './support/faultBench';
 import { closedPort, jsonReply, partial, reply, reset, timed, times } from './support/faultyServer';
 
 /**
@@ -15,16 +14,7 @@ import { closedPort, jsonReply, partial, reply, reset, timed, times } from './su
  * else UPSTREAM_RATE_LIMITED at once. Every count is what the faulty server received.
  */
 
-let logs: CapturedLogs;
-
-beforeEach(() => {
-  logs = captureLogs();
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await closeBench();
-  logs.restore();
-});
+const logs = useFaultBench();
 
 /** The real customer API behind a faulty server that answers the scripted faults first. */
 async function upstreamBench() {

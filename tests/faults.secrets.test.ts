@@ -1,8 +1,7 @@
 import { createLambdaContext } from '../lib/sandbox/lambdaContext';
 import { SANDBOX_CLIENT, SANDBOX_SECRET_ID } from '../lib/sandbox/sandbox';
-import { captureLogs, type CapturedLogs } from './setup/logs';
 import { controlClock, invoke, recordsOf, type Clock } from './support/bridge';
-import { ADA, closeBench, FOUND, openBench, type Bench } from './support/faultBench';
+import { ADA, FOUND, openBench, type Bench, useFaultBench } from './support/faultBench';
 import { delayed, forward, timed, type FaultyServer } from './support/faultyServer';
 
 /**
@@ -22,16 +21,7 @@ const STALE_SECONDS = 900;
 const PAST_TTL_MS = (TTL_SECONDS + 1) * 1_000;
 const PAST_STALE_WINDOW_MS = (TTL_SECONDS + STALE_SECONDS + 1) * 1_000;
 
-let logs: CapturedLogs;
-
-beforeEach(() => {
-  logs = captureLogs();
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await closeBench();
-  logs.restore();
-});
+const logs = useFaultBench();
 
 const staleLines = () => recordsOf(logs.records(), 'secret_stale');
 

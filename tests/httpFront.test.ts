@@ -21,6 +21,7 @@ import { controlClock, invoke, recordsOf } from './support/bridge';
 import { call, httpApiEvent, signedHeaders, type CallOptions, type HttpAnswer } from './support/httpCalls';
 import { NO_REQUESTS, openSandbox, sampleEvent, startHungServer, type OpenSandbox } from './support/sandboxProcess';
 import { Servers } from './support/standIns';
+import { ADA } from './support/fixtures';
 
 /**
  * The HTTPS front (SPEC §9) for CXone Studio REST actions and Genesys Cloud Web Services
@@ -38,16 +39,6 @@ const ALMOST_API_KEY = `${API_KEY.slice(0, -1)}9`;
 
 const CUSTOMER_LOOKUP = '/actions/customerLookup';
 const FOUND = { phoneNumber: '+15551234567' };
-const ADA = {
-  found: true,
-  customerId: 'c-1001',
-  fullName: 'Ada Lovelace',
-  email: 'ada@example.com',
-  tier: 'gold',
-  orderCount: 2,
-  lastOrderDate: '2026-11-02T08:30:00Z',
-  lifetimeValue: 199.75,
-};
 const QUEUE_WAIT = { available: true, estimatedWaitSeconds: 95, mediaType: 'all', formula: 'BEST' };
 const AGENT_ON_LUNCH = { found: true, agentId: '1234567', state: 'Unavailable', reason: 'Lunch', since: '2026-11-26T12:01:30.000Z' };
 const UNKNOWN_QUEUE_ID = 'b1b2b3b4-c5c6-4d7d-8e8e-9f9f9f9f9f9f';

@@ -8,6 +8,7 @@ import { captureLogs, type CapturedLogs } from './setup/logs';
 import { invoke } from './support/bridge';
 import { startOidcServer, type OidcClientMetadata, type OidcServer } from './support/oidc';
 import { Servers, startRecordingProxy, startTestSecrets, type RecordingProxy, type TestSecrets } from './support/standIns';
+import { ADA } from './support/fixtures';
 
 /**
  * The real token cache, request builder and response parser against oidc-provider, a
@@ -18,16 +19,6 @@ import { Servers, startRecordingProxy, startTestSecrets, type RecordingProxy, ty
  */
 
 const FOUND = { phoneNumber: '+15551234567' };
-const ADA = {
-  found: true,
-  customerId: 'c-1001',
-  fullName: 'Ada Lovelace',
-  email: 'ada@example.com',
-  tier: 'gold',
-  orderCount: 2,
-  lastOrderDate: '2026-11-02T08:30:00Z',
-  lifetimeValue: 199.75,
-};
 
 // Secrets with every character RFC 6749 Appendix B makes a form decoder read differently.
 const BASIC_CLIENT = { client_id: 'bridge-basic', client_secret: 'a+b/c=d:e%f~g', token_endpoint_auth_method: 'client_secret_basic', scope: 'customers:read customers:write' } as const;

@@ -24,6 +24,7 @@ import { SecretText } from '../lib/secretText';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { controlClock, invoke, thrownBy } from './support/bridge';
 import { Servers, startRecordingProxy, startTestSecrets, type TestSecrets } from './support/standIns';
+import { ADA } from './support/fixtures';
 
 /**
  * Platform profiles (SPEC §4, §6): where the token comes from and where the API lives on
@@ -33,16 +34,6 @@ import { Servers, startRecordingProxy, startTestSecrets, type TestSecrets } from
  */
 
 const FOUND = { phoneNumber: '+15551234567' };
-const ADA = {
-  found: true,
-  customerId: 'c-1001',
-  fullName: 'Ada Lovelace',
-  email: 'ada@example.com',
-  tier: 'gold',
-  orderCount: 2,
-  lastOrderDate: '2026-11-02T08:30:00Z',
-  lifetimeValue: 199.75,
-};
 
 /** The regions Genesys Cloud documents (PureCloudRegionHosts); a region dropped from lib is noticed here. */
 const GENESYS_REGIONS = [

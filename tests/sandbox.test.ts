@@ -3,6 +3,7 @@ import type { DirectHandler } from '../lib/front/directInvoke';
 import { runSampleEvents } from '../lib/sandbox/runEvents';
 import { startSandbox, type Sandbox } from '../lib/sandbox/sandbox';
 import { captureLogs, type CapturedLogs } from './setup/logs';
+import { ADA } from './support/fixtures';
 
 /** What `npm start` does: the deployed handler module, loaded with the sandbox's environment, on every sample event. */
 describe('the local sandbox (npm start)', () => {
@@ -62,16 +63,7 @@ describe('the local sandbox (npm start)', () => {
     expect(response('queueEstimatedWait.json')).toStrictEqual({ available: true, estimatedWaitSeconds: 95, mediaType: 'all', formula: 'BEST' });
     expect(response('queueEstimatedWait-callback.json')).toStrictEqual({ available: true, estimatedWaitSeconds: 95, mediaType: 'callback', formula: 'BEST' });
     expect(response('queueEstimatedWait-nodata.json')).toStrictEqual({ available: false });
-    expect(response('customerLookup.json')).toStrictEqual({
-      found: true,
-      customerId: 'c-1001',
-      fullName: 'Ada Lovelace',
-      email: 'ada@example.com',
-      tier: 'gold',
-      orderCount: 2,
-      lastOrderDate: '2026-11-02T08:30:00Z',
-      lifetimeValue: 199.75,
-    });
+    expect(response('customerLookup.json')).toStrictEqual(ADA);
     // CXone discovery: the OpenID configuration and the tenant's cxone-configuration, once each.
     expect(sandbox.counts()).toStrictEqual({ secret: 3, discovery: 2, token: 3, upstream: 9 });
   });

@@ -5,6 +5,7 @@ import { createDirectHandler, type DirectHandler } from '../../lib/front/directI
 import { openBridge, type Bridge, type EnvOverrides } from './bridge';
 import { startFaultyServer, type FaultyServer } from './faultyServer';
 import { Servers } from './standIns';
+import { captureLogs, type CapturedLogs } from '../setup/logs';
 
 /**
  * The fault tests' bench: the sandbox (real handler, real AWS SDK, real sockets on
@@ -13,16 +14,6 @@ import { Servers } from './standIns';
  */
 
 export const FOUND = { phoneNumber: '+15551234567' };
-export const ADA = {
-  found: true,
-  customerId: 'c-1001',
-  fullName: 'Ada Lovelace',
-  email: 'ada@example.com',
-  tier: 'gold',
-  orderCount: 2,
-  lastOrderDate: '2026-11-02T08:30:00Z',
-  lifetimeValue: 199.75,
-};
 
 export const AGENT = { agentId: '1234567' };
 export const AGENT_OUTPUT = { found: true, agentId: '1234567', state: 'Unavailable', reason: 'Lunch', since: '2026-11-26T12:01:30.000Z' };
@@ -92,4 +83,29 @@ export function probeContainer(bench: Bench, idempotent: boolean | undefined, ov
 /** The invocation log lines (SPEC §10) among captured records. */
 export function invocationLines(records: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
   return records.filter((record) => record.event === 'invocation');
+}
+
+export { ADA } from './fixtures';
+
+/**
+ * The hooks every fault suite needs: each test's log lines captured (and the console quiet),
+ * mocks restored, the bench closed. Returns the running test's capture.
+ */
+export function useFaultBench(): CapturedLogs {
+  let current: CapturedLogs | undefined;
+  beforeEach(() => {
+    current = captureLogs();
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await closeBench();
+    current?.restore();
+  });
+  return {
+    get lines() {
+      return current?.lines ?? [];
+    },
+    records: () => current?.records() ?? [],
+    restore: () => current?.restore(),
+  };
 }

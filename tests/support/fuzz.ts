@@ -7,7 +7,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { AnyAction } from '../../lib/action';
 import { startGenesysApiStandIn } from '../../lib/sandbox/platformApiStandIns';
 import type { ApiStandIn } from '../../lib/sandbox/apiStandIn';
-import { startSandbox, type Sandbox, type SandboxCounts } from '../../lib/sandbox/sandbox';
+import type { Sandbox, SandboxCounts } from '../../lib/sandbox/sandbox';
+import { openSandbox } from './sandboxProcess';
 
 /**
  * Building blocks for the property tests of the fronts: the sandbox every action can reach
@@ -15,8 +16,6 @@ import { startSandbox, type Sandbox, type SandboxCounts } from '../../lib/sandbo
  * arbitraries for hostile input (JSON of any shape, invisible and malformed Unicode,
  * prototype-pollution keys, deep nesting, huge strings), and a bound on each run.
  */
-
-const AWS_SDK_VARIABLES = ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_EC2_METADATA_DISABLED'] as const;
 
 export interface FuzzSandbox {
   sandbox: Sandbox;
@@ -32,18 +31,10 @@ const ANY_QUEUE: Record<string, unknown> = new Proxy(
   { get: (_target, key) => (typeof key === 'string' ? { results: [{ intent: 'ALL', formula: 'BEST', estimatedWaitTimeSeconds: 42 }] } : undefined) },
 );
 
-/** startSandbox, with the AWS SDK's own variables set in process.env until `close`. */
+/** The whole sandbox (tests/support/sandboxProcess.ts), plus a Genesys API stand-in that knows every queue. */
 export async function openFuzzSandbox(): Promise<FuzzSandbox> {
-  const sandbox = await startSandbox();
+  const { sandbox, close } = await openSandbox();
   const anyQueueApi: ApiStandIn = await startGenesysApiStandIn(sandbox.genesys.tokenEndpoint.isValid, ANY_QUEUE);
-  const saved = Object.fromEntries(AWS_SDK_VARIABLES.map((name) => [name, process.env[name]]));
-  Object.assign(process.env, {
-    AWS_REGION: sandbox.env.AWS_REGION,
-    AWS_ACCESS_KEY_ID: sandbox.env.AWS_ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: sandbox.env.AWS_SECRET_ACCESS_KEY,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: sandbox.env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
-    AWS_EC2_METADATA_DISABLED: 'true',
-  });
   return {
     sandbox,
     env: { ...sandbox.env, QUEUE_ESTIMATED_WAIT__UPSTREAM_BASE_URL: anyQueueApi.url },
@@ -52,12 +43,8 @@ export async function openFuzzSandbox(): Promise<FuzzSandbox> {
       return { ...counts, upstream: counts.upstream + anyQueueApi.requests };
     },
     close: async () => {
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
       await anyQueueApi.close();
-      await sandbox.close();
+      await close();
     },
   };
 }
