@@ -16,6 +16,8 @@ export const FALLBACK_INVOCATION_BUDGET_MS = 30_000;
 /** Tokens are reused until expires_at minus min(60 s, 10 % of the lifetime) (SPEC §6). */
 export const TOKEN_EXPIRY_SKEW_MAX_MS = 60_000;
 export const TOKEN_EXPIRY_SKEW_FRACTION = 0.1;
+/** After invalid_client that a fresh secret did not cure, the same client fails fast this long. */
+export const REJECTED_CLIENT_BACKOFF_MS = 30_000;
 /** RFC 6749 §5.1 makes expires_in optional; assume a short lifetime when it is absent. */
 export const TOKEN_ASSUMED_LIFETIME_SECONDS = 300;
 

@@ -312,12 +312,29 @@ describe('invalid_client', () => {
     expect(requestCounts(b)).toStrictEqual({ secret: 2, token: 1, upstream: 0 });
   });
 
-  it('does not cache the rejection: once the server accepts the client, the next invocation succeeds', async () => {
+  it('fails fast for 30 s after a rejection the refetched secret did not cure, without a secret or token request', async () => {
     const b = await open({ clients: [{ clientId: 'sandbox-client', clientSecret: 'the-right-secret' }] });
+    const clock = controlClock();
+    const handler = b.coldContainer();
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'TOKEN_INVALID_CLIENT' });
+    const after = { secret: b.sandbox.secretsManager.requests, token: b.sandbox.tokenEndpoint.requests };
+
+    clock.advanceTo(29_000);
+    for (let i = 0; i < 5; i++) {
+      await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'TOKEN_INVALID_CLIENT', message: expect.stringContaining('invalid_client') });
+    }
+
+    expect({ secret: b.sandbox.secretsManager.requests, token: b.sandbox.tokenEndpoint.requests }).toStrictEqual(after);
+  });
+
+  it('does not cache the rejection for long: once the server accepts the client, an invocation after 30 s succeeds', async () => {
+    const b = await open({ clients: [{ clientId: 'sandbox-client', clientSecret: 'the-right-secret' }] });
+    const clock = controlClock();
     const handler = b.coldContainer();
     await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'TOKEN_INVALID_CLIENT' });
     b.sandbox.tokenEndpoint.setClients([SANDBOX_CLIENT]);
 
+    clock.advanceTo(31_000);
     await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
 
     expect(b.sandbox.tokenEndpoint.requests).toBe(2);

@@ -158,12 +158,15 @@ describe('circuit breaker: the token endpoint', () => {
   });
 
   it('a rejected client (invalid_client) is not an outage: it never opens the circuit', async () => {
-    const { bench, token, handler } = await tokenBench();
+    const { clock, bench, token, handler } = await tokenBench();
     bench.bridge.sandbox.tokenEndpoint.setClients([]);
 
-    await failTimes(handler, CIRCUIT_FAILURE_THRESHOLD + 2, 'TOKEN_INVALID_CLIENT');
+    // A rejected client fails fast for 30 s (lib/oauth/tokenCache.ts); past that, each invocation asks again.
+    for (let i = 0; i < CIRCUIT_FAILURE_THRESHOLD + 2; i++) {
+      clock.advanceTo(i * 31_000);
+      await failTimes(handler, 1, 'TOKEN_INVALID_CLIENT');
+    }
 
-    // Every invocation still asked (one token request each; the unchanged secret means no retry).
     expect(token.requests).toBe(CIRCUIT_FAILURE_THRESHOLD + 2);
     expect(circuitLines('circuit_open')).toHaveLength(0);
   });

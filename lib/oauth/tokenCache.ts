@@ -1,4 +1,4 @@
-import { MAX_UPSTREAM_BYTES, TOKEN_EXPIRY_SKEW_FRACTION, TOKEN_EXPIRY_SKEW_MAX_MS } from '../constants';
+import { MAX_UPSTREAM_BYTES, REJECTED_CLIENT_BACKOFF_MS, TOKEN_EXPIRY_SKEW_FRACTION, TOKEN_EXPIRY_SKEW_MAX_MS } from '../constants';
 import type { CredentialParser, Credentials } from '../credentials';
 import type { Deadline } from '../deadline';
 import { ErrorCode, TokenError } from '../errors';
@@ -63,6 +63,8 @@ function sameCredentials(a: Credentials, b: Credentials): boolean {
 export class TokenCache {
   readonly #entries = new Map<string, Entry>();
   readonly #breaker = new DependencyBreaker('the token endpoint');
+  /** The last client rejection that a fresh secret did not cure, and until when it stands. */
+  #rejected?: { key: string; error: TokenError; untilMs: number };
   /** The entry the latest token request went to, and the credentials it used. */
   #current?: { key: string; credentials: Credentials };
 
@@ -83,6 +85,8 @@ export class TokenCache {
     const key = cacheKey(settings, credentials);
     const entry = this.#entries.get(key);
     if (entry && usable(entry)) return this.#share(entry, credentials, secretCacheHit, deadline);
+    const rejected = this.#rejectedFor(key);
+    if (rejected) throw rejected;
     this.#current = { key, credentials };
     const fresh = this.#start(key, () => this.#acquire(settings, credentials, deadline.forSharedWork()));
     return { token: await fresh.work.wait(TOKEN_STEP, deadline), credentials, cacheHit: false, secretCacheHit };
@@ -91,6 +95,26 @@ export class TokenCache {
   async #share(entry: Entry, credentials: Credentials, secretCacheHit: boolean, deadline: Deadline): Promise<TokenRead> {
     const token = entry.settled ?? (await entry.work.wait(TOKEN_STEP, deadline));
     return { token, credentials, cacheHit: entry.settled !== undefined, secretCacheHit };
+  }
+
+  /**
+   * A client the server rejected, after the secret was fetched again and did not help, fails
+   * fast for REJECTED_CLIENT_BACKOFF_MS: without this, every invocation would fetch the
+   * secret and ask for a token again, hammering Secrets Manager and a rate-limited login host.
+   */
+  #remember(key: string, error: TokenError): TokenError {
+    this.#rejected = { key, error, untilMs: Date.now() + REJECTED_CLIENT_BACKOFF_MS };
+    return error;
+  }
+
+  #rejectedFor(key: string): TokenError | undefined {
+    const rejected = this.#rejected;
+    if (!rejected || rejected.key !== key || Date.now() >= rejected.untilMs) return undefined;
+    const { status, upstreamCorrelationId } = rejected.error;
+    return new TokenError(ErrorCode.TOKEN_INVALID_CLIENT, rejected.error.message.slice(`${ErrorCode.TOKEN_INVALID_CLIENT}: `.length), {
+      ...(status !== undefined && { status }),
+      ...(upstreamCorrelationId !== undefined && { upstreamCorrelationId }),
+    });
   }
 
   /** After an upstream 401: forget this token (only this one, not a newer one) so the next get fetches anew. */
@@ -124,14 +148,16 @@ export class TokenCache {
       if (!isInvalidClient(error)) throw error;
       const refetched = await this.options.secrets.refresh(deadline, credentials.generation);
       const fresh = this.options.parser.credentialsOf(refetched);
-      if (sameCredentials(fresh, credentials)) throw error;
+      if (sameCredentials(fresh, credentials)) throw this.#remember(cacheKey(settings, fresh), error as TokenError);
       logger.info({ event: 'token_retry_after_rotation' }, 'client rejected; the secret changed since, retrying once with the new value');
       const token = await this.#request(settings, fresh, deadline).catch((retryError: unknown) => {
-        throw isInvalidClient(retryError)
-          ? new TokenError(ErrorCode.TOKEN_INVALID_CLIENT, `invalid_client: ${INVALID_CLIENT_ADVICE} (also with the secret fetched again after it changed)`, {
-              cause: retryError,
-            })
-          : retryError;
+        if (!isInvalidClient(retryError)) throw retryError;
+        throw this.#remember(
+          cacheKey(settings, fresh),
+          new TokenError(ErrorCode.TOKEN_INVALID_CLIENT, `invalid_client: ${INVALID_CLIENT_ADVICE} (also with the secret fetched again after it changed)`, {
+            cause: retryError,
+          }),
+        );
       });
       // Later invocations use the rotated credentials and look the token up under their client id.
       const freshKey = cacheKey(settings, fresh);
