@@ -14,8 +14,10 @@ import type { UpstreamObservation } from './upstream';
  */
 
 export interface Invocation {
-  /** Lambda's context.getRemainingTimeInMillis(), when there is a context. */
+  /** Lambda's context.getRemainingTimeInMillis(), read when the event arrived. */
   lambdaRemainingMs?: number;
+  /** Date.now() when the event arrived: time a front spent before the runner (caller authentication) counts too. */
+  receivedAtMs?: number;
   correlationId?: string;
 }
 
@@ -32,7 +34,7 @@ export function deadlineOf(invocation: Invocation, container: Container, action:
     actionTimeoutMs ?? Number.POSITIVE_INFINITY,
     action.timeoutMs ?? Number.POSITIVE_INFINITY,
   );
-  return Deadline.after(budgetMs - deadlineMarginMs);
+  return new Deadline((invocation.receivedAtMs ?? Date.now()) + budgetMs - deadlineMarginMs);
 }
 
 /** A bad configuration is logged at cold start and reported by every invocation. */

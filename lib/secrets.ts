@@ -36,7 +36,7 @@ export interface SecretCacheOptions {
 
 /** Failures that a previous value may mask: throttling, 5xx, network, time. Never not-found or access denied. */
 function isMaskable(error: unknown): boolean {
-  return error instanceof BridgeError && (error.code === ErrorCode.SECRET_UNAVAILABLE || error.code === ErrorCode.TIMEOUT);
+  return error instanceof BridgeError && (error.code === ErrorCode.TIMEOUT || (error instanceof SecretError && TRANSIENT.has(error)));
 }
 
 export class SecretCache {
@@ -165,9 +165,16 @@ export function toSecretError(error: unknown, secretId: string): SecretError {
     );
   }
   const status = $metadata?.httpStatusCode;
-  return new SecretError(
+  // SPEC §5: only throttling, a 5xx, a timeout or a network failure may be masked by a stale value.
+  const transient = /Throttl/i.test(name) || status === undefined || status >= 500;
+  const failure = new SecretError(
     ErrorCode.SECRET_UNAVAILABLE,
-    `Secrets Manager could not return secret ${secretId} (${name || 'network error'}${status ? `, HTTP ${status}` : ''}); try again`,
+    `Secrets Manager could not return secret ${secretId} (${name || 'network error'}${status ? `, HTTP ${status}` : ''})${transient ? '; try again' : ''}`,
     { cause: error, ...(status !== undefined && { status }) },
   );
+  if (transient) TRANSIENT.add(failure);
+  return failure;
 }
+
+/** Secret errors that a previous value may mask (see isMaskable). */
+const TRANSIENT = new WeakSet<SecretError>();

@@ -164,6 +164,8 @@ describe('stale secret: Secrets Manager failing after the TTL (SPEC §5)', () =>
   it.each([
     ['ResourceNotFoundException', 'SECRET_NOT_FOUND', /not found/],
     ['AccessDeniedException', 'SECRET_ACCESS_DENIED', /access denied/],
+    // A secret marked for deletion or a bad request is an answer, not an outage (SPEC §5 masks only throttling, 5xx, time, network).
+    ['InvalidRequestException', 'SECRET_UNAVAILABLE', /InvalidRequestException, HTTP 400\)$/],
   ])('%s after the TTL is never masked by the old value: %s', async (type, code, wording) => {
     const { bench, clock, handler, secretRequests } = await warmContainer();
     bench.bridge.sandbox.secretsManager.failWith({ type, status: 400 });

@@ -196,15 +196,19 @@ describe('caller authentication', () => {
   it.each([
     ['missing', (env: Record<string, string>) => without(env, 'HTTP_AUTH_SECRET_ID')],
     ['empty', (env: Record<string, string>) => ({ ...env, HTTP_AUTH_SECRET_ID: ' ' })],
-  ])('answers 500 CONFIG_INVALID naming HTTP_AUTH_SECRET_ID when it is %s, even to a valid key', async (_case, envOf) => {
+  ])('answers 500 CONFIG_INVALID when HTTP_AUTH_SECRET_ID is %s, even to a valid key, naming it only in the log', async (_case, envOf) => {
     const { url } = await front({}, envOf(sandbox.env));
 
     const answer = await post(url, CUSTOMER_LOOKUP);
 
     expect(answer.status).toBe(500);
-    expect(answer.json).toStrictEqual(errorBody('CONFIG_INVALID', /.*HTTP_AUTH_SECRET_ID.*/));
+    // Before authentication a caller learns that the front cannot serve, not how it is configured.
+    expect(answer.json).toStrictEqual(errorBody('CONFIG_INVALID', /the HTTP front cannot serve requests right now/));
+    expect(answer.text).not.toContain('HTTP_AUTH_SECRET_ID');
     expect(sandbox.counts()).toStrictEqual(NO_REQUESTS);
-    expect(recordsOf(logs.records(), 'config_invalid')).toStrictEqual([expect.objectContaining({ front: 'http', code: 'CONFIG_INVALID' })]);
+    expect(recordsOf(logs.records(), 'config_invalid')).toStrictEqual([
+      expect.objectContaining({ front: 'http', code: 'CONFIG_INVALID', message: expect.stringContaining('HTTP_AUTH_SECRET_ID') }),
+    ]);
   });
 
   it("answers 500 SECRET_INVALID when the callers' secret holds keys too short to be keys, without quoting them", async () => {
@@ -214,7 +218,8 @@ describe('caller authentication', () => {
     const answer = await post(url, CUSTOMER_LOOKUP, { headers: bearer('short-key-1') });
 
     expect(answer.status).toBe(500);
-    expect(answer.json).toStrictEqual(errorBody('SECRET_INVALID', /.*at least 16 characters.*/));
+    expect(answer.json).toStrictEqual(errorBody('SECRET_INVALID', /the HTTP front cannot serve requests right now/));
+    expect(recordsOf(logs.records(), 'request_refused')).toStrictEqual([expect.objectContaining({ code: 'SECRET_INVALID', message: expect.stringContaining('at least 16 characters') })]);
     expect(answer.text).not.toContain('short-key-1');
     expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
   });

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import type { AnyAction } from '../action';
-import { HTTP_MAX_BODY_BYTES, HTTP_REPLAY_WINDOW_SECONDS, SECRET_TTL_SECONDS } from '../constants';
+import { DEADLINE_MARGIN_MS, HTTP_MAX_BODY_BYTES, HTTP_REPLAY_WINDOW_SECONDS, SECRET_STALE_SECONDS, SECRET_TTL_SECONDS } from '../constants';
 import { createSecretsManagerClient } from '../container';
 import { Deadline } from '../deadline';
 import { asBridgeError, BridgeError, ConfigError, ErrorCode, InputError, type ErrorCode as Code } from '../errors';
@@ -26,6 +26,7 @@ const HttpEnv = z.object({
   HTTP_MAX_BODY_BYTES: z.coerce.number().int().positive().default(HTTP_MAX_BODY_BYTES),
   HTTP_REPLAY_WINDOW_SECONDS: z.coerce.number().int().positive().default(HTTP_REPLAY_WINDOW_SECONDS),
   SECRET_TTL_SECONDS: z.coerce.number().int().nonnegative().default(SECRET_TTL_SECONDS),
+  SECRET_STALE_SECONDS: z.coerce.number().int().nonnegative().default(SECRET_STALE_SECONDS),
   /** Comma-separated action names this function serves; default all. */
   HTTP_ACTIONS: z.string().optional(),
 });
@@ -71,8 +72,18 @@ function rawBody(event: APIGatewayProxyEventV2): string {
 const AUTH_BUDGET_MS = 3_000;
 
 /** The route may follow an API Gateway stage prefix (/prod/actions/…). */
-/** The route may follow an API Gateway stage prefix (/prod/actions/…). */
 const ROUTE = /\/actions\/([A-Za-z][A-Za-z0-9]*)\/?$/;
+
+/**
+ * What a caller who is not (yet) authenticated may learn: why it was refused, or that the
+ * front cannot serve — never configuration details (variable names, secret ids); those are
+ * in the log line.
+ */
+function beforeAuthentication(failure: BridgeError): BridgeError {
+  const status = httpStatusOf(failure.code);
+  if (status < 500) return failure;
+  return new BridgeError(failure.code, 'the HTTP front cannot serve requests right now; the function logs say why');
+}
 
 interface ParsedRequest {
   runner: ActionRunner;
@@ -92,7 +103,12 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
   const auth =
     settings.data &&
     new CallerAuth({
-      keys: new SecretCache({ client: createSecretsManagerClient(env), secretId: settings.data.HTTP_AUTH_SECRET_ID, ttlMs: settings.data.SECRET_TTL_SECONDS * 1000 }),
+      keys: new SecretCache({
+        client: createSecretsManagerClient(env),
+        secretId: settings.data.HTTP_AUTH_SECRET_ID,
+        ttlMs: settings.data.SECRET_TTL_SECONDS * 1000,
+        staleMs: settings.data.SECRET_STALE_SECONDS * 1000,
+      }),
       secretId: settings.data.HTTP_AUTH_SECRET_ID,
       replayWindowMs: settings.data.HTTP_REPLAY_WINDOW_SECONDS * 1000,
     });
@@ -129,21 +145,23 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
   }
 
   return async (event, context) => {
+    const receivedAtMs = Date.now();
     const correlationId = header(event, 'inin-correlation-id') ?? header(event, 'x-correlation-id') ?? event.requestContext?.requestId ?? context?.awsRequestId;
     const lambdaRemainingMs = context?.getRemainingTimeInMillis?.();
     const fail = (failure: BridgeError) =>
       respond(httpStatusOf(failure.code), { error: { code: failure.code, message: failure.message, correlationId } }, correlationId);
     let request: ParsedRequest;
     try {
-      request = await parseRequest(event, rawBody(event), Deadline.after(Math.min(lambdaRemainingMs ?? AUTH_BUDGET_MS, AUTH_BUDGET_MS)));
+      const authBudgetMs = Math.min((lambdaRemainingMs ?? AUTH_BUDGET_MS) - DEADLINE_MARGIN_MS, AUTH_BUDGET_MS);
+      request = await parseRequest(event, rawBody(event), Deadline.after(authBudgetMs));
     } catch (error) {
       const failure = asBridgeError(error);
       logger.info({ event: 'request_refused', front: 'http', code: failure.code, correlationId, caller: failure instanceof CallerError ? 'unauthenticated' : undefined }, failure.message);
-      return fail(failure);
+      return fail(beforeAuthentication(failure));
     }
     try {
       // The runner writes the invocation's log line, success or failure.
-      return respond(200, await request.runner(request.input, { lambdaRemainingMs, correlationId }), correlationId);
+      return respond(200, await request.runner(request.input, { lambdaRemainingMs, receivedAtMs, correlationId }), correlationId);
     } catch (error) {
       return fail(asBridgeError(error));
     }
