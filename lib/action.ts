@@ -96,6 +96,9 @@ export function actionEnvPrefix(name: string): string {
 export function actionEnv(env: NodeJS.ProcessEnv, name: string): NodeJS.ProcessEnv {
   const prefix = actionEnvPrefix(name);
   const scoped: NodeJS.ProcessEnv = { ...env };
-  for (const [key, value] of Object.entries(env)) if (key.startsWith(prefix)) scoped[key.slice(prefix.length)] = value;
+  for (const [key, value] of Object.entries(env)) {
+    // The logger is one per function: its level is not an action's to change.
+    if (key.startsWith(prefix) && key !== `${prefix}LOG_LEVEL`) scoped[key.slice(prefix.length)] = value;
+  }
   return scoped;
 }

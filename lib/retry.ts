@@ -11,8 +11,9 @@ import type { HttpAgent } from './httpClient';
  * refused connections; never on other 4xx or on 500. At most 3 attempts, full-jitter
  * backoff from 100 ms capped at 1 s (AWS Architecture Blog, "Exponential Backoff and
  * Jitter"), and a Retry-After (seconds or HTTP date, RFC 9110 §10.2.3) honoured when it fits
- * before the deadline. A wait that does not fit is not started: the last answer is returned
- * at once, and the caller maps it (429 → *_RATE_LIMITED, 5xx → *_ERROR / *_UNAVAILABLE).
+ * before the deadline. A wait that does not fit is not started: a Retry-After that does not
+ * fit fails at once through `waitDoesNotFit`, otherwise the last answer is returned and the
+ * caller maps it (429 → *_RATE_LIMITED, 5xx → *_ERROR / *_UNAVAILABLE).
  *
  * Hand-written rather than a retry library's policy because every wait here depends on the
  * invocation's deadline and on the server's Retry-After, which such policies do not see.

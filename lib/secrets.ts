@@ -43,16 +43,10 @@ export class SecretCache {
   #current?: FetchedSecret;
   readonly #flight = new SingleFlight<FetchedSecret>();
   #generation = 0;
-  #requests = 0;
   /** After a failed refresh in the stale window, the next attempt waits until then. */
   #retryRefreshAtMs = 0;
 
   constructor(private readonly options: SecretCacheOptions) {}
-
-  /** How many GetSecretValue calls this container has made. */
-  get requestCount(): number {
-    return this.#requests;
-  }
 
   async get(deadline: Deadline): Promise<SecretRead> {
     const current = this.#current;
@@ -120,7 +114,6 @@ export class SecretCache {
 
   async #fetch(deadline: Deadline): Promise<FetchedSecret> {
     const { client, secretId } = this.options;
-    this.#requests++;
     const result = await deadline.run(SECRET_STEP, (abortSignal) =>
       client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal }).catch((error: unknown) => {
         throw abortSignal.aborted ? error : toSecretError(error, secretId);

@@ -20,10 +20,6 @@ export class SharedWork<T> {
     this.promise.then(settle, settle);
   }
 
-  get settled(): boolean {
-    return this.#settled;
-  }
-
   async wait(step: string, deadline: Deadline): Promise<T> {
     this.#waiters++;
     try {

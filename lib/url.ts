@@ -14,6 +14,8 @@ export function endpointUrlProblem(value: string): string | undefined {
   } catch {
     return 'is not an absolute URL';
   }
+  // Credentials in a URL would be printed wherever the URL is (errors, doctor, logs).
+  if (url.username || url.password) return 'must not contain a user name or password';
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
   if (url.protocol === 'http:') return 'must use https:// (plain http:// is allowed only for loopback hosts)';

@@ -637,6 +637,18 @@ describe('doctorFromArgs', () => {
     expect(server.forms[0]?.get('client_id')).toBe(CLIENT_ID);
   });
 
+  it('sends TOKEN_EXTRA_PARAMS (or --extra-params) with the token request and prints them in the curl', async () => {
+    const server = await tokenEndpoint();
+
+    const fromEnv = await doctorFromArgs(['--secret-file', secretFile, '--token-url', server.tokenUrl], { TOKEN_EXTRA_PARAMS: 'audience=https://api.example.com' });
+    const fromFlag = await doctorFromArgs(['--secret-file', secretFile, '--token-url', server.tokenUrl, '--extra-params', 'resource=urn:x'], {});
+
+    expect(server.forms[0]?.get('audience')).toBe('https://api.example.com');
+    expect(fromEnv.curl).toContain("--data-urlencode 'audience=https://api.example.com'");
+    expect(fromFlag.curl).toContain("--data-urlencode 'resource=urn:x'");
+    expect(server.forms.some((form) => form.get('resource') === 'urn:x')).toBe(true);
+  });
+
   it('SECRET_NOT_LOADED for a missing file, naming it, with no request', async () => {
     const server = await tokenEndpoint();
     const missing = join(dir, 'missing.json');

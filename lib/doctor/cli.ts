@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { CXONE_DEFAULT_ISSUER } from '../constants';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
+import { createSecretsManagerClient } from '../container';
 import { createHttpAgent } from '../httpClient';
 import { SecretCache } from '../secrets';
 import { Deadline } from '../deadline';
@@ -24,6 +24,7 @@ export const DOCTOR_USAGE = `Usage: npm run doctor -- [options]
   --issuer URL            CXone issuer (default: $CXONE_ISSUER or ${CXONE_DEFAULT_ISSUER})
   --auth-method METHOD    client_secret_basic | client_secret_post (default: $CLIENT_AUTH_METHOD or basic)
   --scope SCOPES          scopes to request (default: $OAUTH_SCOPE)
+  --extra-params FORM     extra token parameters, e.g. audience=https://api.example.com (default: $TOKEN_EXTRA_PARAMS)
   --upstream-url URL      an API URL to GET with the token, e.g. https://api.mypurecloud.com/api/v2/tokens/me
   --timeout-ms MS         time allowed for each network step (default 10000)
 Exit code 0 only when a token was obtained as configured.`;
@@ -46,12 +47,15 @@ async function loadSecret(values: Record<string, string | undefined>, timeoutMs:
   }
   const secretId = values.secretId;
   if (!secretId) return { source: '(none)', error: new SecretError(ErrorCode.SECRET_NOT_FOUND, 'give --secret-file or --secret-id (or set SECRET_ID)') };
-  const cache = new SecretCache({ client: new SecretsManagerClient({}), secretId, ttlMs: 0 });
+  const client = createSecretsManagerClient(process.env);
+  const cache = new SecretCache({ client, secretId, ttlMs: 0 });
   try {
     const { secret } = await cache.get(Deadline.after(timeoutMs));
     return { source: `Secrets Manager ${secretId} (version ${secret.versionId})`, secretString: secret.secretString };
   } catch (error) {
     return { source: `Secrets Manager ${secretId}`, error: error instanceof BridgeError ? error : new SecretError(ErrorCode.SECRET_UNAVAILABLE, 'Secrets Manager could not be reached') };
+  } finally {
+    client.destroy();
   }
 }
 
@@ -67,6 +71,7 @@ export async function doctorFromArgs(argv: string[], env: NodeJS.ProcessEnv): Pr
       issuer: { type: 'string', default: env.CXONE_ISSUER || CXONE_DEFAULT_ISSUER },
       'auth-method': { type: 'string', default: env.CLIENT_AUTH_METHOD || 'client_secret_basic' },
       scope: { type: 'string', default: env.OAUTH_SCOPE || undefined },
+      'extra-params': { type: 'string', default: env.TOKEN_EXTRA_PARAMS || undefined },
       'upstream-url': { type: 'string' },
       'timeout-ms': { type: 'string', default: '10000' },
     },
@@ -79,6 +84,7 @@ export async function doctorFromArgs(argv: string[], env: NodeJS.ProcessEnv): Pr
     genesysRegion: values.region,
     cxoneIssuer: values.issuer ?? CXONE_DEFAULT_ISSUER,
     ...(values.scope && { scope: values.scope.trim() }),
+    ...(values['extra-params'] && { extraParams: Object.fromEntries(new URLSearchParams(values['extra-params'])) }),
     upstreamUrl: values['upstream-url'],
     secret,
     agent: createHttpAgent(),

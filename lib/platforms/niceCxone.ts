@@ -56,22 +56,15 @@ export class CxoneDiscovery {
   #cachedTokenEndpoint?: string;
   readonly #apiEndpoints = new Map<string, string>();
   readonly #apiFlights = new Map<string, SingleFlight<string>>();
-  #requests = 0;
 
   constructor(
     private readonly agent: HttpAgent,
     readonly issuer: string,
   ) {}
 
-  /** Discovery documents fetched by this container. */
-  get requestCount(): number {
-    return this.#requests;
-  }
-
   async tokenEndpoint(deadline: Deadline): Promise<string> {
     if (this.#cachedTokenEndpoint) return this.#cachedTokenEndpoint;
     return this.#tokenEndpoint.share('CXone OpenID discovery', deadline, async (shared) => {
-      this.#requests++;
       const document = await fetchDocument(this.agent, joinUrl(this.issuer, '/.well-known/openid-configuration'), OpenIdConfiguration, shared, {
         Failure: TokenError,
         unavailable: ErrorCode.TOKEN_UNAVAILABLE,
@@ -90,7 +83,6 @@ export class CxoneDiscovery {
     let flight = this.#apiFlights.get(tenantId);
     if (!flight) this.#apiFlights.set(tenantId, (flight = new SingleFlight<string>()));
     return flight.share('CXone tenant discovery', deadline, async (shared) => {
-      this.#requests++;
       const url = joinUrl(this.issuer, '/.well-known/cxone-configuration');
       url.searchParams.set('tenantId', tenantId);
       const document = await fetchDocument(this.agent, url, CxoneConfiguration, shared, {

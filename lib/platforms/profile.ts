@@ -18,8 +18,6 @@ export interface PlatformProfile {
   tokenSettings(credentials: Credentials, deadline: Deadline): Promise<TokenRequestSettings>;
   /** The platform's API base URL, when it has one; UPSTREAM_BASE_URL overrides it. */
   apiBaseUrl(credentials: Credentials, deadline: Deadline): Promise<string | undefined>;
-  /** CXone's discovery, for request counts in logs and tests. */
-  discovery?: CxoneDiscovery;
 }
 
 function commonSettings(config: BridgeConfig): Pick<TokenRequestSettings, 'authMethod' | 'scope' | 'extraParams'> {
@@ -47,7 +45,6 @@ export function createPlatformProfile(config: BridgeConfig, agent: HttpAgent): P
     case 'nice-cxone': {
       const discovery = new CxoneDiscovery(agent, config.cxoneIssuer);
       return {
-        discovery,
         tokenSettings: async (credentials, deadline) => ({
           tokenUrl: config.tokenUrl ?? (await discovery.tokenEndpoint(deadline)),
           grant: credentials.accessKeyId ? 'password' : 'client_credentials',
