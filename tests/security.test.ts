@@ -841,13 +841,13 @@ describe('the packaged functions (serverless package)', () => {
     expect(problems).toStrictEqual([]);
   });
 
-  it('lets the role read only the named secrets (GetSecretValue on …:secret:<name>-??????), besides writing its logs', () => {
+  it('gives each function a role that reads only its own secrets (GetSecretValue on …:secret:<name>-??????), besides writing its logs', () => {
     const SECRET_ARN = /^arn:\$\{AWS::Partition\}:secretsmanager:\$\{AWS::Region\}:\$\{AWS::AccountId\}:secret:[A-Za-z0-9/_+=.@-]+-\?{6}$/;
     const arnOf = (resource: unknown) => (typeof resource === 'string' ? resource : ((resource as { 'Fn::Sub'?: unknown })['Fn::Sub'] as string | undefined) ?? JSON.stringify(resource));
     const list = (value: unknown) => (Array.isArray(value) ? value : [value]);
     const roles = resources().filter(([, resource]) => resource.Type === 'AWS::IAM::Role');
     const problems: string[] = [];
-    let secretArns: string[] = [];
+    const secretsOf: Record<string, string[]> = {};
 
     for (const [logicalId, role] of roles) {
       if (role.Properties.ManagedPolicyArns !== undefined) problems.push(`${logicalId} attaches managed policies`);
@@ -862,7 +862,7 @@ describe('the packaged functions (serverless package)', () => {
         }
         if (actions.length !== 1 || actions[0] !== 'secretsmanager:GetSecretValue') problems.push(`${logicalId}: actions ${actions.join(', ')}`);
         for (const arn of arns) if (arn === '*' || !SECRET_ARN.test(arn)) problems.push(`${logicalId}: resource ${arn}`);
-        secretArns = [...secretArns, ...arns];
+        secretsOf[logicalId] = [...(secretsOf[logicalId] ?? []), ...arns.map((arn) => arn.replace(/^.*:secret:/, ''))];
       }
     }
     // The optional KMS grant: only kms:Decrypt, only through Secrets Manager, only when a key is configured.
@@ -877,11 +877,12 @@ describe('the packaged functions (serverless package)', () => {
     }
 
     expect(problems).toStrictEqual([]);
-    expect(secretArns.map((arn) => arn.replace(/^.*:secret:/, ''))).toStrictEqual([
-      'data-action-bridge/oauth-??????',
-      'data-action-bridge/genesys-??????',
-      'data-action-bridge/cxone-??????',
-      'data-action-bridge/http-callers-??????',
-    ]);
+    expect(secretsOf).toStrictEqual({
+      CustomerLookupRole: ['data-action-bridge/oauth-??????'],
+      QueueEstimatedWaitRole: ['data-action-bridge/genesys-??????'],
+      AgentStateRole: ['data-action-bridge/cxone-??????'],
+      // The HTTPS front serves every action, and reads its callers' keys.
+      HttpRole: ['data-action-bridge/oauth-??????', 'data-action-bridge/genesys-??????', 'data-action-bridge/cxone-??????', 'data-action-bridge/http-callers-??????'],
+    });
   });
 });
