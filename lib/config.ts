@@ -145,7 +145,7 @@ function toConfig(env: Env): BridgeConfig {
 }
 
 /** Empty variables count as unset, as they do in most deploy tools' templates. */
-function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
+export function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
   const present: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') present[key] = value;
   return present;

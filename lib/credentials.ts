@@ -103,6 +103,8 @@ export function parseCredentials(secret: FetchedSecret, secretId: string, { clea
   const accessKeyId = field('accessKeyId');
   const accessKeySecret = field('accessKeySecret');
   const extra = Object.fromEntries(Object.entries(object).filter(([key]) => !CREDENTIAL_KEYS.has(key)));
+  // The other keys may hold secrets too: printed, they show their names only.
+  Object.defineProperty(extra, 'toJSON', { value: () => ({ keys: Object.keys(extra) }), enumerable: false });
   return {
     credentials: {
       clientId: required(clientId, 'clientId', secretId),

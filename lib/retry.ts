@@ -4,6 +4,7 @@ import { BridgeError } from './errors';
 import { headerValue, type HttpRequest, type HttpResponse } from './http';
 import { sendHttpRequest } from './httpClient';
 import { logger } from './logger';
+import { isTlsFailure, networkCodeOf } from './networkErrors';
 import type { HttpAgent } from './httpClient';
 
 /**
@@ -27,7 +28,7 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 export function isRetryableNetworkError(error: unknown): boolean {
-  return !(error instanceof BridgeError) && RETRYABLE_NETWORK_CODES.has(networkCode(error));
+  return !(error instanceof BridgeError) && RETRYABLE_NETWORK_CODES.has(networkCodeOf(error));
 }
 
 /** Retry-After as a delay in milliseconds (RFC 9110 §10.2.3: delay-seconds or HTTP-date), or undefined. */
@@ -81,24 +82,17 @@ export async function sendWithRetries(agent: HttpAgent, request: HttpRequest, de
       if (hinted !== undefined && 'response' in outcome && options.waitDoesNotFit) throw options.waitDoesNotFit(outcome.response, hinted);
       return unwrap(outcome, options);
     }
-    const reason = 'response' in outcome ? `HTTP ${outcome.response.status}` : networkCode(outcome.error);
+    const reason = 'response' in outcome ? `HTTP ${outcome.response.status}` : networkCodeOf(outcome.error) || 'network error';
     options.onRetry?.(attempt, delayMs, reason);
     logger.debug({ event: 'retry', step: request.step, attempt, delayMs, reason }, `${request.step}: retrying after ${reason}`);
     await sleep(delayMs);
   }
 }
 
-const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|EPROTO$)/;
-
 /** The failure's code, with what it means when retrying cannot help (an untrusted certificate). */
 function describeNetworkFailure(error: unknown): string {
-  const code = networkCode(error);
-  return TLS_CODE.test(code) ? `${code}: TLS failed; the server's certificate is not trusted or the port does not speak TLS` : code;
-}
-
-function networkCode(error: unknown): string {
-  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
-  return String(typeof code === 'string' ? code : (cause?.code ?? 'network error'));
+  const code = networkCodeOf(error) || 'network error';
+  return isTlsFailure(code) ? `${code}: TLS failed; the server's certificate is not trusted or the port does not speak TLS` : code;
 }
 
 function unwrap(outcome: { response: HttpResponse } | { error: unknown }, options: RetryOptions): HttpResponse {

@@ -13,7 +13,7 @@ export type DirectHandler = (event: unknown, context?: Partial<Context>) => Prom
 const CORRELATION_KEY = 'inin-correlation-id';
 
 /** Genesys passes its correlation id in the client context's Custom map; the key's case varies. */
-export function correlationIdOf(context: Partial<Context> | undefined): string | undefined {
+export function correlationIdOfContext(context: Partial<Context> | undefined): string | undefined {
   const custom = (context?.clientContext as { Custom?: Record<string, unknown> } | undefined)?.Custom;
   for (const [key, value] of Object.entries(custom ?? {})) {
     if (key.toLowerCase() === CORRELATION_KEY && typeof value === 'string' && value) return value;
@@ -24,5 +24,5 @@ export function correlationIdOf(context: Partial<Context> | undefined): string |
 export function createDirectHandler(action: AnyAction, env: NodeJS.ProcessEnv = process.env): DirectHandler {
   const run = createActionRunner(action, env);
   return (event, context) =>
-    run(event, { lambdaRemainingMs: context?.getRemainingTimeInMillis?.(), correlationId: correlationIdOf(context) });
+    run(event, { lambdaRemainingMs: context?.getRemainingTimeInMillis?.(), correlationId: correlationIdOfContext(context) });
 }

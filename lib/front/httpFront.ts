@@ -5,7 +5,7 @@ import { DEADLINE_MARGIN_MS, HTTP_MAX_BODY_BYTES, HTTP_REPLAY_WINDOW_SECONDS, SE
 import { createSecretsManagerClient } from '../container';
 import { Deadline } from '../deadline';
 import { asBridgeError, BridgeError, ConfigError, ErrorCode, InputError, type ErrorCode as Code } from '../errors';
-import { formatIssues } from '../config';
+import { formatIssues, withoutEmptyValues } from '../config';
 import { createActionRunner, type ActionRunner } from '../invocation';
 import { logger } from '../logger';
 import { SecretCache } from '../secrets';
@@ -92,7 +92,7 @@ interface ParsedRequest {
 
 export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.ProcessEnv = process.env): HttpHandler {
   // Empty variables count as unset, as in lib/config.ts.
-  const settings = HttpEnv.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== '')));
+  const settings = HttpEnv.safeParse(withoutEmptyValues(env));
   const configError = settings.success
     ? undefined
     : new ConfigError(ErrorCode.CONFIG_INVALID, `fix these environment variables: ${formatIssues(settings.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })))}`);

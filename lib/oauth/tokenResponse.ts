@@ -130,8 +130,8 @@ export function parseTokenResponse(response: HttpResponse): IssuedToken {
   const meta = { status: response.status, upstreamCorrelationId: correlationIdOf(response) };
   const json = parseJson(response);
   const asError = OAuthErrorBody.safeParse(json);
-  // RFC 6749 §5.2 errors come with 400 or 401; some servers send a 200 with an error field.
-  if (asError.success && (response.status === 200 || response.status === 400 || response.status === 401)) {
+  // RFC 6749 §5.2 errors come with 400 or 401; some servers send a 200 or a 403 with an error field.
+  if (asError.success && (response.status === 200 || (response.status >= 400 && response.status < 500 && response.status !== 429))) {
     throw oauthError(response, asError.data);
   }
   if (response.status === 429 || response.status >= 500) {
