@@ -169,15 +169,19 @@ function parseFields(present: Record<string, string>): { env: Partial<Env>; issu
 
 /**
  * Parses the environment. `requiredVariables` are those the deployed action cannot work
- * without (for example UPSTREAM_BASE_URL) and `requiredPlatform` the platform its API is
- * on, so that a mismatch is reported at cold start.
+ * without (for example UPSTREAM_BASE_URL), `requiredPlatform` the platform its API is on
+ * and `actionTimeoutMs` its own time limit, so that a mismatch is reported at cold start.
  */
-export function loadConfig(env: NodeJS.ProcessEnv, requiredVariables: readonly string[] = [], requiredPlatform?: AuthPlatform): BridgeConfig {
+export function loadConfig(env: NodeJS.ProcessEnv, requiredVariables: readonly string[] = [], requiredPlatform?: AuthPlatform, actionTimeoutMs?: number): BridgeConfig {
   const present = withoutEmptyValues(env);
   const parsed = parseFields(present);
   const issues = [...parsed.issues, ...crossFieldIssues(parsed.env)];
   if (requiredPlatform && parsed.env.AUTH_PLATFORM && parsed.env.AUTH_PLATFORM !== requiredPlatform) {
     issues.push({ path: ['AUTH_PLATFORM'], message: `must be ${requiredPlatform}: the action calls that platform's API` });
+  }
+  const margin = parsed.env.DEADLINE_MARGIN_MS;
+  if (actionTimeoutMs !== undefined && margin !== undefined && actionTimeoutMs <= margin) {
+    issues.push({ path: ['DEADLINE_MARGIN_MS'], message: `must be smaller than the action's own timeout (${actionTimeoutMs} ms)` });
   }
   for (const name of requiredVariables) {
     if (present[name] === undefined) issues.push({ path: [name], message: 'is required' });

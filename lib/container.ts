@@ -32,7 +32,7 @@ export function createSecretsManagerClient(env: NodeJS.ProcessEnv): SecretsManag
 }
 
 export function createContainer(env: NodeJS.ProcessEnv, action?: AnyAction): Container {
-  const config = loadConfig(env, action?.requiredConfig, action?.platform);
+  const config = loadConfig(env, action?.requiredConfig, action?.platform, action?.timeoutMs);
   setLogLevel(config.logLevel);
   const agent = createHttpAgent();
   const secrets = new SecretCache({

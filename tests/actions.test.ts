@@ -216,6 +216,16 @@ describe('queueEstimatedWait (Genesys Cloud)', () => {
     expect(recordsOf(logs.records(), 'config_invalid')).toStrictEqual([expect.objectContaining({ action: 'queueEstimatedWait', code: 'CONFIG_INVALID' })]);
   });
 
+  it('refuses a DEADLINE_MARGIN_MS that leaves no time inside the action\'s own 3 s timeout, before any request', async () => {
+    const handler = coldContainer(queueEstimatedWait, { DEADLINE_MARGIN_MS: '3000' });
+
+    await expect(invoke(handler, { queueId: SAMPLE_QUEUE_ID })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining("DEADLINE_MARGIN_MS must be smaller than the action's own timeout (3000 ms)"),
+    });
+    expect(sandbox.counts()).toStrictEqual(NO_REQUESTS);
+  });
+
   it('is configured only by its scoped variables: without them it sees the function\'s oauth2 settings and refuses them', async () => {
     const handler = createDirectHandler(queueEstimatedWait, withoutScopedVariables(sandbox.env, 'queueEstimatedWait'));
 
