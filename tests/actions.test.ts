@@ -11,9 +11,9 @@ import { jsonataTransform, type JsonataMapping } from '../lib/jsonataTransform';
 import { startGenesysApiStandIn, SAMPLE_QUEUE_ID } from '../lib/sandbox/platformApiStandIns';
 import type { Sandbox } from '../lib/sandbox/sandbox';
 import { joinUrl } from '../lib/url';
-import { captureLogs, type CapturedLogs } from './setup/logs';
+import type { CapturedLogs } from './setup/logs';
 import { invoke, recordsOf } from './support/bridge';
-import { EVENTS_DIR, NO_REQUESTS, openSandbox, rescoped, sampleEvent, withoutScopedVariables, type OpenSandbox } from './support/sandboxProcess';
+import { EVENTS_DIR, NO_REQUESTS, rescoped, sampleEvent, withoutScopedVariables, useSandbox } from './support/sandboxProcess';
 import { Servers, startRecordingProxy } from './support/standIns';
 
 /**
@@ -46,22 +46,12 @@ const SAMPLE_ANSWERS: Record<string, Expected> = {
   },
 };
 
-let logs: CapturedLogs;
-let opened: OpenSandbox;
-let sandbox: Sandbox;
 const servers = new Servers();
-
-beforeEach(async () => {
-  logs = captureLogs();
-  opened = await openSandbox();
-  sandbox = opened.sandbox;
-});
-
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await servers.closeAll();
-  await opened.close();
-  logs.restore();
+const hooks = useSandbox(servers);
+let logs: CapturedLogs;
+let sandbox: Sandbox;
+beforeEach(() => {
+  ({ sandbox, logs } = hooks.current());
 });
 
 /** A cold container of `action`, configured by the sandbox env and its scoped variables. */

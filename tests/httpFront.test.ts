@@ -16,10 +16,10 @@ import {
   SANDBOX_HTTP_KEYS,
   type Sandbox,
 } from '../lib/sandbox/sandbox';
-import { captureLogs, type CapturedLogs } from './setup/logs';
+import type { CapturedLogs } from './setup/logs';
 import { controlClock, invoke, recordsOf } from './support/bridge';
 import { call, httpApiEvent, signedHeaders, type CallOptions, type HttpAnswer } from './support/httpCalls';
-import { NO_REQUESTS, openSandbox, sampleEvent, startHungServer, type OpenSandbox } from './support/sandboxProcess';
+import { NO_REQUESTS, sampleEvent, startHungServer, useSandbox } from './support/sandboxProcess';
 import { Servers } from './support/standIns';
 import { ADA } from './support/fixtures';
 
@@ -43,22 +43,12 @@ const QUEUE_WAIT = { available: true, estimatedWaitSeconds: 95, mediaType: 'all'
 const AGENT_ON_LUNCH = { found: true, agentId: '1234567', state: 'Unavailable', reason: 'Lunch', since: '2026-11-26T12:01:30.000Z' };
 const UNKNOWN_QUEUE_ID = 'b1b2b3b4-c5c6-4d7d-8e8e-9f9f9f9f9f9f';
 
-let logs: CapturedLogs;
-let opened: OpenSandbox;
-let sandbox: Sandbox;
 const servers = new Servers();
-
-beforeEach(async () => {
-  logs = captureLogs();
-  opened = await openSandbox();
-  sandbox = opened.sandbox;
-});
-
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await servers.closeAll();
-  await opened.close();
-  logs.restore();
+const hooks = useSandbox(servers);
+let logs: CapturedLogs;
+let sandbox: Sandbox;
+beforeEach(() => {
+  ({ sandbox, logs } = hooks.current());
 });
 
 /** A cold HTTP front function, configured by the sandbox env, served on loopback. */

@@ -8,6 +8,7 @@ import type { AnyAction } from '../../lib/action';
 import { startGenesysApiStandIn } from '../../lib/sandbox/platformApiStandIns';
 import type { ApiStandIn } from '../../lib/sandbox/apiStandIn';
 import type { Sandbox, SandboxCounts } from '../../lib/sandbox/sandbox';
+import { httpApiEvent } from './httpCalls';
 import { openSandbox } from './sandboxProcess';
 
 /**
@@ -208,28 +209,7 @@ export function prototypeSnapshot(): Record<string, string[]> {
 
 /** An API Gateway HTTP API (payload format 2.0) event as Lambda receives it, with exactly these headers. */
 export function httpEvent(options: { path: string; headers: Record<string, string>; body?: string; isBase64Encoded?: boolean; requestId: string; method?: string }): APIGatewayProxyEventV2 {
-  const method = options.method ?? 'POST';
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: options.path,
-    rawQueryString: '',
-    headers: options.headers,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'fuzz',
-      domainName: 'fuzz.execute-api.us-east-1.amazonaws.com',
-      domainPrefix: 'fuzz',
-      http: { method, path: options.path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'fast-check' },
-      requestId: options.requestId,
-      routeKey: '$default',
-      stage: '$default',
-      time: '26/Nov/2026:12:00:00 +0000',
-      timeEpoch: 1_795_000_000_000,
-    },
-    ...(options.body !== undefined && { body: options.body }),
-    isBase64Encoded: options.isBase64Encoded ?? false,
-  };
+  return { ...httpApiEvent(options), headers: options.headers };
 }
 
 /** A data action output: a JSON object whose values are primitives or arrays of primitives. */

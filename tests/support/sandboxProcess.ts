@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { actionEnvPrefix } from '../../lib/action';
 import { startLoopbackServer, type LoopbackServer } from '../../lib/sandbox/loopbackServer';
 import { startSandbox, type Sandbox, type SandboxCounts, type SandboxOptions } from '../../lib/sandbox/sandbox';
+import { captureLogs, type CapturedLogs } from '../setup/logs';
 
 /**
  * The whole sandbox (every stand-in: customer API, Genesys Cloud, NICE CXone, Secrets
@@ -78,4 +79,24 @@ export const EVENTS_DIR = join(__dirname, '..', '..', 'events');
 
 export function sampleEvent(file: string): unknown {
   return JSON.parse(readFileSync(join(EVENTS_DIR, file), 'utf8'));
+}
+
+/**
+ * The hooks of suites that drive the fronts against the whole sandbox: each test gets its
+ * logs captured, a fresh sandbox, and its extra servers closed. Read `current()` in tests.
+ */
+export function useSandbox(servers: { closeAll(): Promise<void> }): { current(): { sandbox: Sandbox; logs: CapturedLogs } } {
+  let logs: CapturedLogs | undefined;
+  let opened: OpenSandbox | undefined;
+  beforeEach(async () => {
+    logs = captureLogs();
+    opened = await openSandbox();
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await servers.closeAll();
+    await opened?.close();
+    logs?.restore();
+  });
+  return { current: () => ({ sandbox: opened!.sandbox, logs: logs! }) };
 }
