@@ -3,6 +3,7 @@ import { customerLookup } from '../../lib/actions/customerLookup';
 import { createDirectHandler, type DirectHandler } from '../../lib/front/directInvoke';
 import { createLambdaContext } from '../../lib/sandbox/lambdaContext';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../lib/sandbox/sandbox';
+import { sdkVariablesOf, setSdkProcessEnv } from './processEnv';
 
 /**
  * The real handler against the real loopback stand-ins, one cold container per call of
@@ -11,7 +12,6 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../lib/sandb
  * duration of a test and restored by `close`.
  */
 
-const AWS_SDK_VARIABLES = ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_SECRETS_MANAGER'] as const;
 
 export type EnvOverrides = Record<string, string | undefined>;
 
@@ -24,16 +24,12 @@ export interface Bridge {
 
 export async function openBridge(options: SandboxOptions = {}): Promise<Bridge> {
   const sandbox = await startSandbox(options);
-  const saved = Object.fromEntries(AWS_SDK_VARIABLES.map((name) => [name, process.env[name]]));
-  for (const name of AWS_SDK_VARIABLES) process.env[name] = sandbox.env[name];
+  const restoreEnv = setSdkProcessEnv(sdkVariablesOf(sandbox.env));
   return {
     sandbox,
     coldContainer: (overrides = {}) => createDirectHandler(customerLookup, { ...sandbox.env, ...overrides }),
     close: async () => {
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
+      restoreEnv();
       await sandbox.close();
     },
   };

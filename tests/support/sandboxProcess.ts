@@ -4,6 +4,7 @@ import { actionEnvPrefix } from '../../lib/action';
 import { startLoopbackServer, type LoopbackServer } from '../../lib/sandbox/loopbackServer';
 import { startSandbox, type Sandbox, type SandboxCounts, type SandboxOptions } from '../../lib/sandbox/sandbox';
 import { captureLogs, type CapturedLogs } from '../setup/logs';
+import { sdkVariablesOf, setSdkProcessEnv } from './processEnv';
 
 /**
  * The whole sandbox (every stand-in: customer API, Genesys Cloud, NICE CXone, Secrets
@@ -13,7 +14,6 @@ import { captureLogs, type CapturedLogs } from '../setup/logs';
  * keeps the SDK from the instance metadata service, a non-loopback host.
  */
 
-const SDK_PROCESS_VARIABLES = ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_EC2_METADATA_DISABLED'] as const;
 
 export interface OpenSandbox {
   sandbox: Sandbox;
@@ -22,21 +22,11 @@ export interface OpenSandbox {
 
 export async function openSandbox(options: SandboxOptions = {}): Promise<OpenSandbox> {
   const sandbox = await startSandbox(options);
-  const saved = Object.fromEntries(SDK_PROCESS_VARIABLES.map((name) => [name, process.env[name]]));
-  Object.assign(process.env, {
-    AWS_REGION: sandbox.env.AWS_REGION,
-    AWS_ACCESS_KEY_ID: sandbox.env.AWS_ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: sandbox.env.AWS_SECRET_ACCESS_KEY,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: sandbox.env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
-    AWS_EC2_METADATA_DISABLED: 'true',
-  });
+  const restoreEnv = setSdkProcessEnv(sdkVariablesOf(sandbox.env));
   return {
     sandbox,
     close: async () => {
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
+      restoreEnv();
       await sandbox.close();
     },
   };

@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { startLoopbackServer, type LoopbackServer } from '../../lib/sandbox/loopbackServer';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../lib/sandbox/secretsManagerStandIn';
+import { setSdkProcessEnv } from './processEnv';
 
 /**
  * Building blocks for tests that assemble their own bridge from the loopback stand-ins
@@ -54,16 +55,12 @@ export interface TestSecrets {
 export async function startTestSecrets(secret: Record<string, unknown> | string): Promise<TestSecrets> {
   const secretString = typeof secret === 'string' ? secret : JSON.stringify(secret);
   const secretsManager = await startSecretsManagerStandIn({ [TEST_SECRET_ID]: secretString });
-  const saved = Object.fromEntries(Object.keys(SDK_PROCESS_VARIABLES).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, SDK_PROCESS_VARIABLES);
+  const restoreEnv = setSdkProcessEnv(SDK_PROCESS_VARIABLES);
   return {
     secretsManager,
     env: { ...SDK_PROCESS_VARIABLES, AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url, SECRET_ID: TEST_SECRET_ID },
     close: async () => {
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
+      restoreEnv();
       await secretsManager.close();
     },
   };
