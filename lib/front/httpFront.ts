@@ -55,10 +55,7 @@ function respond(status: number, body: unknown, correlationId: string | undefine
   };
 }
 
-function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  return event.headers?.[name] ?? Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1];
-}
-
+/** Header names are case-insensitive (RFC 9110 §5.1); API Gateway passes them as the caller sent them. */
 function lowerCaseHeaders(event: APIGatewayProxyEventV2): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(event.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
 }
@@ -120,20 +117,20 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
     return runner;
   }
 
-  async function parseRequest(event: APIGatewayProxyEventV2, body: string, deadline: Deadline): Promise<ParsedRequest> {
+  async function parseRequest(event: APIGatewayProxyEventV2, headers: Record<string, string | undefined>, body: string, deadline: Deadline): Promise<ParsedRequest> {
     if (configError || !settings.data || !auth) throw configError;
     if (Buffer.byteLength(body, 'utf8') > settings.data.HTTP_MAX_BODY_BYTES) {
       throw new InputError(ErrorCode.INPUT_TOO_LARGE, `the request body is larger than ${settings.data.HTTP_MAX_BODY_BYTES} bytes`);
     }
     // Authenticate before routing: an unauthenticated caller learns nothing, not even which actions exist.
-    await auth.authenticate({ headers: lowerCaseHeaders(event), body }, deadline);
+    await auth.authenticate({ headers, body }, deadline);
     const method = event.requestContext?.http?.method ?? 'POST';
     const name = ROUTE.exec(event.rawPath ?? '')?.[1];
     const action = name ? routable.get(name) : undefined;
     if (!action || method !== 'POST') {
       throw new BridgeError(ErrorCode.ACTION_NOT_FOUND, `no such action: use POST /actions/{name} with one of ${[...routable.keys()].join(', ')}`);
     }
-    const type = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+    const type = headers['content-type']?.split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') throw new InputError(ErrorCode.INPUT_INVALID, 'send the input as a JSON object with Content-Type: application/json');
     let input: unknown;
     try {
@@ -146,14 +143,15 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
 
   return async (event, context) => {
     const receivedAtMs = Date.now();
-    const correlationId = header(event, 'inin-correlation-id') ?? header(event, 'x-correlation-id') ?? event.requestContext?.requestId ?? context?.awsRequestId;
+    const headers = lowerCaseHeaders(event);
+    const correlationId = headers['inin-correlation-id'] ?? headers['x-correlation-id'] ?? event.requestContext?.requestId ?? context?.awsRequestId;
     const lambdaRemainingMs = context?.getRemainingTimeInMillis?.();
     const fail = (failure: BridgeError) =>
       respond(httpStatusOf(failure.code), { error: { code: failure.code, message: failure.message, correlationId } }, correlationId);
     let request: ParsedRequest;
     try {
       const authBudgetMs = Math.min((lambdaRemainingMs ?? AUTH_BUDGET_MS) - DEADLINE_MARGIN_MS, AUTH_BUDGET_MS);
-      request = await parseRequest(event, rawBody(event), Deadline.after(authBudgetMs));
+      request = await parseRequest(event, headers, rawBody(event), Deadline.after(authBudgetMs));
     } catch (error) {
       const failure = asBridgeError(error);
       logger.info({ event: 'request_refused', front: 'http', code: failure.code, correlationId, caller: failure instanceof CallerError ? 'unauthenticated' : undefined }, failure.message);
