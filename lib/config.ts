@@ -15,6 +15,23 @@ const endpointUrl = z.string().trim().superRefine((value, ctx) => {
   const problem = endpointUrlProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+/**
+ * A Secrets Manager secret name (1–512 of `A-Za-z0-9/_+=.@-`, per the GetSecretValue API
+ * reference) or ARN. Anything else — typically the secret's JSON pasted into the variable —
+ * is refused without echoing the value, which may be the very credentials.
+ */
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
+export const secretId = (what: string) =>
+  z
+    .string({ error: `is required: ${what}` })
+    .trim()
+    .min(1, `is required: ${what}`)
+    .refine(
+      (value) => SECRET_NAME.test(value) || SECRET_ARN.test(value),
+      'must be a Secrets Manager secret name or ARN (letters, digits and /_+=.@-), not the secret\'s value',
+    );
+
 const optionalText = z
   .string()
   .trim()
@@ -43,7 +60,7 @@ const AuthPlatform = z.enum(['oauth2', 'genesys-cloud', 'nice-cxone']);
 const ClientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post']);
 
 const EnvFields = z.object({
-  SECRET_ID: z.string({ error: 'is required' }).trim().min(1, 'is required'),
+  SECRET_ID: secretId('the secret holding the client credentials'),
   SECRET_TTL_SECONDS: wholeNumber(0).default(defaults.SECRET_TTL_SECONDS),
   SECRET_STALE_SECONDS: wholeNumber(0).default(defaults.SECRET_STALE_SECONDS),
   AUTH_PLATFORM: AuthPlatform.default('oauth2'),

@@ -1,3 +1,5 @@
+import { firstIdShaped } from './correlationId';
+
 /**
  * HTTP requests and responses as the bridge sees them, and what it reads from a response
  * (headers, correlation ids, JSON bodies). The client itself is lib/httpClient.ts.
@@ -28,12 +30,9 @@ export function headerValue(headers: HttpResponse['headers'], name: string): str
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The response's correlation id, from the first of the usual headers that holds an id-shaped value. */
 export function correlationIdOf(response: HttpResponse): string | undefined {
-  for (const name of CORRELATION_HEADERS) {
-    const value = headerValue(response.headers, name);
-    if (value) return value;
-  }
-  return undefined;
+  return firstIdShaped(...CORRELATION_HEADERS.map((name) => headerValue(response.headers, name)));
 }
 
 export function isJsonContentType(response: HttpResponse): boolean {

@@ -19,6 +19,8 @@ export interface Invocation {
   /** Date.now() when the event arrived: time a front spent before the runner (caller authentication) counts too. */
   receivedAtMs?: number;
   correlationId?: string;
+  /** The Genesys Cloud organization that called (client context ININ-Organization-Id), logged beside the correlation id. */
+  organizationId?: string;
 }
 
 export type ActionRunner = (input: unknown, invocation: Invocation) => Promise<unknown>;
@@ -69,7 +71,7 @@ export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): A
   return async (input, invocation) => {
     const startedAt = performance.now();
     const observation: UpstreamObservation = { upstreamCalls: 0 };
-    const record = { event: 'invocation', action: action.name, correlationId: invocation.correlationId };
+    const record = { event: 'invocation', action: action.name, correlationId: invocation.correlationId, organizationId: invocation.organizationId };
     try {
       if (container instanceof Error) throw container;
       const output = await runAction(container, action, input, deadlineOf(invocation, container, action), observation);

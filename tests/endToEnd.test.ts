@@ -405,7 +405,7 @@ describe('the invocation log line', () => {
     'takes the correlation id from clientContext.Custom[%j]',
     async (key) => {
       const { coldContainer } = await open();
-      const context = lambdaContext({ clientContextCustom: { [key]: 'genesys-corr-1' } });
+      const context = lambdaContext({ clientContext: { Custom: { [key]: 'genesys-corr-1' } } });
 
       await coldContainer()(FOUND, context);
 
@@ -413,9 +413,36 @@ describe('the invocation log line', () => {
     },
   );
 
+  it('takes the correlation and organization ids from the top-level client context keys Genesys sends', async () => {
+    const { coldContainer } = await open();
+    // As in Genesys Cloud's Functions announcement: the request headers as top-level client context keys.
+    const context = lambdaContext({
+      clientContext: {
+        'ININ-Correlation-Id': 'genesys-corr-3',
+        'ININ-Organization-Id': '8f0c7a6e-1d2b-4c3d-9e8f-0a1b2c3d4e5f',
+        'ININ-Home-Organization-id': '8f0c7a6e-1d2b-4c3d-9e8f-0a1b2c3d4e5f',
+        'ININ-User-Id': 'c1a2b3c4-d5e6-4f70-8a9b-0c1d2e3f4a5b',
+      },
+    });
+
+    await coldContainer()(FOUND, context);
+
+    expect(invocationRecords()[0]).toMatchObject({ correlationId: 'genesys-corr-3', organizationId: '8f0c7a6e-1d2b-4c3d-9e8f-0a1b2c3d4e5f' });
+  });
+
+  it('drops client context values that are not shaped like ids', async () => {
+    const { coldContainer } = await open();
+    const context = lambdaContext({ clientContext: { 'ININ-Correlation-Id': 'Bearer not an id', 'ININ-Organization-Id': '{"x":1}' } });
+
+    await coldContainer()(FOUND, context);
+
+    expect(invocationRecords()[0]).toMatchObject({ correlationId: context.awsRequestId });
+    expect(invocationRecords()[0]).not.toHaveProperty('organizationId');
+  });
+
   it('falls back to the Lambda request id when the client context has no correlation id', async () => {
     const { coldContainer } = await open();
-    const context = lambdaContext({ clientContextCustom: { other: 'x' } });
+    const context = lambdaContext({ clientContext: { Custom: { other: 'x' } } });
 
     await coldContainer()(FOUND, context);
 
@@ -424,7 +451,7 @@ describe('the invocation log line', () => {
 
   it('carries the correlation id on error lines too', async () => {
     const { coldContainer } = await open();
-    const context = lambdaContext({ clientContextCustom: { 'ININ-Correlation-Id': 'genesys-corr-2' } });
+    const context = lambdaContext({ clientContext: { Custom: { 'ININ-Correlation-Id': 'genesys-corr-2' } } });
 
     await expect(coldContainer()({ phoneNumber: '' }, context)).rejects.toMatchObject({ code: 'INPUT_INVALID' });
 
@@ -436,6 +463,8 @@ describe('configuration errors', () => {
   it.each([
     ['SECRET_ID is missing', { SECRET_ID: undefined }, 'SECRET_ID'],
     ['SECRET_ID is blank', { SECRET_ID: '  ' }, 'SECRET_ID'],
+    ['SECRET_ID holds a pasted JSON secret', { SECRET_ID: '{"clientId":"CANARY-pasted-id","clientSecret":"CANARY-pasted-secret"}' }, 'SECRET_ID'],
+    ['SECRET_ID holds a name with spaces', { SECRET_ID: 'my secret' }, 'SECRET_ID'],
     ['UPSTREAM_BASE_URL is missing', { UPSTREAM_BASE_URL: undefined }, 'UPSTREAM_BASE_URL'],
     ['TOKEN_URL is plain http:// to a non-loopback host', { TOKEN_URL: 'http://auth.example.com/oauth/token' }, 'TOKEN_URL'],
     ['UPSTREAM_BASE_URL is plain http:// to a non-loopback host', { UPSTREAM_BASE_URL: 'http://api.example.com' }, 'UPSTREAM_BASE_URL'],
@@ -450,6 +479,26 @@ describe('configuration errors', () => {
     await expect(result).rejects.toMatchObject({ name: 'ConfigError', code: 'CONFIG_INVALID', message: expect.stringMatching(/^CONFIG_INVALID: /) });
     await expect(result).rejects.toMatchObject({ message: expect.stringContaining(variable) });
     expect(requestCounts(b)).toStrictEqual({ secret: 0, token: 0, upstream: 0 });
+  });
+
+  it('does not echo a secret value pasted into SECRET_ID, in the error or the log', async () => {
+    const b = await open();
+    const pasted = '{"clientId":"CANARY-pasted-id","clientSecret":"CANARY-pasted-secret"}';
+
+    const result = invoke(b.coldContainer({ SECRET_ID: pasted }), FOUND);
+
+    await expect(result).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('SECRET_ID must be a Secrets Manager secret name or ARN') });
+    await expect(result).rejects.toMatchObject({ message: expect.not.stringContaining('CANARY-pasted') });
+    expect(logs.lines.join('\n')).not.toContain('CANARY-pasted');
+  });
+
+  it('accepts a secret ARN in SECRET_ID', async () => {
+    const b = await open();
+
+    const result = invoke(b.coldContainer({ SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:data-action-bridge/oauth-AbCdEf' }), FOUND);
+
+    // The ARN is well formed; the sandbox holds no such secret.
+    await expect(result).rejects.toMatchObject({ code: 'SECRET_NOT_FOUND' });
   });
 
   it('reports the bad configuration on every invocation, not only the first', async () => {

@@ -83,3 +83,20 @@ describe('redirects (SPEC §7)', () => {
     expect(upstream.seen[0]!.headers.authorization).toMatch(/^Bearer /);
   });
 });
+
+describe('upstream correlation ids (SPEC §9)', () => {
+  it('drops a correlation id that is not shaped like an id (an echoed Authorization header) and names the next one', async () => {
+    const bench = await openBench();
+    const upstream = await bench.faulty(bench.bridge.sandbox.customerApi.url);
+    const handler = bench.bridge.coldContainer({ UPSTREAM_BASE_URL: upstream.url });
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+    const authorization = String(upstream.seen[0]!.headers.authorization);
+    upstream.script(reply(500, '', { 'x-correlation-id': authorization, 'x-request-id': 'upstream-req-9' }));
+
+    const result = invoke(handler, FOUND);
+
+    await expect(result).rejects.toMatchObject({ code: 'UPSTREAM_ERROR', upstreamCorrelationId: 'upstream-req-9', message: expect.stringContaining('correlation id upstream-req-9') });
+    await expect(result).rejects.toMatchObject({ message: expect.not.stringContaining(authorization.replace(/^Bearer /, '')) });
+    expect(logs.lines.join('\n')).not.toContain(authorization.replace(/^Bearer /, ''));
+  });
+});

@@ -116,18 +116,52 @@ describe('caller authentication', () => {
     expect(sandbox.counts()).toStrictEqual(NO_REQUESTS);
   });
 
-  it('accepts an HMAC-signed request once, and refuses its replay', async () => {
+  it('accepts the same signed request again inside the window, as a platform retry sends it', async () => {
     const { url } = await front();
     const body = JSON.stringify(FOUND);
     const headers = signedHeaders(HMAC_KEY, body);
 
     const first = await call(url, CUSTOMER_LOOKUP, { body, headers });
-    const replay = await call(url, CUSTOMER_LOOKUP, { body, headers });
+    const resent = await call(url, CUSTOMER_LOOKUP, { body, headers });
 
     expect([first.status, first.json]).toStrictEqual([200, ADA]);
-    expect(replay.status).toBe(401);
-    expect(replay.json).toStrictEqual(errorBody('CALLER_UNAUTHENTICATED', /.*replay.*/));
-    expect(sandbox.counts()).toMatchObject({ token: 1, upstream: 1 });
+    expect([resent.status, resent.json]).toStrictEqual([200, ADA]);
+    expect(sandbox.counts()).toMatchObject({ token: 1, upstream: 2 });
+  });
+
+  it('answers five identical concurrent signed requests with five 200s', async () => {
+    const { url } = await front();
+    const body = JSON.stringify(FOUND);
+    const headers = signedHeaders(HMAC_KEY, body);
+
+    const answers = await Promise.all(Array.from({ length: 5 }, () => call(url, CUSTOMER_LOOKUP, { body, headers })));
+
+    expect(answers.map(({ status }) => status)).toStrictEqual([200, 200, 200, 200, 200]);
+  });
+
+  it('answers a signed request resent after a 400 with the same 400, not 401', async () => {
+    const { url } = await front();
+    const body = JSON.stringify({ phoneNumber: 'not a number' });
+    const headers = signedHeaders(HMAC_KEY, body);
+
+    const answers = [await call(url, CUSTOMER_LOOKUP, { body, headers }), await call(url, CUSTOMER_LOOKUP, { body, headers })];
+
+    expect(answers.map(({ json }) => json)).toStrictEqual([errorBody('INPUT_INVALID', /phoneNumber.*/), errorBody('INPUT_INVALID', /phoneNumber.*/)]);
+  });
+
+  it.each([
+    ['another action', { path: '/actions/agentState', method: 'POST' }],
+    ['another method', { path: CUSTOMER_LOOKUP, method: 'PUT' }],
+    ['the path under another prefix', { path: `/prod${CUSTOMER_LOOKUP}`, method: 'POST' }],
+  ])('refuses a signature made for %s with 401: method and path are signed', async (_case, signedFor) => {
+    const { url } = await front();
+    const body = JSON.stringify(FOUND);
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { body, headers: signedHeaders(HMAC_KEY, body, undefined, signedFor.path, signedFor.method) });
+
+    expect(answer.status).toBe(401);
+    expect(answer.json).toStrictEqual(errorBody('CALLER_UNAUTHENTICATED', /the HMAC signature is not valid.*/));
+    expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
   });
 
   it('accepts a signature inside the 300 s window', async () => {
@@ -336,6 +370,8 @@ describe('routing and bodies', () => {
     ['POST', '/'],
     ['POST', '/actions'],
     ['POST', '/actions/customerLookup/extra'],
+    ['POST', '/anything/actions/customerLookup'],
+    ['POST', '//actions/customerLookup'],
   ] as const)('answers 404 ACTION_NOT_FOUND to %s %s', async (method, path) => {
     const { url } = await front();
 
@@ -344,6 +380,35 @@ describe('routing and bodies', () => {
     expect(answer.status).toBe(404);
     expect(answer.json).toStrictEqual(errorBody('ACTION_NOT_FOUND'));
     expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
+  });
+
+  it.each(['/actions/../actions/customerLookup', '/x/../actions/customerLookup', '/./actions/customerLookup', '/actions/./customerLookup'])(
+    'answers 404 to the raw path %s: dot segments are not resolved into the route',
+    async (path) => {
+      const { handler } = await front();
+
+      const answer = await handler(httpApiEvent({ path, headers: bearer(API_KEY), body: JSON.stringify(FOUND) }));
+
+      expect([answer.statusCode, JSON.parse(answer.body!)]).toStrictEqual([404, errorBody('ACTION_NOT_FOUND')]);
+      expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
+    },
+  );
+
+  it('serves /<stage>/actions/{name} when the prefix is the API Gateway stage, and 404 under any other prefix', async () => {
+    const { handler } = await front();
+    const stagedEvent = (path: string, stage: string) => {
+      const event = httpApiEvent({ path, headers: bearer(API_KEY), body: JSON.stringify(FOUND) });
+      return { ...event, requestContext: { ...event.requestContext, stage } };
+    };
+
+    const answers = await Promise.all([
+      handler(stagedEvent('/prod/actions/customerLookup', 'prod')),
+      handler(stagedEvent('/prod/actions/customerLookup', 'dev')),
+      handler(stagedEvent('/$default/actions/customerLookup', '$default')),
+      handler(stagedEvent('/actions/customerLookup', 'prod')),
+    ]);
+
+    expect(answers.map(({ statusCode }) => statusCode)).toStrictEqual([200, 404, 404, 200]);
   });
 
   it('does not tell an unauthenticated caller which actions exist', async () => {
@@ -513,6 +578,21 @@ describe('correlation ids and response headers', () => {
     expect(recordsOf(logs.records(), 'request_refused')).toStrictEqual([expect.objectContaining({ code: 'CALLER_UNAUTHENTICATED', correlationId: expected })]);
   });
 
+  it.each([
+    ['a bearer token', { 'x-correlation-id': 'Bearer abc.def' }],
+    ['text with spaces', { 'inin-correlation-id': 'drop table users' }],
+    ['129 characters', { 'x-correlation-id': 'a'.repeat(129) }],
+    ['markup', { 'x-correlation-id': '<script>' }],
+  ])('drops a caller correlation id that is not shaped like an id (%s) and uses the request id', async (_case, headers) => {
+    const { handler } = await front();
+
+    const result = await handler(httpApiEvent({ body: JSON.stringify({ phoneNumber: 'nope' }), headers: { ...bearer(API_KEY), ...headers }, requestId: 'apigw-req-456' }));
+
+    expect(JSON.parse(result.body!)).toStrictEqual(errorBody('INPUT_INVALID', /.*/, 'apigw-req-456'));
+    expect(result.headers?.['x-correlation-id']).toBe('apigw-req-456');
+    expect(logs.lines.join('\n')).not.toContain(Object.values(headers)[0]);
+  });
+
   it("falls back to API Gateway's requestContext.requestId", async () => {
     const { handler, url } = await front();
 
@@ -548,6 +628,21 @@ describe('correlation ids and response headers', () => {
       expect(headers['content-type']).toBe('application/json');
       expect(headers['cache-control']).toBe('no-store');
     }
+  });
+
+  it('logs an unexpected failure before the action runs at error level with its cause, and answers 500 without details', async () => {
+    const { handler } = await front();
+    const body = JSON.stringify(FOUND);
+    const event = httpApiEvent({ headers: signedHeaders(HMAC_KEY, body), body, requestId: 'broken-event-1' });
+    // An event no API Gateway sends: a method that is not a string breaks signature checking.
+    const broken = { ...event, requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method: 42 as unknown as string } } };
+
+    const result = await handler(broken);
+
+    expect([result.statusCode, JSON.parse(result.body!)]).toStrictEqual([500, errorBody('INTERNAL_ERROR', /the HTTP front cannot serve requests right now.*/, 'broken-event-1')]);
+    expect(recordsOf(logs.records(), 'internal_error')).toStrictEqual([
+      expect.objectContaining({ level: 'error', front: 'http', correlationId: 'broken-event-1', err: expect.objectContaining({ name: 'TypeError', stack: expect.any(String) }) }),
+    ]);
   });
 
   it('builds a structured API Gateway result', async () => {
@@ -599,7 +694,7 @@ describe('secrets stay out of responses and logs', () => {
       ...tokens,
     ];
     const seen = [...answers.map(({ text, headers }) => `${text}\n${JSON.stringify(headers)}`), ...logs.lines];
-    expect(answers.map(({ status }) => status)).toStrictEqual([200, 200, 401, 401, 200, 401, 401, 200, 502, 200, 400, 404]);
+    expect(answers.map(({ status }) => status)).toStrictEqual([200, 200, 401, 401, 200, 200, 401, 200, 502, 200, 400, 404]);
     expect(logs.lines.length).toBeGreaterThan(10);
     for (const text of seen) {
       for (const secret of secrets) expect(text).not.toContain(secret);

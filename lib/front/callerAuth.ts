@@ -9,8 +9,11 @@ import type { SecretCache } from '../secrets';
  * presents either
  * - an API key, as `Authorization: Bearer <key>` or `x-api-key: <key>`, or
  * - an HMAC-SHA256 signature: `x-bridge-timestamp: <unix seconds>` and
- *   `x-bridge-signature: sha256=<hex of HMAC(key, timestamp + "." + body)>`, accepted within
- *   a replay window and only once.
+ *   `x-bridge-signature: sha256=<hex of HMAC(key, timestamp + "." + METHOD + "." + path + "." + body)>`,
+ *   where path is the raw request path as received. A signature is valid within the replay
+ *   window and may be presented again inside it: CXone Studio retries a failed call, and
+ *   identical requests in the same second are normal for queue lookups. Signing the method
+ *   and path keeps a signature from being replayed against another action.
  * Keys live in Secrets Manager as `{"apiKeys": ["…", "…"], "hmacKeys": ["…"]}`; two keys of
  * a kind are both valid, so keys rotate without downtime. Comparisons take constant time.
  */
@@ -29,8 +32,16 @@ const KeysSecret = z
 type Keys = z.infer<typeof KeysSecret>;
 
 export interface CallerRequest {
+  method: string;
+  /** The raw request path as received, e.g. /actions/customerLookup or /prod/actions/customerLookup. */
+  path: string;
   headers: Readonly<Record<string, string | undefined>>;
   body: string;
+}
+
+/** What an HMAC caller signs: `timestamp.METHOD.path.body`. */
+export function signedText(timestamp: string, request: Pick<CallerRequest, 'method' | 'path' | 'body'>): string {
+  return `${timestamp}.${request.method.toUpperCase()}.${request.path}.${request.body}`;
 }
 
 export interface CallerAuthOptions {
@@ -55,8 +66,6 @@ function unauthenticated(detail: string): CallerError {
 
 export class CallerAuth {
   readonly #parsed = new WeakMap<object, Keys>();
-  /** Signatures seen within the replay window, with when they may be forgotten. */
-  readonly #seenSignatures = new Map<string, number>();
 
   constructor(private readonly options: CallerAuthOptions) {}
 
@@ -105,16 +114,8 @@ export class CallerAuth {
       throw unauthenticated(`the signature is outside the ${this.options.replayWindowMs / 1000} s replay window (check the caller's clock)`);
     }
     const presented = signature.replace(/^sha256=/i, '').toLowerCase();
-    const signed = `${timestamp}.${request.body}`;
+    const signed = signedText(timestamp, request);
     const expected = hmacKeys.map((key) => createHmac('sha256', key).update(signed, 'utf8').digest('hex'));
-    if (!matchesAny(presented, expected)) throw unauthenticated('the HMAC signature is not valid');
-    this.#rememberOnce(presented, now);
-  }
-
-  /** A valid signature is accepted once: a replay inside the window is refused. */
-  #rememberOnce(signature: string, now: number): void {
-    for (const [seen, forgetAt] of this.#seenSignatures) if (forgetAt <= now) this.#seenSignatures.delete(seen);
-    if (this.#seenSignatures.has(signature)) throw unauthenticated('this signed request was already used (replay)');
-    this.#seenSignatures.set(signature, now + 2 * this.options.replayWindowMs);
+    if (!matchesAny(presented, expected)) throw unauthenticated('the HMAC signature is not valid (sign timestamp.METHOD.path.body)');
   }
 }

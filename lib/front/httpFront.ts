@@ -5,7 +5,8 @@ import { DEADLINE_MARGIN_MS, HTTP_MAX_BODY_BYTES, HTTP_REPLAY_WINDOW_SECONDS, SE
 import { createSecretsManagerClient } from '../container';
 import { Deadline } from '../deadline';
 import { asBridgeError, BridgeError, ConfigError, ErrorCode, InputError, type ErrorCode as Code } from '../errors';
-import { formatIssues, withoutEmptyValues } from '../config';
+import { formatIssues, secretId, withoutEmptyValues } from '../config';
+import { firstIdShaped } from '../correlationId';
 import { createActionRunner, type ActionRunner } from '../invocation';
 import { logger } from '../logger';
 import { SecretCache } from '../secrets';
@@ -22,7 +23,7 @@ import { CallerAuth, CallerError } from './callerAuth';
 export type HttpHandler = (event: APIGatewayProxyEventV2, context?: Partial<Context>) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const HttpEnv = z.object({
-  HTTP_AUTH_SECRET_ID: z.string({ error: 'is required: the secret holding the callers\' API keys or HMAC keys' }).trim().min(1, 'is required'),
+  HTTP_AUTH_SECRET_ID: secretId("the secret holding the callers' API keys or HMAC keys"),
   HTTP_MAX_BODY_BYTES: z.coerce.number().int().positive().default(HTTP_MAX_BODY_BYTES),
   HTTP_REPLAY_WINDOW_SECONDS: z.coerce.number().int().positive().default(HTTP_REPLAY_WINDOW_SECONDS),
   SECRET_TTL_SECONDS: z.coerce.number().int().nonnegative().default(SECRET_TTL_SECONDS),
@@ -68,8 +69,18 @@ function rawBody(event: APIGatewayProxyEventV2): string {
 /** Reading the callers' keys is bounded apart from the action's own deadline. */
 const AUTH_BUDGET_MS = 3_000;
 
-/** The route may follow an API Gateway stage prefix (/prod/actions/…). */
-const ROUTE = /\/actions\/([A-Za-z][A-Za-z0-9]*)\/?$/;
+/** `/actions/{name}`, anchored, optionally under the API Gateway stage name (/prod/actions/…). */
+const ROUTE = /^(?:\/([^/]+))?\/actions\/([A-Za-z][A-Za-z0-9]*)\/?$/;
+
+/** The action named by the path, when the path is the route: a prefix is allowed only when it is the stage's name. */
+function routedName(event: APIGatewayProxyEventV2): string | undefined {
+  const match = ROUTE.exec(event.rawPath ?? '');
+  if (!match) return undefined;
+  const [, prefix, name] = match;
+  const stage = event.requestContext?.stage;
+  if (prefix !== undefined && (prefix !== stage || stage === '$default')) return undefined;
+  return name;
+}
 
 /**
  * What a caller who is not (yet) authenticated may learn: why it was refused, or that the
@@ -122,10 +133,10 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
     if (Buffer.byteLength(body, 'utf8') > settings.data.HTTP_MAX_BODY_BYTES) {
       throw new InputError(ErrorCode.INPUT_TOO_LARGE, `the request body is larger than ${settings.data.HTTP_MAX_BODY_BYTES} bytes`);
     }
-    // Authenticate before routing: an unauthenticated caller learns nothing, not even which actions exist.
-    await auth.authenticate({ headers, body }, deadline);
     const method = event.requestContext?.http?.method ?? 'POST';
-    const name = ROUTE.exec(event.rawPath ?? '')?.[1];
+    // Authenticate before routing: an unauthenticated caller learns nothing, not even which actions exist.
+    await auth.authenticate({ method, path: event.rawPath ?? '', headers, body }, deadline);
+    const name = routedName(event);
     const action = name ? routable.get(name) : undefined;
     if (!action || method !== 'POST') {
       throw new BridgeError(ErrorCode.ACTION_NOT_FOUND, `no such action: use POST /actions/{name} with one of ${[...routable.keys()].join(', ')}`);
@@ -144,7 +155,7 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
   return async (event, context) => {
     const receivedAtMs = Date.now();
     const headers = lowerCaseHeaders(event);
-    const correlationId = headers['inin-correlation-id'] ?? headers['x-correlation-id'] ?? event.requestContext?.requestId ?? context?.awsRequestId;
+    const correlationId = firstIdShaped(headers['inin-correlation-id'], headers['x-correlation-id'], event.requestContext?.requestId, context?.awsRequestId);
     const lambdaRemainingMs = context?.getRemainingTimeInMillis?.();
     const fail = (failure: BridgeError) =>
       respond(httpStatusOf(failure.code), { error: { code: failure.code, message: failure.message, correlationId } }, correlationId);
@@ -154,6 +165,8 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
       request = await parseRequest(event, headers, rawBody(event), Deadline.after(authBudgetMs));
     } catch (error) {
       const failure = asBridgeError(error);
+      // An unexpected failure says "see the function logs" to the caller: this is where it is.
+      if (failure.code === ErrorCode.INTERNAL_ERROR) logger.error({ event: 'internal_error', front: 'http', correlationId, err: error }, 'unexpected failure before the action ran');
       logger.info({ event: 'request_refused', front: 'http', code: failure.code, correlationId, caller: failure instanceof CallerError ? 'unauthenticated' : undefined }, failure.message);
       return fail(beforeAuthentication(failure));
     }

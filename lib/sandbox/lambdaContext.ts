@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
-/** A Lambda context as the runtime passes it, with a real clock behind getRemainingTimeInMillis. */
-export function createLambdaContext(functionName: string, timeoutMs = 6_000, clientContextCustom?: Record<string, string>): Context {
+/**
+ * A Lambda context as the runtime passes it, with a real clock behind getRemainingTimeInMillis.
+ * `clientContext` is what the invoker sent: Genesys puts its headers there as top-level keys.
+ */
+export function createLambdaContext(functionName: string, timeoutMs = 6_000, clientContext?: Record<string, unknown>): Context {
   const deadlineAt = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: true,
@@ -13,7 +16,7 @@ export function createLambdaContext(functionName: string, timeoutMs = 6_000, cli
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'sandbox',
-    ...(clientContextCustom && { clientContext: { Custom: clientContextCustom } as unknown as Context['clientContext'] }),
+    ...(clientContext && { clientContext: clientContext as unknown as Context['clientContext'] }),
     getRemainingTimeInMillis: () => Math.max(0, deadlineAt - Date.now()),
     done: () => undefined,
     fail: () => undefined,

@@ -37,11 +37,12 @@ export async function openBridge(options: SandboxOptions = {}): Promise<Bridge> 
 
 export interface InvokeOptions {
   timeoutMs?: number;
-  clientContextCustom?: Record<string, string>;
+  /** The invoker's client context, e.g. { Custom: {…} } or Genesys's top-level ININ-* keys. */
+  clientContext?: Record<string, unknown>;
 }
 
 export function lambdaContext(options: InvokeOptions = {}): Context {
-  return createLambdaContext('customerLookup', options.timeoutMs ?? 6_000, options.clientContextCustom);
+  return createLambdaContext('customerLookup', options.timeoutMs ?? 6_000, options.clientContext);
 }
 
 export function invoke(handler: DirectHandler, event: unknown, options: InvokeOptions = {}): Promise<unknown> {

@@ -43,10 +43,19 @@ export async function call(baseUrl: string, path: string, options: CallOptions =
   return { status: response.statusCode, headers: response.headers, text, json: parsed(text) };
 }
 
-/** `x-bridge-timestamp` and `x-bridge-signature: sha256=<hex HMAC-SHA256(key, timestamp + "." + body)>`. */
-export function signedHeaders(hmacKey: string, body: string, timestampSeconds = Math.floor(Date.now() / 1000)): Record<string, string> {
+/**
+ * `x-bridge-timestamp` and `x-bridge-signature: sha256=<hex HMAC-SHA256(key, timestamp + "." + METHOD + "." + path + "." + body)>`,
+ * written out here rather than taken from lib/, so the tests check the documented rule.
+ */
+export function signedHeaders(
+  hmacKey: string,
+  body: string,
+  timestampSeconds = Math.floor(Date.now() / 1000),
+  path = '/actions/customerLookup',
+  method = 'POST',
+): Record<string, string> {
   const timestamp = String(timestampSeconds);
-  const signature = createHmac('sha256', hmacKey).update(`${timestamp}.${body}`, 'utf8').digest('hex');
+  const signature = createHmac('sha256', hmacKey).update(`${timestamp}.${method}.${path}.${body}`, 'utf8').digest('hex');
   return { 'x-bridge-timestamp': timestamp, 'x-bridge-signature': `sha256=${signature}` };
 }
 
