@@ -14,11 +14,30 @@ import type { AnyAction } from './action';
 type JsonSchema = Record<string, unknown>;
 
 export const SERVICE_NAME = 'data-action-bridge';
-/** Placeholders the user replaces; they are not valid values on purpose. */
-export const PLACEHOLDERS = {
-  lambdaArn: (name: string) => `arn:aws:lambda:<REGION>:<ACCOUNT_ID>:function:${SERVICE_NAME}-<STAGE>-${name}`,
-  httpUrl: (name: string) => `https://<API_ID>.execute-api.<REGION>.amazonaws.com/actions/${name}`,
-} as const;
+
+/** Where a deployed stack's functions and HTTPS front are: what the import files point at. */
+export interface DeployTarget {
+  lambdaArn(name: string): string;
+  httpUrl(name: string): string;
+}
+
+/** Placeholders for the committed files; they are not valid values on purpose. */
+export const PLACEHOLDERS: DeployTarget = {
+  lambdaArn: (name) => `arn:aws:lambda:<REGION>:<ACCOUNT_ID>:function:${SERVICE_NAME}-<STAGE>-${name}`,
+  httpUrl: (name) => `https://<API_ID>.execute-api.<REGION>.amazonaws.com/actions/${name}`,
+};
+
+/**
+ * Genesys Cloud runs a data action for at most `config.timeoutSeconds`, 1–60 (platform SDK
+ * model ActionConfig: "Optional 1-60 second timeout enforced on the execution or test of this
+ * action"). The action's own timeout, rounded up, so the bridge's clean error (it answers
+ * DEADLINE_MARGIN_MS before) arrives first; otherwise the functions' Lambda timeout.
+ */
+export const LAMBDA_TIMEOUT_SECONDS = 10;
+export function dataActionTimeoutSeconds(action: AnyAction): number {
+  const seconds = action.timeoutMs === undefined ? LAMBDA_TIMEOUT_SECONDS : Math.ceil(action.timeoutMs / 1000);
+  return Math.min(60, Math.max(1, seconds));
+}
 
 const SAFE_INTEGER_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]);
 
@@ -56,20 +75,32 @@ export function outputContract(action: AnyAction): JsonSchema {
 
 const SUCCESS_RESPONSE = { translationMap: {}, translationMapDefaults: {}, successTemplate: '${rawResult}' };
 
-function genesysDefinition(action: AnyAction, request: Record<string, unknown>): Record<string, unknown> {
+/**
+ * A data action export as Genesys Cloud writes and imports it: the shape of the exports in
+ * GenesysCloudBlueprints/scheduling-bot-blueprint (exports/CreateBookingDataAction.json,
+ * integrationType aws-lambda-data-actions) and workautomation-hubspot-ticketing-sample
+ * (exports/*.json, custom-rest-actions): name, integrationType, actionType, config
+ * {request, response}, contract {input.inputSchema, output.successSchema}, secure.
+ */
+function genesysDefinition(action: AnyAction, integrationType: string, request: Record<string, unknown>): Record<string, unknown> {
   return {
     name: action.name,
+    integrationType,
     actionType: 'custom',
-    secure: false,
-    config: { request, response: SUCCESS_RESPONSE },
+    config: { request, response: SUCCESS_RESPONSE, timeoutSeconds: dataActionTimeoutSeconds(action) },
     contract: { input: { inputSchema: inputContract(action) }, output: { successSchema: outputContract(action) } },
+    secure: false,
   };
 }
 
-/** For the Genesys Cloud "AWS Lambda data actions" integration: Genesys invokes the function directly. */
-export function genesysLambdaDefinition(action: AnyAction): Record<string, unknown> {
-  return genesysDefinition(action, {
-    requestUrlTemplate: PLACEHOLDERS.lambdaArn(action.name),
+/**
+ * For the Genesys Cloud "AWS Lambda data actions" integration: Genesys invokes the function
+ * directly; its ARN is the request URL template (as in the scheduling-bot blueprint's Terraform,
+ * `request_url_template = var.lambda_function_arn`).
+ */
+export function genesysLambdaDefinition(action: AnyAction, target: DeployTarget = PLACEHOLDERS): Record<string, unknown> {
+  return genesysDefinition(action, 'aws-lambda-data-actions', {
+    requestUrlTemplate: target.lambdaArn(action.name),
     requestType: 'POST',
     headers: {},
     requestTemplate: '${input.rawRequest}',
@@ -77,27 +108,33 @@ export function genesysLambdaDefinition(action: AnyAction): Record<string, unkno
 }
 
 /** For a Genesys Cloud "Web Services data actions" integration whose User Defined credential holds the API key as `apiKey`. */
-export function genesysWebServicesDefinition(action: AnyAction): Record<string, unknown> {
-  return genesysDefinition(action, {
-    requestUrlTemplate: PLACEHOLDERS.httpUrl(action.name),
+export function genesysWebServicesDefinition(action: AnyAction, target: DeployTarget = PLACEHOLDERS): Record<string, unknown> {
+  return genesysDefinition(action, 'custom-rest-actions', {
+    requestUrlTemplate: target.httpUrl(action.name),
     requestType: 'POST',
     headers: { Authorization: 'Bearer $!{credentials.apiKey}', 'Content-Type': 'application/json' },
     requestTemplate: '${input.rawRequest}',
   });
 }
 
-/** For a CXone Studio REST API action (Studio reads at most 32 KB of the response). */
-export function cxoneStudioSnippet(action: AnyAction, sampleInput: unknown): Record<string, unknown> {
+/**
+ * For a CXone Studio REST API action. NICE's REST API action page
+ * (help.nicecxone.com/Content/studio/actions/rest_api/rest_api.htm): it retries a failed call
+ * twice, its timeout is at most 90 s, it reads at most 32 KB of JSON; its default
+ * Content-Type is form encoding, so the script sets application/json itself.
+ */
+export function cxoneStudioSnippet(action: AnyAction, sampleInput: unknown, target: DeployTarget = PLACEHOLDERS): Record<string, unknown> {
   return {
     action: action.name,
     description: action.description,
-    url: PLACEHOLDERS.httpUrl(action.name),
+    url: target.httpUrl(action.name),
     method: 'POST',
     headers: { Authorization: 'Bearer {apiKey}', 'Content-Type': 'application/json' },
     sampleBody: sampleInput,
     outputContract: outputContract(action),
     notes:
       'Keep the API key in an Integration Hub connection or a secure Studio variable (apiKey), never in the script. ' +
-      'Build the body with a DYNAMIC object and {body.asjson()}; the response is flat JSON under 32 KB.',
+      'Build the body with a DYNAMIC object and {body.asjson()}; set Content-Type: application/json in Headers (Studio sends form encoding otherwise). ' +
+      `Set the action's timeout to ${dataActionTimeoutSeconds(action) * 1000} ms (Studio allows at most 90,000). Studio retries a failed call twice, so an action that changes data must tolerate a repeat. The response is flat JSON under 32 KB.`,
   };
 }

@@ -27,6 +27,7 @@ import { Servers, startRecordingProxy } from './support/standIns';
 
 const UNKNOWN_QUEUE_ID = 'b1b2b3b4-c5c6-4d7d-8e8e-9f9f9f9f9f9f';
 const CONVERSATION_ID = '0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
+const LABEL_ID = '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9';
 
 type Expected = { output: unknown } | { error: { name: string; code: string; message: string } };
 
@@ -118,16 +119,24 @@ describe('queueEstimatedWait (Genesys Cloud)', () => {
     expect(sandbox.genesys.api.requests).toBe(2);
   });
 
-  it('sends conversationId as a query parameter, and no query without it', async () => {
+  it('sends conversationId on the queue path and labelId on the media-type path, and no query without them', async () => {
     const { proxy, handler } = await queueWaitBehindProxy();
 
-    await invoke(handler, { queueId: SAMPLE_QUEUE_ID, mediaType: 'call', conversationId: CONVERSATION_ID });
+    await invoke(handler, { queueId: SAMPLE_QUEUE_ID, conversationId: CONVERSATION_ID });
+    await invoke(handler, { queueId: SAMPLE_QUEUE_ID, mediaType: 'call', labelId: LABEL_ID });
     await invoke(handler, { queueId: SAMPLE_QUEUE_ID });
+    await invoke(handler, { queueId: SAMPLE_QUEUE_ID, mediaType: 'videoComm' });
 
     expect(proxy.requests.map(({ path: sent }) => sent)).toStrictEqual([
-      `/api/v2/routing/queues/${SAMPLE_QUEUE_ID}/mediatypes/call/estimatedwaittime?conversationId=${CONVERSATION_ID}`,
+      `/api/v2/routing/queues/${SAMPLE_QUEUE_ID}/estimatedwaittime?conversationId=${CONVERSATION_ID}`,
+      `/api/v2/routing/queues/${SAMPLE_QUEUE_ID}/mediatypes/call/estimatedwaittime?labelId=${LABEL_ID}`,
       `/api/v2/routing/queues/${SAMPLE_QUEUE_ID}/estimatedwaittime`,
+      `/api/v2/routing/queues/${SAMPLE_QUEUE_ID}/mediatypes/videoComm/estimatedwaittime`,
     ]);
+  });
+
+  it.each(['all', 'call', 'callback', 'chat', 'email', 'message', 'videoComm'])('accepts the media type %s, as the API lists it', async (mediaType) => {
+    await expect(invoke(coldContainer(queueEstimatedWait), { queueId: SAMPLE_QUEUE_ID, mediaType })).resolves.toMatchObject({ available: true });
   });
 
   it('trims the queue id before it reaches the path', async () => {
@@ -151,7 +160,10 @@ describe('queueEstimatedWait (Genesys Cloud)', () => {
     ['a queue id with a path in it', { queueId: `${SAMPLE_QUEUE_ID}/../other` }, /queueId must be a Genesys Cloud queue id/],
     ['no queue id', {}, /^INPUT_INVALID: queueId is required$/],
     ['a numeric queue id', { queueId: 42 }, /^INPUT_INVALID: queueId must be a string$/],
-    ['an unknown media type', { queueId: SAMPLE_QUEUE_ID, mediaType: 'video' }, /^INPUT_INVALID: mediaType must be one of call, callback, chat, email, message$/],
+    ['an unknown media type', { queueId: SAMPLE_QUEUE_ID, mediaType: 'video' }, /^INPUT_INVALID: mediaType must be one of all, call, callback, chat, email, message, videoComm$/],
+    ['a conversation id with a media type', { queueId: SAMPLE_QUEUE_ID, mediaType: 'call', conversationId: CONVERSATION_ID }, /^INPUT_INVALID: conversationId applies only without mediaType/],
+    ['a label id without a media type', { queueId: SAMPLE_QUEUE_ID, labelId: LABEL_ID }, /^INPUT_INVALID: labelId applies only with mediaType$/],
+    ['a label id that is not a UUID', { queueId: SAMPLE_QUEUE_ID, mediaType: 'chat', labelId: 'vip' }, /^INPUT_INVALID: labelId must be a UUID$/],
     ['a conversation id that is not a UUID', { queueId: SAMPLE_QUEUE_ID, conversationId: 'conv-1' }, /^INPUT_INVALID: conversationId must be a UUID$/],
     ['a string instead of an object', 'queue', /^INPUT_INVALID: input must be a JSON object/],
     ['null', null, /^INPUT_INVALID: input must be a JSON object/],

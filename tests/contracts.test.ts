@@ -5,6 +5,8 @@ import * as z from 'zod';
 import { defineAction } from '../lib/action';
 import { ACTIONS } from '../lib/actions';
 import { cxoneStudioSnippet, genesysLambdaDefinition, genesysWebServicesDefinition, inputContract, outputContract } from '../lib/contracts';
+import { namedStackTarget, stackOutputsTarget } from '../lib/deployTarget';
+import realLambdaExport from './fixtures/genesys-lambda-export.json';
 import { createDirectHandler } from '../lib/front/directInvoke';
 import { readSampleEvents } from '../lib/sandbox/runEvents';
 import { openBridge, type Bridge } from './support/bridge';
@@ -82,6 +84,61 @@ describe('generated data action contracts', () => {
         contract: { input: { inputSchema: inputContract(action) }, output: { successSchema: outputContract(action) } },
       });
     }
+  });
+
+  it('has the shape of a real Genesys Cloud export (integration type, config, contract), plus the action timeout', () => {
+    /** Every key path of a JSON value, down to the contract schemas (whose content is the action's own). */
+    const shapeOf = (value: unknown, prefix = ''): string[] =>
+      value && typeof value === 'object' && !Array.isArray(value) && !/(inputSchema|successSchema|headers)\.$/.test(prefix)
+        ? Object.entries(value).flatMap(([key, item]) => [`${prefix}${key}`, ...shapeOf(item, `${prefix}${key}.`)])
+        : [];
+    const { _source: _ignored, ...real } = realLambdaExport;
+
+    for (const action of ACTIONS) {
+      const lambda = genesysLambdaDefinition(action);
+      const webServices = genesysWebServicesDefinition(action);
+      expect(shapeOf(lambda).sort()).toStrictEqual([...shapeOf(real), 'config.timeoutSeconds'].sort());
+      expect(shapeOf(webServices).sort()).toStrictEqual([...shapeOf(real), 'config.timeoutSeconds'].sort());
+      expect(lambda).toMatchObject({ integrationType: 'aws-lambda-data-actions', actionType: 'custom' });
+      expect(webServices).toMatchObject({ integrationType: 'custom-rest-actions', actionType: 'custom' });
+    }
+  });
+
+  it.each([
+    ['customerLookup', undefined, 10],
+    ['queueEstimatedWait', 3_000, 3],
+    ['agentState', 3_000, 3],
+  ])('%s: config.timeoutSeconds follows the action timeout (%s ms) or the 10 s Lambda timeout, within 1–60', (name, timeoutMs, seconds) => {
+    const action = ACTIONS.find((declared) => declared.name === name)!;
+
+    expect(action.timeoutMs).toBe(timeoutMs);
+    expect((genesysLambdaDefinition(action).config as { timeoutSeconds: number }).timeoutSeconds).toBe(seconds);
+    expect((genesysLambdaDefinition({ ...action, timeoutMs: 2_001 }).config as { timeoutSeconds: number }).timeoutSeconds).toBe(3);
+    expect((genesysLambdaDefinition({ ...action, timeoutMs: 120_000 }).config as { timeoutSeconds: number }).timeoutSeconds).toBe(60);
+    expect((genesysLambdaDefinition({ ...action, timeoutMs: 300 }).config as { timeoutSeconds: number }).timeoutSeconds).toBe(1);
+  });
+
+  it('writes the real Lambda ARN and HTTPS URL for a stack named by region, account and stage', () => {
+    const target = namedStackTarget({ region: 'eu-west-1', accountId: '123456789012', stage: 'prod', httpApiUrl: 'https://a1b2c3.execute-api.eu-west-1.amazonaws.com' });
+    const action = ACTIONS[0]!;
+
+    expect(genesysLambdaDefinition(action, target)).toMatchObject({ config: { request: { requestUrlTemplate: `arn:aws:lambda:eu-west-1:123456789012:function:data-action-bridge-prod-${action.name}` } } });
+    expect(genesysWebServicesDefinition(action, target)).toMatchObject({ config: { request: { requestUrlTemplate: `https://a1b2c3.execute-api.eu-west-1.amazonaws.com/actions/${action.name}` } } });
+    expect(cxoneStudioSnippet(action, {}, target)).toMatchObject({ url: `https://a1b2c3.execute-api.eu-west-1.amazonaws.com/actions/${action.name}` });
+    expect(() => namedStackTarget({ region: 'Ireland', accountId: '1234', stage: 'prod' })).toThrow(/--region Ireland is not an AWS region.*--account must be the 12-digit/);
+  });
+
+  it("reads the ARNs and the HTTP API URL from the stack's outputs, and names any missing output", () => {
+    const names = ACTIONS.map((action) => action.name);
+    const outputs = [
+      ...names.map((name) => ({ OutputKey: `${name[0]!.toUpperCase()}${name.slice(1)}FunctionArn`, OutputValue: `arn:aws:lambda:us-east-1:111122223333:function:data-action-bridge-dev-${name}` })),
+      { OutputKey: 'HttpApiUrl', OutputValue: 'https://xyz.execute-api.us-east-1.amazonaws.com' },
+    ];
+    const target = stackOutputsTarget(outputs, names);
+
+    expect(target.lambdaArn('agentState')).toBe('arn:aws:lambda:us-east-1:111122223333:function:data-action-bridge-dev-agentState');
+    expect(target.httpUrl('agentState')).toBe('https://xyz.execute-api.us-east-1.amazonaws.com/actions/agentState');
+    expect(() => stackOutputsTarget(outputs.slice(1), names)).toThrow(/lack CustomerLookupFunctionArn/);
   });
 
   it('the Web Services definition and the CXone snippet call POST /actions/{name} with the API key header', () => {

@@ -54,6 +54,7 @@ const GENESYS_REGIONS = [
   'mxc1.pure.cloud',
   'apse1.pure.cloud',
   'use2.us-gov-pure.cloud',
+  'edee1.eusc-pure.cloud',
 ];
 
 /** customerLookup whose upstream base may come from the platform (the deployed one requires UPSTREAM_BASE_URL). */

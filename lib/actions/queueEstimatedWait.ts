@@ -6,13 +6,17 @@ import { jsonataTransform } from '../jsonataTransform';
 /**
  * queueEstimatedWait: the estimated wait of a Genesys Cloud queue, for a flow that tells
  * the caller how long they will wait or offers a callback. Genesys Cloud API
- * `GET /api/v2/routing/queues/{queueId}/estimatedwaittime` (or `/mediatypes/{mediaType}/…`),
- * permission `routing:queue:view`; response model EstimatedWaitTimePredictions.
+ * `GET /api/v2/routing/queues/{queueId}/estimatedwaittime?conversationId=…` or
+ * `GET /api/v2/routing/queues/{queueId}/mediatypes/{mediaType}/estimatedwaittime?labelId=…`,
+ * permission `routing:queue:view`; response model EstimatedWaitTimePredictions. The plain path
+ * takes conversationId, the media-type path labelId, and mediaType is one of
+ * all, call, callback, chat, email, message, videoComm (MyPureCloud/platform-client-sdk-javascript,
+ * build/docs/RoutingApi.md: getRoutingQueueEstimatedwaittime, getRoutingQueueMediatypeEstimatedwaittime).
  * The mapping is a JSONata expression in config/mappings/queueEstimatedWait.json.
  */
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MEDIA_TYPES = ['call', 'callback', 'chat', 'email', 'message'] as const;
+const MEDIA_TYPES = ['all', 'call', 'callback', 'chat', 'email', 'message', 'videoComm'] as const;
 
 const Input = z.object(
   {
@@ -24,9 +28,17 @@ const Input = z.object(
       .enum(MEDIA_TYPES, { error: `mediaType must be one of ${MEDIA_TYPES.join(', ')}` })
       .optional(),
     conversationId: z.string().trim().regex(UUID, 'conversationId must be a UUID').optional(),
+    /** The interaction label used with the media type for the estimate. */
+    labelId: z.string().trim().regex(UUID, 'labelId must be a UUID').optional(),
   },
   { error: 'input must be a JSON object like {"queueId": "…"}' },
-);
+).superRefine((input, ctx) => {
+  // Each path takes its own parameter: sending the other would be ignored or refused by Genesys Cloud.
+  if (input.mediaType && input.conversationId) {
+    ctx.addIssue({ code: 'custom', message: 'conversationId applies only without mediaType (the media-type estimate takes labelId)' });
+  }
+  if (input.labelId && !input.mediaType) ctx.addIssue({ code: 'custom', message: 'labelId applies only with mediaType' });
+});
 
 const Prediction = z.object({
   intent: z.string().nullish(),
@@ -50,13 +62,10 @@ export const queueEstimatedWait = defineAction({
   description: 'Estimated wait of a Genesys Cloud queue, in seconds, optionally for one media type.',
   platform: 'genesys-cloud',
   input: Input,
-  request: ({ queueId, mediaType, conversationId }: Input) => ({
-    method: 'GET',
-    path: mediaType
-      ? path`/api/v2/routing/queues/${queueId}/mediatypes/${mediaType}/estimatedwaittime`
-      : path`/api/v2/routing/queues/${queueId}/estimatedwaittime`,
-    query: { conversationId },
-  }),
+  request: ({ queueId, mediaType, conversationId, labelId }: Input) =>
+    mediaType
+      ? { method: 'GET', path: path`/api/v2/routing/queues/${queueId}/mediatypes/${mediaType}/estimatedwaittime`, query: { labelId } }
+      : { method: 'GET', path: path`/api/v2/routing/queues/${queueId}/estimatedwaittime`, query: { conversationId } },
   response: Predictions,
   transform: jsonataTransform<z.infer<typeof Predictions>, Input, z.infer<typeof Output>>('queueEstimatedWait', mapping),
   output: Output,

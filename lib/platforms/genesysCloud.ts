@@ -1,5 +1,6 @@
 /**
- * Genesys Cloud regions (the platform SDKs' PureCloudRegionHosts). Each region domain has
+ * Genesys Cloud regions: the 18 of the platform SDKs' region table
+ * (MyPureCloud/platform-client-sdk-javascript, build/src/purecloud-platform-client-v2/PureCloudRegionHosts.js). Each region domain has
  * a login host that issues tokens (`https://login.<domain>/oauth/token`) and an API host
  * (`https://api.<domain>/api/v2/...`). Posting to the API host is a common mistake.
  */
@@ -21,6 +22,7 @@ export const GENESYS_REGION_DOMAINS = [
   'mxc1.pure.cloud',
   'apse1.pure.cloud',
   'use2.us-gov-pure.cloud',
+  'edee1.eusc-pure.cloud',
 ] as const;
 export type GenesysRegion = (typeof GENESYS_REGION_DOMAINS)[number];
 
