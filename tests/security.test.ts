@@ -845,7 +845,9 @@ describe('the packaged functions (serverless package)', () => {
     const SECRET_ARN = /^arn:\$\{AWS::Partition\}:secretsmanager:\$\{AWS::Region\}:\$\{AWS::AccountId\}:secret:[A-Za-z0-9/_+=.@-]+-\?{6}$/;
     const arnOf = (resource: unknown) => (typeof resource === 'string' ? resource : ((resource as { 'Fn::Sub'?: unknown })['Fn::Sub'] as string | undefined) ?? JSON.stringify(resource));
     const list = (value: unknown) => (Array.isArray(value) ? value : [value]);
-    const roles = resources().filter(([, resource]) => resource.Type === 'AWS::IAM::Role');
+    // The functions' own roles; the role Genesys Cloud assumes to invoke them is checked in deployTemplate.test.ts.
+    const trustsLambda = (resource: Resource) => JSON.stringify(resource.Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com');
+    const roles = resources().filter(([, resource]) => resource.Type === 'AWS::IAM::Role' && trustsLambda(resource));
     const problems: string[] = [];
     const secretsOf: Record<string, string[]> = {};
 

@@ -43,7 +43,8 @@ async function unzipped(zip: string): Promise<PackagedFunction['files']> {
   );
 }
 
-export async function packageService(): Promise<PackagedService> {
+/** `params` become `--param name=value`, as a deploy would pass them. */
+export async function packageService(params: Record<string, string> = {}): Promise<PackagedService> {
   const work = await mkdtemp(join(tmpdir(), 'bridge-package-'));
   const service = join(work, 'service');
   const out = join(work, 'out');
@@ -51,7 +52,8 @@ export async function packageService(): Promise<PackagedService> {
     if (!NOT_COPIED.has(entry)) await cp(join(PROJECT, entry), join(service, entry), { recursive: true });
   }
   await symlink(join(PROJECT, 'node_modules'), join(service, 'node_modules'), 'dir');
-  await run('npx', ['--no', 'serverless', 'package', '--package', out], {
+  const paramArgs = Object.entries(params).flatMap(([name, value]) => ['--param', `${name}=${value}`]);
+  await run('npx', ['--no', 'serverless', 'package', '--package', out, ...paramArgs], {
     cwd: service,
     timeout: 50_000,
     maxBuffer: 16 * 1024 * 1024,
@@ -78,4 +80,51 @@ export async function packageService(): Promise<PackagedService> {
     otherTexts,
     remove: () => rm(work, { recursive: true, force: true }),
   };
+}
+
+type Condition = Record<string, unknown> | string | boolean;
+
+/**
+ * Evaluates a packaged template's Conditions (Fn::Equals, Fn::Not, Fn::And, Fn::Or,
+ * Condition) — the parameters are already resolved to literals by `serverless package` —
+ * so a test can tell which conditional resources a deploy with those parameters creates.
+ */
+export function evaluateConditions(template: Record<string, unknown>): Record<string, boolean> {
+  const conditions = (template.Conditions ?? {}) as Record<string, Condition>;
+  const results: Record<string, boolean> = {};
+  const evaluate = (condition: Condition): boolean => {
+    if (typeof condition === 'boolean') return condition;
+    if (typeof condition === 'string') return evaluateNamed(condition);
+    const [[fn, args]] = Object.entries(condition) as [[string, unknown]];
+    const list = args as Condition[];
+    switch (fn) {
+      case 'Fn::Equals':
+        return JSON.stringify(list[0]) === JSON.stringify(list[1]);
+      case 'Fn::Not':
+        return !evaluate(list[0]!);
+      case 'Fn::And':
+        return list.every(evaluate);
+      case 'Fn::Or':
+        return list.some(evaluate);
+      case 'Condition':
+        return evaluateNamed(args as string);
+      default:
+        throw new Error(`unsupported condition function ${fn}`);
+    }
+  };
+  const evaluateNamed = (name: string): boolean => (results[name] ??= evaluate(conditions[name]!));
+  for (const name of Object.keys(conditions)) evaluateNamed(name);
+  return results;
+}
+
+/** Resolves Fn::If by the evaluated conditions, everywhere in a value. */
+export function resolveIfs(value: unknown, conditions: Record<string, boolean>): unknown {
+  if (Array.isArray(value)) return value.map((item) => resolveIfs(item, conditions));
+  if (!value || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  if (entries.length === 1 && entries[0]![0] === 'Fn::If') {
+    const [name, then, otherwise] = entries[0]![1] as [string, unknown, unknown];
+    return resolveIfs(conditions[name] ? then : otherwise, conditions);
+  }
+  return Object.fromEntries(entries.map(([key, item]) => [key, resolveIfs(item, conditions)]));
 }

@@ -1,0 +1,132 @@
+import { SANDBOX_CLIENT, SANDBOX_CXONE_ACCESS_KEY, SANDBOX_CXONE_CLIENT, SANDBOX_GENESYS_CLIENT, SANDBOX_HTTP_KEYS } from '../lib/sandbox/sandbox';
+import { evaluateConditions, packageService, resolveIfs, type PackagedService } from './support/packaging';
+
+/**
+ * The CloudFormation template `serverless package` writes (no AWS call): the Genesys Cloud
+ * AWS Lambda Data Actions role (trust, external id, invoke scope), the stack outputs the
+ * import files are written from, and the HTTPS front's volume protection.
+ */
+
+const ORG_ID = '8f0c7a6e-1d2b-4c3d-9e8f-0a1b2c3d4e5f';
+const DIRECT_INVOKE = ['CustomerLookupLambdaFunction', 'QueueEstimatedWaitLambdaFunction', 'AgentStateLambdaFunction'];
+
+type Resource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
+interface Deploy {
+  packaged: PackagedService;
+  conditions: Record<string, boolean>;
+  resource(logicalId: string): Resource;
+  outputs: Record<string, { Condition?: string; Value: unknown }>;
+}
+
+function deployOf(packaged: PackagedService): Deploy {
+  const conditions = evaluateConditions(packaged.template);
+  const resources = resolveIfs(packaged.template.Resources, conditions) as Record<string, Resource>;
+  return {
+    packaged,
+    conditions,
+    resource: (logicalId) => resources[logicalId]!,
+    outputs: packaged.template.Outputs as Deploy['outputs'],
+  };
+}
+
+let commercial: Deploy;
+let fedRamp: Deploy;
+let withoutOrg: Deploy;
+
+beforeAll(async () => {
+  const [a, b, c] = await Promise.all([
+    packageService({ genesysOrgId: ORG_ID }),
+    packageService({ genesysOrgId: ORG_ID, genesysRegion: 'use2.us-gov-pure.cloud', httpThrottleRateLimit: '7', httpThrottleBurstLimit: '9', httpReservedConcurrency: '3' }),
+    packageService(),
+  ]);
+  [commercial, fedRamp, withoutOrg] = [deployOf(a), deployOf(b), deployOf(c)];
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([commercial, fedRamp, withoutOrg].map((deploy) => deploy?.packaged.remove()));
+});
+
+describe('the Genesys Cloud AWS Lambda Data Actions role', () => {
+  it("trusts Genesys Cloud's commercial account with the organization id as external id", () => {
+    const role = commercial.resource('GenesysDataActionsRole');
+
+    expect(commercial.conditions.HasGenesysOrgId).toBe(true);
+    expect(role.Properties.AssumeRolePolicyDocument).toStrictEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: { 'Fn::Sub': ['arn:aws:iam::${GenesysAccount}:root', { GenesysAccount: '765628985471' }] } },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': ORG_ID } },
+        },
+      ],
+    });
+  });
+
+  it("trusts the FedRAMP account 325654371633 when the region is use2.us-gov-pure.cloud", () => {
+    const trust = fedRamp.resource('GenesysDataActionsRole').Properties.AssumeRolePolicyDocument as { Statement: Array<{ Principal: unknown }> };
+
+    expect(trust.Statement[0]!.Principal).toStrictEqual({ AWS: { 'Fn::Sub': ['arn:aws:iam::${GenesysAccount}:root', { GenesysAccount: '325654371633' }] } });
+  });
+
+  it('may invoke the direct-invoke functions and nothing else: not the HTTPS front', () => {
+    const policies = commercial.resource('GenesysDataActionsRole').Properties.Policies as Array<{ PolicyDocument: { Statement: unknown[] } }>;
+
+    expect(policies.flatMap((policy) => policy.PolicyDocument.Statement)).toStrictEqual([
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: DIRECT_INVOKE.map((logicalId) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] })) },
+    ]);
+    expect(commercial.resource('GenesysDataActionsRole').Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('is not created, nor its output, without genesysOrgId', () => {
+    expect(withoutOrg.conditions.HasGenesysOrgId).toBe(false);
+    expect(withoutOrg.resource('GenesysDataActionsRole').Condition).toBe('HasGenesysOrgId');
+    expect(withoutOrg.outputs.GenesysDataActionsRoleArn!.Condition).toBe('HasGenesysOrgId');
+  });
+});
+
+describe('stack outputs', () => {
+  it("give the role's ARN, every function's ARN and the HTTPS front's URL", () => {
+    expect(commercial.outputs).toMatchObject({
+      GenesysDataActionsRoleArn: { Condition: 'HasGenesysOrgId', Value: { 'Fn::GetAtt': ['GenesysDataActionsRole', 'Arn'] } },
+      CustomerLookupFunctionArn: { Value: { 'Fn::GetAtt': ['CustomerLookupLambdaFunction', 'Arn'] } },
+      QueueEstimatedWaitFunctionArn: { Value: { 'Fn::GetAtt': ['QueueEstimatedWaitLambdaFunction', 'Arn'] } },
+      AgentStateFunctionArn: { Value: { 'Fn::GetAtt': ['AgentStateLambdaFunction', 'Arn'] } },
+      HttpFunctionArn: { Value: { 'Fn::GetAtt': ['HttpLambdaFunction', 'Arn'] } },
+      HttpApiUrl: { Value: expect.anything() },
+    });
+  });
+});
+
+describe('volume protection for the HTTPS front', () => {
+  it('throttles the HTTP API stage (50 requests/s, burst 100 by default) and keeps its other route settings', () => {
+    expect(commercial.resource('HttpApiStage').Properties).toMatchObject({
+      StageName: '$default',
+      DefaultRouteSettings: { DetailedMetricsEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    expect(fedRamp.resource('HttpApiStage').Properties.DefaultRouteSettings).toStrictEqual({ DetailedMetricsEnabled: false, ThrottlingRateLimit: '7', ThrottlingBurstLimit: '9' });
+  });
+
+  it('reserves concurrency for the http function only (25 by default)', () => {
+    const reserved = (deploy: Deploy, logicalId: string) => deploy.resource(logicalId).Properties.ReservedConcurrentExecutions;
+
+    expect(reserved(commercial, 'HttpLambdaFunction')).toBe(25);
+    expect(reserved(fedRamp, 'HttpLambdaFunction')).toBe(3);
+    for (const logicalId of DIRECT_INVOKE) expect(reserved(commercial, logicalId)).toBeUndefined();
+  });
+});
+
+it('holds no secret value: only secret names', () => {
+  const values = [
+    ...[SANDBOX_CLIENT, SANDBOX_GENESYS_CLIENT, SANDBOX_CXONE_CLIENT].flatMap(({ clientId, clientSecret }) => [clientId, clientSecret]),
+    SANDBOX_CXONE_ACCESS_KEY.accessKeySecret,
+    ...SANDBOX_HTTP_KEYS.apiKeys,
+    ...SANDBOX_HTTP_KEYS.hmacKeys,
+  ];
+
+  for (const deploy of [commercial, fedRamp, withoutOrg]) {
+    for (const value of values) expect(deploy.packaged.templateText).not.toContain(value);
+    expect(deploy.packaged.templateText).not.toMatch(/"(clientSecret|client_secret|accessKeySecret|apiKeys|hmacKeys)"/);
+  }
+});
