@@ -1,7 +1,7 @@
 import { isIdempotent, type AnyAction } from './action';
 import type { Container } from './container';
 import type { Deadline } from './deadline';
-import type { Credentials } from './credentials';
+import type { TokenRead } from './oauth/tokenCache';
 import { ConfigError, ErrorCode, InputError, OutputError } from './errors';
 import { callUpstream, type UpstreamObservation } from './upstream';
 
@@ -42,12 +42,12 @@ export async function runAction(
 ): Promise<unknown> {
   const input = parseInput(action, rawInput);
   const { config, agent, tokens, platform, upstreamBreaker } = container;
-  const baseUrl = async (credentials: Credentials) => {
-    const url = config.upstreamBaseUrl ?? (await platform.apiBaseUrl(credentials, deadline));
+  const baseUrl = async ({ credentials, token }: TokenRead) => {
+    const url = config.upstreamBaseUrl ?? (await platform.apiBaseUrl(credentials, token, deadline));
     if (url) return url;
     throw new ConfigError(
       ErrorCode.CONFIG_INVALID,
-      `UPSTREAM_BASE_URL is required: ${config.authPlatform} has no API base URL to derive (for nice-cxone, set CXONE_TENANT_ID or a tenantId key in the secret)`,
+      `UPSTREAM_BASE_URL is required: ${config.authPlatform} has no API base URL to derive (for nice-cxone, set CXONE_TENANT_ID or a tenantId key in the secret when the token response names no tenant)`,
     );
   };
   const request = action.request(input);

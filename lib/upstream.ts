@@ -1,12 +1,11 @@
 import type * as z from 'zod';
 import type { UpstreamRequestSpec } from './action';
-import type { Credentials } from './credentials';
 import type { Deadline } from './deadline';
 import { ErrorCode, UpstreamError } from './errors';
 import type { DependencyBreaker } from './circuitBreaker';
 import { correlationIdOf, parseJsonBody, type HttpRequest, type HttpResponse } from './http';
 import { sendWithRetries } from './retry';
-import type { CachedToken, TokenCache } from './oauth/tokenCache';
+import type { CachedToken, TokenCache, TokenRead } from './oauth/tokenCache';
 import { joinUrl } from './url';
 import type { HttpAgent } from './httpClient';
 
@@ -22,8 +21,8 @@ export interface UpstreamContext {
   breaker: DependencyBreaker;
   /** Whether a failed request may be sent again (SPEC §7). */
   idempotent: boolean;
-  /** The API base URL; may depend on the credentials (a CXone tenant) and need discovery. */
-  baseUrl: (credentials: Credentials) => Promise<string>;
+  /** The API base URL; may depend on the credentials or the token (a CXone tenant) and need discovery. */
+  baseUrl: (read: TokenRead) => Promise<string>;
   maxBodyBytes: number;
   deadline: Deadline;
 }
@@ -115,7 +114,7 @@ export async function callUpstream<T>(
   const first = await context.tokens.get(context.deadline);
   observation.tokenCacheHit = first.cacheHit;
   observation.secretCacheHit = first.secretCacheHit;
-  const baseUrl = await context.baseUrl(first.credentials);
+  const baseUrl = await context.baseUrl(first);
   let response = await observe(observation, send(context, baseUrl, spec, first.token, observation));
   if (response.status === 401) {
     // The token may have been revoked or expired early: one new token, one retry (SPEC §6).

@@ -202,7 +202,7 @@ describe('doctor › the token endpoint, recognised before any request', () => {
     ],
     [
       'a Genesys login URL with platform nice-cxone',
-      { platform: 'nice-cxone', tokenUrl: 'https://login.mypurecloud.com/oauth/token' },
+      { platform: 'nice-cxone', tokenUrl: 'https://login.mypurecloud.com/oauth/token', secret: secretOf({ ...CLIENT, ...ACCESS_KEY }) },
       Cause.GENESYS_HOST_FOR_CXONE,
       undefined,
     ],
@@ -529,14 +529,15 @@ describe('doctor › NICE CXone', () => {
     );
   });
 
-  it('uses client_credentials when the secret has no access key', async () => {
+  it('CXONE_ACCESS_KEY_MISSING when the secret has only the application client: CXone back-end apps need an access key', async () => {
     const issuer = await tokenEndpoint([CLIENT], { flavour: 'nice-cxone' });
 
     const { report } = await diagnose(options({ platform: 'nice-cxone', cxoneIssuer: issuer.url }));
 
-    expect(stepNamed(report, STEP.endpoint)?.details).toContain('grant: client_credentials (no accessKeyId in the secret)');
-    expect(issuer.forms[0]?.get('grant_type')).toBe('client_credentials');
-    expect(report.tokenObtained).toBe(true);
+    expect(causesOf(report)).toStrictEqual([Cause.CXONE_ACCESS_KEY_MISSING]);
+    expect(findingMessages(report, STEP.endpoint)[0]).toMatch(/has no accessKeyId and accessKeySecret: .*not offered client_credentials/);
+    expect(issuer.requests).toBe(0);
+    expect(report.tokenObtained).toBe(false);
   });
 
   it('DISCOVERY_FAILED when the issuer answers 404', async () => {
@@ -553,7 +554,7 @@ describe('doctor › NICE CXone', () => {
   it('CONNECT_FAILURE names CXone discovery when the issuer cannot be reached', async () => {
     const port = await closedPort();
 
-    const { report } = await diagnose(options({ platform: 'nice-cxone', cxoneIssuer: `http://127.0.0.1:${port}` }));
+    const { report } = await diagnose(options({ platform: 'nice-cxone', cxoneIssuer: `http://127.0.0.1:${port}`, secret: secretOf(cxoneSecret) }));
 
     expect(causesOf(report)).toStrictEqual([Cause.CONNECT_FAILURE]);
     expect(findingMessages(report, STEP.endpoint)[0]).toMatch(/^CXone discovery: could not connect/);

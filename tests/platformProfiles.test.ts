@@ -21,6 +21,7 @@ import {
   type TokenEndpointStandIn,
 } from '../lib/sandbox/tokenEndpointStandIn';
 import { SecretText } from '../lib/secretText';
+import { CXONE_ISSUERS } from '../lib/platforms/niceCxone';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { controlClock, invoke, thrownBy } from './support/bridge';
 import { Servers, startRecordingProxy, startTestSecrets, type TestSecrets } from './support/standIns';
@@ -56,6 +57,9 @@ const GENESYS_REGIONS = [
   'use2.us-gov-pure.cloud',
   'edee1.eusc-pure.cloud',
 ];
+
+/** A token as the cache holds it; only CXone's tenant claim would matter to the API base. */
+const A_TOKEN = { accessToken: new SecretText('at'), refreshAtMs: Number.MAX_SAFE_INTEGER };
 
 /** customerLookup whose upstream base may come from the platform (the deployed one requires UPSTREAM_BASE_URL). */
 const platformApiLookup: AnyAction = { ...customerLookup, requiredConfig: [] };
@@ -151,7 +155,7 @@ describe('configuration: genesys-cloud', () => {
     const deadline = Deadline.after(1_000);
 
     const settings = await profile.tokenSettings(credentials(), deadline);
-    const apiBaseUrl = await profile.apiBaseUrl(credentials(), deadline);
+    const apiBaseUrl = await profile.apiBaseUrl(credentials(), A_TOKEN, deadline);
 
     expect(config.genesysRegion).toBe(region);
     expect(settings).toMatchObject({ tokenUrl: `https://login.${region}/oauth/token`, grant: 'client_credentials', authMethod: 'client_secret_basic' });
@@ -222,6 +226,13 @@ describe('configuration: genesys-cloud', () => {
 });
 
 describe('configuration: nice-cxone and oauth2', () => {
+  it.each(Object.keys(CXONE_ISSUERS))('accepts the CXone issuer %s, and knows its hosts as CXone hosts', (issuer) => {
+    expect(loadConfig({ SECRET_ID: 's', AUTH_PLATFORM: 'nice-cxone', CXONE_ISSUER: issuer }).cxoneIssuer).toBe(issuer);
+    expect(checkTokenEndpoint({ platform: 'genesys-cloud', genesysRegion: 'mypurecloud.com', tokenUrl: `${issuer}/auth/token` })).toStrictEqual([
+      expect.objectContaining({ mistake: 'CXONE_HOST_FOR_GENESYS' }),
+    ]);
+  });
+
   it('a Genesys Cloud host is CONFIG_INVALID for nice-cxone', () => {
     const error = configError({ AUTH_PLATFORM: 'nice-cxone', TOKEN_URL: 'https://login.mypurecloud.com/oauth/token' });
 
@@ -362,7 +373,7 @@ describe('genesys-cloud through the handler', () => {
     const agent = offlineAgent();
     const profile = createPlatformProfile(config, agent);
 
-    await expect(profile.apiBaseUrl(credentials(), Deadline.after(1_000))).resolves.toBe('https://api.mypurecloud.de');
+    await expect(profile.apiBaseUrl(credentials(), A_TOKEN, Deadline.after(1_000))).resolves.toBe('https://api.mypurecloud.de');
     await expect(profile.tokenSettings(credentials(), Deadline.after(1_000))).resolves.toMatchObject({ tokenUrl: 'http://127.0.0.1:9/oauth/token' });
     expect(config.upstreamBaseUrl).toBeUndefined();
     await agent.close();
@@ -376,7 +387,7 @@ describe('nice-cxone through the handler', () => {
   async function openCxone(options: { secret?: Record<string, unknown>; standIn?: TokenEndpointOptions; apiEndpoint?: boolean } = {}): Promise<PlatformBridge> {
     return openPlatformBridge({
       clients: [app],
-      secret: options.secret ?? app,
+      secret: options.secret ?? { ...app, ...accessKey },
       standIn: { flavour: 'nice-cxone', accessKeys: [accessKey], ...options.standIn },
       ...(options.apiEndpoint && { apiEndpoint: true }),
       env: ({ tokenEndpoint, customerApi }) => ({ AUTH_PLATFORM: 'nice-cxone', CXONE_ISSUER: tokenEndpoint.url, UPSTREAM_BASE_URL: customerApi.url }),
@@ -439,16 +450,36 @@ describe('nice-cxone through the handler', () => {
       expect(bridge.customerApi.requests).toBe(0);
     });
 
+    it.each([
+      ['another issuer', (own: string) => `${own}/other`],
+      ['the issuer with a trailing slash', (own: string) => `${own}/`],
+      ['no issuer', () => undefined],
+    ])('refuses a discovery document naming %s (OpenID Connect Discovery §4.3), before any token request', async (_case, issuerOf) => {
+      const bridge = await openCxone();
+      const issuer = servers.track(await startLoopbackServer(({ headers }) => json(200, { issuer: issuerOf(`http://${headers.host}`), token_endpoint: bridge.tokenEndpoint.tokenUrl })));
+
+      const result = invoke(bridge.coldContainer({ CXONE_ISSUER: issuer.url }), FOUND);
+
+      await expect(result).rejects.toMatchObject({ name: 'TokenError', code: 'TOKEN_INVALID_RESPONSE', message: expect.stringMatching(/issuer/) });
+      expect(bridge.tokenEndpoint.requests).toBe(0);
+    });
+
+    it('accepts CXONE_ISSUER with a trailing slash when the document names it without', async () => {
+      const bridge = await openCxone();
+
+      await expect(invoke(bridge.coldContainer({ CXONE_ISSUER: `${bridge.tokenEndpoint.url}/` }), FOUND)).resolves.toStrictEqual(ADA);
+    });
+
     it('does not cache a failed discovery: after the issuer answers 500, the next invocation discovers again and succeeds', async () => {
       const bridge = await openCxone();
       let failing = true;
       let discoveries = 0;
       const issuer = servers.track(
-        await startLoopbackServer(({ url }) => {
+        await startLoopbackServer(({ url, headers }) => {
           if (url.pathname !== '/.well-known/openid-configuration') return json(404, { error: 'not_found' });
           discoveries++;
           if (failing) return json(500, { error: 'server_error' });
-          return json(200, { issuer: 'flaky', token_endpoint: bridge.tokenEndpoint.tokenUrl });
+          return json(200, { issuer: `http://${headers.host}`, token_endpoint: bridge.tokenEndpoint.tokenUrl });
         }),
       );
       const handler = bridge.coldContainer({ CXONE_ISSUER: issuer.url });
@@ -490,15 +521,17 @@ describe('nice-cxone through the handler', () => {
       expect(bridge.tokenEndpoint.presentedClients).toStrictEqual([app]);
     });
 
-    it('without an access key in the secret: client_credentials', async () => {
-      const bridge = await openCxone({ standIn: { clientAuth: ['basic'] } });
+    it.each([
+      ['no access key', {}, 'accessKeyId and accessKeySecret'],
+      ['an access key id without its secret', { accessKeyId: accessKey.accessKeyId }, 'accessKeySecret'],
+    ])('a secret with %s is SECRET_INVALID naming the keys to add, before any token request', async (_case, extra, missing) => {
+      const bridge = await openCxone({ secret: { ...app, ...extra } });
 
-      await expect(invoke(bridge.coldContainer(), FOUND)).resolves.toStrictEqual(ADA);
+      const result = invoke(bridge.coldContainer(), FOUND);
 
-      const [form] = bridge.tokenEndpoint.forms;
-      expect(form?.get('grant_type')).toBe('client_credentials');
-      expect(form?.has('username')).toBe(false);
-      expect(form?.has('password')).toBe(false);
+      await expect(result).rejects.toMatchObject({ name: 'SecretError', code: 'SECRET_INVALID', message: expect.stringContaining(`has no ${missing}`) });
+      await expect(result).rejects.toMatchObject({ message: expect.stringContaining('not offered client_credentials') });
+      expect(bridge.tokenEndpoint.requests).toBe(0);
     });
 
     it('a wrong access key is TOKEN_INVALID_GRANT (CXone error shape), without a secret refetch', async () => {
@@ -559,7 +592,7 @@ describe('nice-cxone through the handler', () => {
     });
 
     it('takes the tenant from a tenantId key in the secret', async () => {
-      const bridge = await openCxone({ secret: { ...app, tenantId: ' tenant-from-secret ' }, apiEndpoint: true });
+      const bridge = await openCxone({ secret: { ...app, ...accessKey, tenantId: ' tenant-from-secret ' }, apiEndpoint: true });
       const issuer = servers.track(await startRecordingProxy(bridge.tokenEndpoint.url));
       const handler = bridge.coldContainer({ CXONE_ISSUER: issuer.url, UPSTREAM_BASE_URL: undefined }, platformApiLookup);
 
@@ -579,8 +612,30 @@ describe('nice-cxone through the handler', () => {
       expect(bridge.tokenEndpoint.discoveryRequests).toBe(1);
     });
 
-    it('without a tenant or UPSTREAM_BASE_URL there is no API base: CONFIG_INVALID saying how to set one', async () => {
-      const bridge = await openCxone();
+    it('takes the tenant from the id_token claims when neither CXONE_TENANT_ID nor the secret names one', async () => {
+      const bridge = await openCxone({ apiEndpoint: true, standIn: { tenantId: 'tenant-from-id-token' } });
+      const issuer = servers.track(await startRecordingProxy(bridge.tokenEndpoint.url));
+
+      await expect(invoke(bridge.coldContainer({ CXONE_ISSUER: issuer.url, UPSTREAM_BASE_URL: undefined }, platformApiLookup), FOUND)).resolves.toStrictEqual(ADA);
+
+      expect(issuer.requests.map((r) => r.path)).toContain('/.well-known/cxone-configuration?tenantId=tenant-from-id-token');
+    });
+
+    it('prefers CXONE_TENANT_ID and the secret over the id_token', async () => {
+      const bridge = await openCxone({ apiEndpoint: true, secret: { ...app, ...accessKey, tenantId: 'tenant-from-secret' }, standIn: { tenantId: 'tenant-from-id-token' } });
+      const issuer = servers.track(await startRecordingProxy(bridge.tokenEndpoint.url));
+
+      await invoke(bridge.coldContainer({ CXONE_ISSUER: issuer.url, UPSTREAM_BASE_URL: undefined }, platformApiLookup), FOUND);
+      await invoke(bridge.coldContainer({ CXONE_ISSUER: issuer.url, UPSTREAM_BASE_URL: undefined, CXONE_TENANT_ID: 'tenant-from-env' }, platformApiLookup), FOUND);
+
+      expect(issuer.requests.map((r) => r.path).filter((path) => path.includes('tenantId'))).toStrictEqual([
+        '/.well-known/cxone-configuration?tenantId=tenant-from-secret',
+        '/.well-known/cxone-configuration?tenantId=tenant-from-env',
+      ]);
+    });
+
+    it('without a tenant anywhere (nor UPSTREAM_BASE_URL) there is no API base: CONFIG_INVALID saying how to set one', async () => {
+      const bridge = await openCxone({ standIn: { tenantId: '' } });
 
       await expect(invoke(bridge.coldContainer({ UPSTREAM_BASE_URL: undefined }, platformApiLookup), FOUND)).rejects.toMatchObject({
         code: 'CONFIG_INVALID',
@@ -592,9 +647,9 @@ describe('nice-cxone through the handler', () => {
     it('an api_endpoint over plain http to a non-loopback host is refused without calling it', async () => {
       const bridge = await openCxone();
       const issuer = servers.track(
-        await startLoopbackServer(({ url }) =>
+        await startLoopbackServer(({ url, headers }) =>
           url.pathname === '/.well-known/openid-configuration'
-            ? json(200, { token_endpoint: bridge.tokenEndpoint.tokenUrl })
+            ? json(200, { issuer: `http://${headers.host}`, token_endpoint: bridge.tokenEndpoint.tokenUrl })
             : json(200, { api_endpoint: 'http://api-na1.cxone.invalid' }),
         ),
       );

@@ -574,7 +574,7 @@ describe('plain http:// for non-loopback hosts', () => {
     const issuer = await recorder(
       startRecordingServer((request) =>
         request.url.pathname === '/.well-known/openid-configuration'
-          ? json(200, { issuer: 'x', token_endpoint: world.cxoneToken.tokenUrl })
+          ? json(200, { issuer: `http://${String(request.headers.host)}`, token_endpoint: world.cxoneToken.tokenUrl })
           : json(200, { api_endpoint: trapUrl }),
       ),
     );

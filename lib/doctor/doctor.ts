@@ -189,7 +189,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     endpointStep.details.push('not checked: no usable secret');
     return { steps, tokenObtained: false };
   }
-  const endpoint = await resolveDoctorEndpoint(options, secret.credentials, endpointStep);
+  const endpoint = await resolveDoctorEndpoint(options, secret.credentials, options.secret.source, endpointStep);
   if (!endpoint) return { steps, tokenObtained: false };
 
   const urlProblem = endpointUrlProblem(endpoint.tokenUrl);

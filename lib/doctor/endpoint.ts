@@ -4,7 +4,7 @@ import { Deadline } from '../deadline';
 import { BridgeError } from '../errors';
 import type { TokenGrant } from '../oauth/tokenRequest';
 import { GENESYS_REGION_DOMAINS, genesysTokenUrl, isGenesysRegion } from '../platforms/genesysCloud';
-import { CxoneDiscovery } from '../platforms/niceCxone';
+import { CxoneDiscovery, requireCxoneAccessKey } from '../platforms/niceCxone';
 import { Cause, report, type Step } from './findings';
 import { classifyNetworkError } from './networkFailure';
 import type { HttpAgent } from '../httpClient';
@@ -38,7 +38,7 @@ async function discoverCxoneTokenUrl(settings: DoctorPlatformSettings, target: S
 }
 
 /** Step 2: which token endpoint and grant the platform settings lead to. */
-export async function resolveDoctorEndpoint(settings: DoctorPlatformSettings, credentials: Credentials, target: Step): Promise<DoctorEndpoint | undefined> {
+export async function resolveDoctorEndpoint(settings: DoctorPlatformSettings, credentials: Credentials, secretSource: string, target: Step): Promise<DoctorEndpoint | undefined> {
   target.details.push(`platform: ${settings.platform}`);
   let tokenUrl = settings.tokenUrl;
   let grant: TokenGrant = 'client_credentials';
@@ -51,9 +51,16 @@ export async function resolveDoctorEndpoint(settings: DoctorPlatformSettings, cr
     tokenUrl ??= genesysTokenUrl(region);
   }
   if (settings.platform === 'nice-cxone') {
+    // The "you're mixing platforms" answer made precise: a client id and secret alone cannot get a CXone back-end token.
+    try {
+      requireCxoneAccessKey(credentials, secretSource);
+    } catch (error) {
+      report(target, 'fail', Cause.CXONE_ACCESS_KEY_MISSING, (error as Error).message);
+      return undefined;
+    }
     tokenUrl ??= await discoverCxoneTokenUrl(settings, target);
-    if (credentials.accessKeyId) grant = 'password';
-    target.details.push(credentials.accessKeyId ? 'grant: password (access key in the secret)' : 'grant: client_credentials (no accessKeyId in the secret)');
+    grant = 'password';
+    target.details.push('grant: password (access key in the secret)');
   }
   if (!tokenUrl) {
     if (target.status !== 'fail') report(target, 'fail', Cause.NOT_A_TOKEN_ENDPOINT, 'no token URL: set TOKEN_URL (--token-url)');

@@ -22,6 +22,8 @@ export interface CachedToken {
   accessToken: SecretText;
   /** When to stop using it: expiry minus skew, counted from when the request was sent. */
   refreshAtMs: number;
+  /** The tenant the token response's id_token named (CXone), if any. */
+  tenantId?: string;
 }
 
 interface Entry {
@@ -188,7 +190,7 @@ export class TokenCache {
       logger.warn({ event: 'token_lifetime_assumed', expiresInSeconds: issued.expiresInSeconds }, 'token response has no expires_in; assuming a short lifetime');
     }
     const lifetimeMs = issued.expiresInSeconds * 1000;
-    return { accessToken: issued.accessToken, refreshAtMs: sentAtMs + lifetimeMs - expirySkewMs(lifetimeMs) };
+    return { accessToken: issued.accessToken, refreshAtMs: sentAtMs + lifetimeMs - expirySkewMs(lifetimeMs), ...(issued.tenantId && { tenantId: issued.tenantId }) };
   }
 }
 

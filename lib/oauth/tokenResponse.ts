@@ -3,6 +3,7 @@ import { TOKEN_ASSUMED_LIFETIME_SECONDS } from '../constants';
 import { ErrorCode, TokenError } from '../errors';
 import { correlationIdOf, isJsonContentType, type HttpResponse } from '../http';
 import { SecretText } from '../secretText';
+import { tenantIdOfIdToken } from './idTokenClaims';
 
 /**
  * Parses a token endpoint's answer (RFC 6749 §5.1 success, §5.2 error). Pure: it sees an
@@ -15,6 +16,8 @@ export interface IssuedToken {
   expiresInSeconds: number;
   /** True when the server did not say (RFC 6749 §5.1 makes expires_in optional). */
   lifetimeAssumed: boolean;
+  /** The tenant the response's id_token names (CXone), when it names one. */
+  tenantId?: string;
 }
 
 const TokenSuccess = z.object({
@@ -157,9 +160,11 @@ export function parseTokenResponse(response: HttpResponse): IssuedToken {
     throw new TokenError(ErrorCode.TOKEN_INVALID_RESPONSE, `the token response is not usable: ${fields}`, meta);
   }
   const { access_token, expires_in } = parsed.data;
+  const tenantId = tenantIdOfIdToken((json as { id_token?: unknown }).id_token);
   return {
     accessToken: new SecretText(access_token),
     expiresInSeconds: expires_in ?? TOKEN_ASSUMED_LIFETIME_SECONDS,
     lifetimeAssumed: expires_in === undefined,
+    ...(tenantId && { tenantId }),
   };
 }

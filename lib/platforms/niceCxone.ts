@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { Deadline } from '../deadline';
-import { BridgeError, ErrorCode, TokenError, UpstreamError } from '../errors';
+import type { Credentials } from '../credentials';
+import { BridgeError, ErrorCode, SecretError, TokenError, UpstreamError } from '../errors';
 import { correlationIdOf, parseJsonBody } from '../http';
 import { sendWithRetries } from '../retry';
 import { SingleFlight } from '../singleFlight';
@@ -16,10 +17,40 @@ import type { HttpAgent } from '../httpClient';
 
 const DISCOVERY_MAX_BYTES = 262_144;
 
+/**
+ * NICE's CXone issuers, by area: what NICE's own Agent SDK picks from
+ * (nice-devone/nice-cxone-agent-sdk, dist/shared-apps-lib/index.js, getCXoneSystemIssuer).
+ * Any other https issuer is accepted too (test and partner environments).
+ */
+export const CXONE_ISSUERS = {
+  'https://cxone.niceincontact.com': 'global (commercial areas)',
+  'https://cxone-gov.niceincontact.com': 'FedRAMP (area na2)',
+  'https://nicecxone-sov1.au': 'Australia sovereign',
+  'https://nicecxone-sov1.eu': 'EU sovereign',
+  'https://nicecxone-sov1.uk': 'UK sovereign',
+} as const;
+
+/**
+ * NICE's authentication guide (developer.niceincontact.com, API Authentication and
+ * Authorization): "Back-end apps must set up standard OAuth2.0 authentication with a password
+ * grant type", an API user's access key id and secret as username and password;
+ * client_credentials is not offered to them. A secret without the access key therefore
+ * cannot work, and says which keys to add instead of failing at the token endpoint.
+ */
+export function requireCxoneAccessKey(credentials: Credentials, secretId: string): void {
+  if (credentials.accessKeyId && credentials.accessKeySecret) return;
+  const missing = [!credentials.accessKeyId && 'accessKeyId', !credentials.accessKeySecret && 'accessKeySecret'].filter(Boolean).join(' and ');
+  throw new SecretError(
+    ErrorCode.SECRET_INVALID,
+    `secret ${secretId} has no ${missing}: NICE CXone back-end applications authenticate with an API user's access key ` +
+      '(password grant) and are not offered client_credentials. Add accessKeyId and accessKeySecret next to the application\'s clientId and clientSecret',
+  );
+}
+
 const secureUrl = (field: string) =>
   z.string({ error: `${field} is missing` }).refine((url) => endpointUrlProblem(url) === undefined, `${field} must be an https:// URL`);
 
-const OpenIdConfiguration = z.object({ issuer: z.string().optional(), token_endpoint: secureUrl('token_endpoint') });
+const OpenIdConfiguration = z.object({ issuer: z.string({ error: 'issuer is missing' }), token_endpoint: secureUrl('token_endpoint') });
 const CxoneConfiguration = z.object({ api_endpoint: secureUrl('api_endpoint') });
 
 type Failure = new (code: ErrorCode, detail: string, options?: ConstructorParameters<typeof BridgeError>[2]) => BridgeError;
@@ -71,6 +102,15 @@ export class CxoneDiscovery {
         invalid: ErrorCode.TOKEN_INVALID_RESPONSE,
         name: 'CXone OpenID discovery',
       });
+      // OpenID Connect Discovery 1.0 §4.3: the issuer in the document must be identical to the one it was fetched from.
+      if (document.issuer !== this.issuer.replace(/\/+$/, '')) {
+        // The document is remote text: its issuer is named only when it looks like a URL.
+        const named = /^https?:\/\/[A-Za-z0-9.:/_-]{1,200}$/.test(document.issuer) ? `names the issuer ${document.issuer}` : 'names another issuer';
+        throw new TokenError(
+          ErrorCode.TOKEN_INVALID_RESPONSE,
+          `CXone OpenID discovery at ${this.issuer} ${named}; set CXONE_ISSUER to exactly the issuer (OpenID Connect Discovery §4.3)`,
+        );
+      }
       this.#cachedTokenEndpoint = document.token_endpoint;
       return document.token_endpoint;
     });

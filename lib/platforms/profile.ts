@@ -1,23 +1,24 @@
 import type { BridgeConfig } from '../config';
 import type { Credentials } from '../credentials';
 import type { Deadline } from '../deadline';
+import type { CachedToken } from '../oauth/tokenCache';
 import type { TokenRequestSettings } from '../oauth/tokenRequest';
 import { genesysApiBaseUrl, genesysTokenUrl } from './genesysCloud';
-import { CxoneDiscovery } from './niceCxone';
+import { CxoneDiscovery, requireCxoneAccessKey } from './niceCxone';
 import type { HttpAgent } from '../httpClient';
 
 /**
  * Where the token comes from on each platform and where its API lives (SPEC §6):
  * - oauth2: any RFC 6749 token endpoint given by TOKEN_URL;
  * - genesys-cloud: `https://login.<region>/oauth/token`, API at `https://api.<region>`;
- * - nice-cxone: token endpoint from OpenID discovery; the access-key flow (password grant)
- *   when the secret holds an access key, client_credentials otherwise; API base from the
- *   tenant's cxone-configuration.
+ * - nice-cxone: token endpoint from OpenID discovery; the access-key flow (password grant),
+ *   the only one NICE offers back-end applications; API base from the tenant's
+ *   cxone-configuration, the tenant from CXONE_TENANT_ID, the secret, or the id_token.
  */
 export interface PlatformProfile {
   tokenSettings(credentials: Credentials, deadline: Deadline): Promise<TokenRequestSettings>;
   /** The platform's API base URL, when it has one; UPSTREAM_BASE_URL overrides it. */
-  apiBaseUrl(credentials: Credentials, deadline: Deadline): Promise<string | undefined>;
+  apiBaseUrl(credentials: Credentials, token: CachedToken, deadline: Deadline): Promise<string | undefined>;
 }
 
 function commonSettings(config: BridgeConfig): Pick<TokenRequestSettings, 'authMethod' | 'scope' | 'extraParams'> {
@@ -28,9 +29,10 @@ function commonSettings(config: BridgeConfig): Pick<TokenRequestSettings, 'authM
   };
 }
 
-function tenantIdOf(config: BridgeConfig, credentials: Credentials): string | undefined {
+/** CXONE_TENANT_ID, else the secret's tenantId key, else the tenant the token's id_token names. */
+function tenantIdOf(config: BridgeConfig, credentials: Credentials, token: CachedToken): string | undefined {
   const fromSecret = credentials.extra.tenantId;
-  return config.cxoneTenantId ?? (typeof fromSecret === 'string' && fromSecret.trim() ? fromSecret.trim() : undefined);
+  return config.cxoneTenantId ?? (typeof fromSecret === 'string' && fromSecret.trim() ? fromSecret.trim() : undefined) ?? token.tenantId;
 }
 
 export function createPlatformProfile(config: BridgeConfig, agent: HttpAgent): PlatformProfile {
@@ -45,13 +47,12 @@ export function createPlatformProfile(config: BridgeConfig, agent: HttpAgent): P
     case 'nice-cxone': {
       const discovery = new CxoneDiscovery(agent, config.cxoneIssuer);
       return {
-        tokenSettings: async (credentials, deadline) => ({
-          tokenUrl: config.tokenUrl ?? (await discovery.tokenEndpoint(deadline)),
-          grant: credentials.accessKeyId ? 'password' : 'client_credentials',
-          ...common,
-        }),
-        apiBaseUrl: async (credentials, deadline) => {
-          const tenantId = tenantIdOf(config, credentials);
+        tokenSettings: async (credentials, deadline) => {
+          requireCxoneAccessKey(credentials, config.secretId);
+          return { tokenUrl: config.tokenUrl ?? (await discovery.tokenEndpoint(deadline)), grant: 'password', ...common };
+        },
+        apiBaseUrl: async (credentials, token, deadline) => {
+          const tenantId = tenantIdOf(config, credentials, token);
           return tenantId ? discovery.apiEndpoint(tenantId, deadline) : undefined;
         },
       };

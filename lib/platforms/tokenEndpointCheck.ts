@@ -23,7 +23,7 @@ export interface EndpointSettings {
   genesysRegion?: string;
 }
 
-const CXONE_HOST = /(^|\.)(niceincontact\.com|nice-incontact\.com|nicecxone-sov1\.[a-z]+)$/i;
+const CXONE_HOST = /(^|\.)(niceincontact\.com|nice-incontact\.com|nicecxone-gov\.com|nicecxone-sov1\.[a-z]+)$/i;
 
 export function checkTokenEndpoint({ platform, tokenUrl, genesysRegion }: EndpointSettings): EndpointFinding[] {
   const url = new URL(tokenUrl);

@@ -8,7 +8,8 @@ import { json, startLoopbackServer, type LoopbackReply, type LoopbackRequest, ty
  * - genesys-cloud: `POST /oauth/token` as login.<region> answers (Basic client
  *   authentication, `token_type: "bearer"`, 86,399 s, errors with `description`);
  * - nice-cxone: OpenID discovery, `POST /auth/token` with the access-key flow (password
- *   grant, application client in the Basic header) and `cxone-configuration` per tenant.
+ *   grant, application client in the Basic header) answering with an id_token that names the
+ *   tenant, and `cxone-configuration` per tenant.
  * It authenticates clients as a strict server does: Basic credentials are form-urldecoded
  * (§2.3.1) and compared byte for byte, so whitespace left in a secret fails as in production.
  */
@@ -36,10 +37,12 @@ export interface TokenEndpointOptions {
   basicDecoding?: 'form-urlencoded' | 'raw';
   /** When set, any other requested scope is invalid_scope. */
   allowedScopes?: string[];
-  /** Grants the server offers; default client_credentials (and password for nice-cxone). */
+  /** Grants the server offers; default client_credentials (password only for nice-cxone, as NICE offers back-end apps). */
   grants?: string[];
   /** nice-cxone: the api_endpoint cxone-configuration returns for every tenant. */
   apiEndpoint?: string;
+  /** nice-cxone: the tenantId claim of the id_token issued with each token. */
+  tenantId?: string;
   /** Shifts the server's Date header, to reproduce clock skew. */
   clockOffsetMs?: number;
   /** Delays every answer, to stand in for a remote server. */
@@ -71,10 +74,20 @@ function oauthError(flavour: StandInFlavour, status: number, error: string, desc
   return json(status, { error, error_description: description });
 }
 
+/** The tenant the nice-cxone stand-in's id_token names unless told otherwise. */
+export const SANDBOX_ID_TOKEN_TENANT = '11eb0000-aaaa-4bbb-8ccc-000000000042';
+
+/** A JWT-shaped id_token (RS256 header, claims, a random stand-in signature), as CXone returns one. */
+function idTokenOf(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ ...claims, iat: now, exp: now + 3_600 })}.${randomBytes(32).toString('base64url')}`;
+}
+
 export async function startTokenEndpointStandIn(clients: StandInClient[], options: TokenEndpointOptions = {}): Promise<TokenEndpointStandIn> {
   const flavour = options.flavour ?? 'oauth2';
   const clientAuth = options.clientAuth ?? ['basic', 'post'];
-  const grants = options.grants ?? (flavour === 'nice-cxone' ? ['password', 'client_credentials'] : ['client_credentials']);
+  const grants = options.grants ?? (flavour === 'nice-cxone' ? ['password'] : ['client_credentials']);
   const decode = options.basicDecoding === 'raw' ? (value: string) => value : (value: string) => decodeURIComponent(value.replace(/\+/g, ' '));
   let registered = clients;
   let lifetimeSeconds = options.lifetimeSeconds ?? (flavour === 'genesys-cloud' ? 86_399 : flavour === 'nice-cxone' ? 3_600 : undefined);
@@ -119,7 +132,8 @@ export async function startTokenEndpointStandIn(clients: StandInClient[], option
     const accessToken = `sandbox-at-${randomBytes(16).toString('hex')}`;
     valid.add(accessToken);
     const tokenType = flavour === 'genesys-cloud' ? 'bearer' : 'Bearer';
-    return json(200, { access_token: accessToken, token_type: tokenType, ...(lifetimeSeconds !== undefined && { expires_in: lifetimeSeconds }) }, {
+    const idToken = flavour === 'nice-cxone' ? { id_token: idTokenOf({ iss: baseUrl, sub: `user:${form.get('username') ?? ''}`, tenantId: options.tenantId ?? SANDBOX_ID_TOKEN_TENANT }) } : {};
+    return json(200, { access_token: accessToken, token_type: tokenType, ...(lifetimeSeconds !== undefined && { expires_in: lifetimeSeconds }), ...idToken }, {
       'cache-control': 'no-store',
     });
   }
@@ -128,8 +142,10 @@ export async function startTokenEndpointStandIn(clients: StandInClient[], option
     if (flavour !== 'nice-cxone' || request.method !== 'GET') return undefined;
     if (request.url.pathname === '/.well-known/openid-configuration') {
       discoveryRequests++;
+      // Behind a reverse proxy (the tests' recording and fault proxies), the issuer is the proxy's origin.
+      const forwardedHost = request.headers['x-forwarded-host'];
       return json(200, {
-        issuer: baseUrl,
+        issuer: typeof forwardedHost === 'string' ? `http://${forwardedHost}` : baseUrl,
         token_endpoint: `${baseUrl}/auth/token`,
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       });

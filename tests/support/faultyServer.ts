@@ -101,7 +101,8 @@ export async function startFaultyServer(target?: string): Promise<FaultyServer> 
   async function forwardTo(origin: string, seenRequest: SeenRequest): Promise<LoopbackReply> {
     const answer = await request(new URL(seenRequest.path, origin), {
       method: seenRequest.method as 'GET',
-      headers: endToEndHeaders(seenRequest.headers),
+      // As a reverse proxy does: the CXone stand-in then names this server as the issuer.
+      headers: { ...endToEndHeaders(seenRequest.headers), ...(typeof seenRequest.headers.host === 'string' && { 'x-forwarded-host': seenRequest.headers.host }) },
       ...(seenRequest.method !== 'GET' && seenRequest.method !== 'HEAD' && { body: seenRequest.body }),
     });
     return { status: answer.statusCode, headers: endToEndHeaders(answer.headers), body: await answer.body.text() };

@@ -101,7 +101,8 @@ export async function startRecordingProxy(targetOrigin: string): Promise<Recordi
     const path = url.pathname + url.search;
     const response = await request(new URL(path, targetOrigin), {
       method: method as 'GET' | 'POST',
-      headers: forwarded,
+      // As a reverse proxy does: the CXone stand-in then names this proxy as the issuer.
+      headers: { ...forwarded, ...(typeof headers.host === 'string' && { 'x-forwarded-host': headers.host }) },
       ...(method !== 'GET' && method !== 'HEAD' && { body }),
     });
     const responseBody = await response.body.text();
