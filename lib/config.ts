@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import * as defaults from './constants';
 import { ConfigError, ErrorCode } from './errors';
-import { GENESYS_REGION_DOMAINS, isGenesysRegion, type GenesysRegion } from './platforms/genesysCloud';
-import { checkTokenEndpoint } from './platforms/tokenEndpointCheck';
+import { GENESYS_REGION_DOMAINS, isGenesysRegion, type GenesysRegion } from './auth/platforms/genesysCloud';
+import { checkTokenEndpoint } from './auth/platforms/tokenEndpointCheck';
 import { endpointUrlProblem } from './url';
 
 /**

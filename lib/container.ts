@@ -2,12 +2,12 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AnyAction } from './action';
 import { loadConfig, type BridgeConfig } from './config';
 import { DependencyBreaker } from './circuitBreaker';
-import { CredentialParser } from './credentials';
+import { CredentialParser } from './auth/credentials';
 import { createHttpAgent, type HttpAgent } from './httpClient';
 import { logger, setLogLevel } from './logger';
-import { TokenCache } from './oauth/tokenCache';
-import { createPlatformProfile, type PlatformProfile } from './platforms/profile';
-import { SecretCache } from './secrets';
+import { TokenCache } from './auth/tokenCache';
+import { createPlatformProfile, type PlatformProfile } from './auth/platforms/profile';
+import { SecretCache } from './auth/secretCache';
 
 /**
  * What survives between warm invocations (SPEC §3): configuration, clients and caches,

@@ -1,7 +1,7 @@
 import { isIdempotent, type AnyAction } from './action';
 import type { Container } from './container';
 import type { Deadline } from './deadline';
-import type { TokenRead } from './oauth/tokenCache';
+import type { TokenRead } from './auth/tokenCache';
 import { ConfigError, ErrorCode, InputError, OutputError } from './errors';
 import { callUpstream, type UpstreamObservation } from './upstream';
 

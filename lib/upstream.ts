@@ -5,7 +5,7 @@ import { ErrorCode, UpstreamError } from './errors';
 import type { DependencyBreaker } from './circuitBreaker';
 import { correlationIdOf, parseJsonBody, type HttpRequest, type HttpResponse } from './http';
 import { sendWithRetries } from './retry';
-import type { CachedToken, TokenCache, TokenRead } from './oauth/tokenCache';
+import type { CachedToken, TokenCache, TokenRead } from './auth/tokenCache';
 import { joinUrl } from './url';
 import type { HttpAgent } from './httpClient';
 

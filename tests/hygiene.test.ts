@@ -1,6 +1,6 @@
-import { parseCredentials } from '../lib/credentials';
-import { cleanCredentialValue, describeCharacter, findForbiddenCharacter } from '../lib/hygiene';
-import type { FetchedSecret } from '../lib/secrets';
+import { parseCredentials } from '../lib/auth/credentials';
+import { cleanCredentialValue, describeCharacter, findForbiddenCharacter } from '../lib/auth/hygiene';
+import type { FetchedSecret } from '../lib/auth/secretCache';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { controlClock, invoke, openBridge, recordsOf, thrownBy, type Bridge } from './support/bridge';
 

@@ -1,9 +1,9 @@
-import type { Credentials } from '../lib/credentials';
+import type { Credentials } from '../lib/auth/credentials';
 import type { HttpResponse } from '../lib/http';
-import { basicAuthorization, formUrlEncode, formUrlEncodeBody } from '../lib/oauth/formEncoding';
-import { expirySkewMs } from '../lib/oauth/tokenCache';
-import { buildTokenRequest, type TokenRequestSettings } from '../lib/oauth/tokenRequest';
-import { parseTokenResponse } from '../lib/oauth/tokenResponse';
+import { basicAuthorization, formUrlEncode, formUrlEncodeBody } from '../lib/auth/formEncoding';
+import { expirySkewMs } from '../lib/auth/tokenCache';
+import { buildTokenRequest, type TokenRequestSettings } from '../lib/auth/tokenRequest';
+import { parseTokenResponse } from '../lib/auth/tokenResponse';
 import { SecretText } from '../lib/secretText';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { thrownBy } from './support/bridge';

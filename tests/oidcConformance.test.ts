@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { customerLookup } from '../lib/actions/customerLookup';
 import { createDirectHandler, type DirectHandler } from '../lib/front/directInvoke';
-import { basicAuthorization } from '../lib/oauth/formEncoding';
+import { basicAuthorization } from '../lib/auth/formEncoding';
 import { startCustomerApiStandIn, type CustomerApiStandIn } from '../lib/sandbox/customerApiStandIn';
 import { startTokenEndpointStandIn, type StandInClient } from '../lib/sandbox/tokenEndpointStandIn';
 import { captureLogs, type CapturedLogs } from './setup/logs';

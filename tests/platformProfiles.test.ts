@@ -3,14 +3,14 @@ import type { AnyAction } from '../lib/action';
 import { agentState } from '../lib/actions/agentState';
 import { customerLookup } from '../lib/actions/customerLookup';
 import { loadConfig } from '../lib/config';
-import type { Credentials } from '../lib/credentials';
+import type { Credentials } from '../lib/auth/credentials';
 import { Deadline } from '../lib/deadline';
 import { createDirectHandler, type DirectHandler } from '../lib/front/directInvoke';
 import type { HttpResponse } from '../lib/http';
-import { parseTokenResponse } from '../lib/oauth/tokenResponse';
-import { GENESYS_REGION_DOMAINS } from '../lib/platforms/genesysCloud';
-import { createPlatformProfile } from '../lib/platforms/profile';
-import { checkTokenEndpoint } from '../lib/platforms/tokenEndpointCheck';
+import { parseTokenResponse } from '../lib/auth/tokenResponse';
+import { GENESYS_REGION_DOMAINS } from '../lib/auth/platforms/genesysCloud';
+import { createPlatformProfile } from '../lib/auth/platforms/profile';
+import { checkTokenEndpoint } from '../lib/auth/platforms/tokenEndpointCheck';
 import { startCustomerApiStandIn, type CustomerApiStandIn } from '../lib/sandbox/customerApiStandIn';
 import { json, startLoopbackServer } from '../lib/sandbox/loopbackServer';
 import { startCxoneApiStandIn } from '../lib/sandbox/platformApiStandIns';
@@ -21,7 +21,7 @@ import {
   type TokenEndpointStandIn,
 } from '../lib/sandbox/tokenEndpointStandIn';
 import { SecretText } from '../lib/secretText';
-import { CXONE_ISSUERS } from '../lib/platforms/niceCxone';
+import { CXONE_ISSUERS } from '../lib/auth/platforms/niceCxone';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { controlClock, invoke, thrownBy } from './support/bridge';
 import { Servers, startRecordingProxy, startTestSecrets, type TestSecrets } from './support/standIns';

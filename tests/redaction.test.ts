@@ -1,6 +1,6 @@
 import { format, inspect } from 'node:util';
 import { logger } from '../lib/logger';
-import { formUrlEncode } from '../lib/oauth/formEncoding';
+import { formUrlEncode } from '../lib/auth/formEncoding';
 import { startCustomerApiStandIn, type CustomerApiStandIn } from '../lib/sandbox/customerApiStandIn';
 import { startLoopbackServer, type LoopbackRequest, type LoopbackServer } from '../lib/sandbox/loopbackServer';
 import { SecretText } from '../lib/secretText';

@@ -5,7 +5,7 @@ import { CXONE_DEFAULT_ISSUER } from '../constants';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
 import { createSecretsManagerClient } from '../container';
 import { createHttpAgent } from '../httpClient';
-import { SecretCache } from '../secrets';
+import { SecretCache } from '../auth/secretCache';
 import { Deadline } from '../deadline';
 import { runDoctor, type DoctorOptions, type DoctorReport } from './doctor';
 import type { LoadedSecret } from './secretCheck';

@@ -1,5 +1,5 @@
 import type { ClientAuthMethod } from '../config';
-import type { TokenGrant } from '../oauth/tokenRequest';
+import type { TokenGrant } from '../auth/tokenRequest';
 
 /**
  * A redacted `curl` equivalent of the token request: the user sets the variables

@@ -1,13 +1,13 @@
 import type { ClientAuthMethod } from '../config';
-import type { Credentials } from '../credentials';
+import type { Credentials } from '../auth/credentials';
 import { Deadline } from '../deadline';
 import { BridgeError, ErrorCode } from '../errors';
 import { headerValue, type HttpResponse } from '../http';
 import { sendHttpRequest } from '../httpClient';
-import { formUrlEncode } from '../oauth/formEncoding';
-import { buildTokenRequest, type BuiltTokenRequest, type TokenRequestSettings } from '../oauth/tokenRequest';
-import { parseTokenResponse, type IssuedToken } from '../oauth/tokenResponse';
-import { checkTokenEndpoint } from '../platforms/tokenEndpointCheck';
+import { formUrlEncode } from '../auth/formEncoding';
+import { buildTokenRequest, type BuiltTokenRequest, type TokenRequestSettings } from '../auth/tokenRequest';
+import { parseTokenResponse, type IssuedToken } from '../auth/tokenResponse';
+import { checkTokenEndpoint } from '../auth/platforms/tokenEndpointCheck';
 import { endpointUrlProblem } from '../url';
 import { redactedCurl } from './curl';
 import { Cause, report, step, type Step } from './findings';

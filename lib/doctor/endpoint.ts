@@ -1,10 +1,10 @@
 import type { AuthPlatform } from '../config';
-import type { Credentials } from '../credentials';
+import type { Credentials } from '../auth/credentials';
 import { Deadline } from '../deadline';
 import { BridgeError } from '../errors';
-import type { TokenGrant } from '../oauth/tokenRequest';
-import { GENESYS_REGION_DOMAINS, genesysTokenUrl, isGenesysRegion } from '../platforms/genesysCloud';
-import { CxoneDiscovery, requireCxoneAccessKey } from '../platforms/niceCxone';
+import type { TokenGrant } from '../auth/tokenRequest';
+import { GENESYS_REGION_DOMAINS, genesysTokenUrl, isGenesysRegion } from '../auth/platforms/genesysCloud';
+import { CxoneDiscovery, requireCxoneAccessKey } from '../auth/platforms/niceCxone';
 import { Cause, report, type Step } from './findings';
 import { classifyNetworkError } from './networkFailure';
 import type { HttpAgent } from '../httpClient';

@@ -1,6 +1,6 @@
-import { parseCredentials, type Credentials } from '../credentials';
+import { parseCredentials, type Credentials } from '../auth/credentials';
 import { BridgeError } from '../errors';
-import type { FetchedSecret } from '../secrets';
+import type { FetchedSecret } from '../auth/secretCache';
 import { Cause, report, type Step } from './findings';
 
 /** The secret as doctor read it: its text, or why it could not be read. */

@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import type { Deadline } from '../deadline';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
-import type { SecretCache } from '../secrets';
+import type { SecretCache } from '../auth/secretCache';
 
 /**
  * Who may call the HTTP front (SPEC §9): nothing is served unauthenticated. A caller

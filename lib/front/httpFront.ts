@@ -9,7 +9,7 @@ import { formatIssues, secretId, withoutEmptyValues } from '../config';
 import { firstIdShaped } from '../correlationId';
 import { createActionRunner, type ActionRunner } from '../invocation';
 import { logger } from '../logger';
-import { SecretCache } from '../secrets';
+import { SecretCache } from '../auth/secretCache';
 import { CallerAuth, CallerError } from './callerAuth';
 
 /**

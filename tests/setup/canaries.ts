@@ -1,4 +1,4 @@
-import { formUrlEncode } from '../../lib/oauth/formEncoding';
+import { formUrlEncode } from '../../lib/auth/formEncoding';
 import {
   SANDBOX_CLIENT,
   SANDBOX_CXONE_ACCESS_KEY,

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { formUrlEncode } from '../../lib/oauth/formEncoding';
+import { formUrlEncode } from '../../lib/auth/formEncoding';
 import { startLoopbackServer, type LoopbackReply, type LoopbackRequest, type LoopbackServer } from '../../lib/sandbox/loopbackServer';
 
 /**

@@ -1,11 +1,11 @@
-import type { BridgeConfig } from '../config';
+import type { BridgeConfig } from '../../config';
 import type { Credentials } from '../credentials';
-import type { Deadline } from '../deadline';
-import type { CachedToken } from '../oauth/tokenCache';
-import type { TokenRequestSettings } from '../oauth/tokenRequest';
+import type { Deadline } from '../../deadline';
+import type { CachedToken } from '../tokenCache';
+import type { TokenRequestSettings } from '../tokenRequest';
 import { genesysApiBaseUrl, genesysTokenUrl } from './genesysCloud';
 import { CxoneDiscovery, requireCxoneAccessKey } from './niceCxone';
-import type { HttpAgent } from '../httpClient';
+import type { HttpAgent } from '../../httpClient';
 
 /**
  * Where the token comes from on each platform and where its API lives (SPEC §6):

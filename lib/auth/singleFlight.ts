@@ -1,4 +1,4 @@
-import type { Deadline } from './deadline';
+import type { Deadline } from '../deadline';
 import { SharedWork } from './sharedWork';
 
 /**

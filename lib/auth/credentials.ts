@@ -1,8 +1,8 @@
-import { ErrorCode, SecretError } from './errors';
+import { ErrorCode, SecretError } from '../errors';
 import { cleanCredentialValue, findForbiddenCharacter } from './hygiene';
-import { logger } from './logger';
-import type { FetchedSecret } from './secrets';
-import { SecretText } from './secretText';
+import { logger } from '../logger';
+import type { FetchedSecret } from './secretCache';
+import { SecretText } from '../secretText';
 
 /**
  * Turns the secret's JSON text into cleaned credentials (SPEC §5). Accepted keys:

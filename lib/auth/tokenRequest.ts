@@ -1,5 +1,5 @@
 import type { ClientAuthMethod } from '../config';
-import type { Credentials } from '../credentials';
+import type { Credentials } from './credentials';
 import { ErrorCode, SecretError } from '../errors';
 import { basicAuthorization, formUrlEncodeBody } from './formEncoding';
 

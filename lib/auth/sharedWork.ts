@@ -1,4 +1,4 @@
-import type { Deadline } from './deadline';
+import type { Deadline } from '../deadline';
 
 /**
  * A request shared by concurrent invocations (secret, token, discovery). It runs to its own

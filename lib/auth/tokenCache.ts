@@ -1,13 +1,13 @@
 import { MAX_UPSTREAM_BYTES, REJECTED_CLIENT_BACKOFF_MS, TOKEN_EXPIRY_SKEW_FRACTION, TOKEN_EXPIRY_SKEW_MAX_MS } from '../constants';
-import type { CredentialParser, Credentials } from '../credentials';
+import type { CredentialParser, Credentials } from './credentials';
 import type { Deadline } from '../deadline';
 import { ErrorCode, TokenError } from '../errors';
 import { DependencyBreaker } from '../circuitBreaker';
 import { sendWithRetries } from '../retry';
 import { logger } from '../logger';
-import type { SecretCache } from '../secrets';
+import type { SecretCache } from './secretCache';
 import type { SecretText } from '../secretText';
-import { SharedWork } from '../sharedWork';
+import { SharedWork } from './sharedWork';
 import { buildTokenRequest, type TokenRequestSettings } from './tokenRequest';
 import { INVALID_CLIENT_ADVICE, isInvalidClient, parseTokenResponse } from './tokenResponse';
 import type { HttpAgent } from '../httpClient';

@@ -1,12 +1,12 @@
 import * as z from 'zod';
-import type { Deadline } from '../deadline';
+import type { Deadline } from '../../deadline';
 import type { Credentials } from '../credentials';
-import { BridgeError, ErrorCode, SecretError, TokenError, UpstreamError } from '../errors';
-import { correlationIdOf, parseJsonBody } from '../http';
-import { sendWithRetries } from '../retry';
+import { BridgeError, ErrorCode, SecretError, TokenError, UpstreamError } from '../../errors';
+import { correlationIdOf, parseJsonBody } from '../../http';
+import { sendWithRetries } from '../../retry';
 import { SingleFlight } from '../singleFlight';
-import { endpointUrlProblem, joinUrl } from '../url';
-import type { HttpAgent } from '../httpClient';
+import { endpointUrlProblem, joinUrl } from '../../url';
+import type { HttpAgent } from '../../httpClient';
 
 /**
  * NICE CXone discovery (CXone "global authentication service"): the token endpoint comes

@@ -1,8 +1,8 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Deadline } from './deadline';
-import { STALE_REFRESH_WAIT_MAX_MS, STALE_RETRY_INTERVAL_MS } from './constants';
-import { BridgeError, ErrorCode, SecretError } from './errors';
-import { logger } from './logger';
+import type { Deadline } from '../deadline';
+import { STALE_REFRESH_WAIT_MAX_MS, STALE_RETRY_INTERVAL_MS } from '../constants';
+import { BridgeError, ErrorCode, SecretError } from '../errors';
+import { logger } from '../logger';
 import { SingleFlight } from './singleFlight';
 
 /**
