@@ -3,7 +3,7 @@ import type { Deadline } from '../deadline';
 import { STALE_REFRESH_WAIT_MAX_MS, STALE_RETRY_INTERVAL_MS } from '../constants';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
 import { logger } from '../logger';
-import { SingleFlight } from './singleFlight';
+import { SharedCache } from './sharedCache';
 
 /**
  * The client-credentials secret from AWS Secrets Manager, cached per container for the
@@ -39,9 +39,11 @@ function isMaskable(error: unknown): boolean {
   return error instanceof BridgeError && (error.code === ErrorCode.TIMEOUT || (error instanceof SecretError && TRANSIENT.has(error)));
 }
 
+/** The cache holds one secret: this is its key. */
+const SECRET = 'secret';
+
 export class SecretCache {
-  #current?: FetchedSecret;
-  readonly #flight = new SingleFlight<FetchedSecret>();
+  readonly #cache = new SharedCache<typeof SECRET, FetchedSecret>();
   #generation = 0;
   /** After a failed refresh in the stale window, the next attempt waits until then. */
   #retryRefreshAtMs = 0;
@@ -49,7 +51,7 @@ export class SecretCache {
   constructor(private readonly options: SecretCacheOptions) {}
 
   async get(deadline: Deadline): Promise<SecretRead> {
-    const current = this.#current;
+    const current = this.#cache.latest(SECRET);
     const now = Date.now();
     const expiresAtMs = current ? current.fetchedAtMs + this.options.ttlMs : 0;
     if (current && now < expiresAtMs) return { secret: current, cacheHit: true };
@@ -99,17 +101,13 @@ export class SecretCache {
    * way: concurrent callers that saw the same rejected value share one request.
    */
   async refresh(deadline: Deadline, seenGeneration: number): Promise<FetchedSecret> {
-    const current = this.#current;
+    const current = this.#cache.latest(SECRET);
     if (current && current.generation > seenGeneration) return current;
     return this.#fetchShared(deadline);
   }
 
   #fetchShared(deadline: Deadline): Promise<FetchedSecret> {
-    return this.#flight.share(SECRET_STEP, deadline, async (shared) => {
-      const secret = await this.#fetch(shared);
-      this.#current = secret;
-      return secret;
-    });
+    return this.#cache.fetch(SECRET, SECRET_STEP, deadline, (shared) => this.#fetch(shared));
   }
 
   async #fetch(deadline: Deadline): Promise<FetchedSecret> {

@@ -7,7 +7,7 @@ import { sendWithRetries } from '../retry';
 import { logger } from '../logger';
 import type { SecretCache } from './secretCache';
 import type { SecretText } from '../secretText';
-import { SharedWork } from './sharedWork';
+import { SharedCache } from './sharedCache';
 import { buildTokenRequest, type TokenRequestSettings } from './tokenRequest';
 import { INVALID_CLIENT_ADVICE, isInvalidClient, parseTokenResponse } from './tokenResponse';
 import type { HttpAgent } from '../httpClient';
@@ -24,11 +24,6 @@ export interface CachedToken {
   refreshAtMs: number;
   /** The tenant the token response's id_token named (CXone), if any. */
   tenantId?: string;
-}
-
-interface Entry {
-  work: SharedWork<CachedToken>;
-  settled?: CachedToken;
 }
 
 export interface TokenRead {
@@ -63,7 +58,8 @@ function sameCredentials(a: Credentials, b: Credentials): boolean {
 }
 
 export class TokenCache {
-  readonly #entries = new Map<string, Entry>();
+  /** Tokens by (token endpoint, client id, scope, grant, access key id), each until expiry minus skew. */
+  readonly #tokens = new SharedCache<string, CachedToken>((token) => Date.now() < token.refreshAtMs);
   readonly #breaker = new DependencyBreaker('the token endpoint');
   /** The last client rejection that a fresh secret did not cure, and until when it stands. */
   #rejected?: { key: string; error: TokenError; untilMs: number };
@@ -78,25 +74,28 @@ export class TokenCache {
    */
   async get(deadline: Deadline): Promise<TokenRead> {
     const current = this.#current;
-    const currentEntry = current && this.#entries.get(current.key);
-    if (current && currentEntry && usable(currentEntry)) return this.#share(currentEntry, current.credentials, true, deadline);
+    const warm = current && (await this.#held(current.key, current.credentials, true, deadline));
+    if (warm) return warm;
 
     const { secret, cacheHit: secretCacheHit } = await this.options.secrets.get(deadline);
     const credentials = this.options.parser.credentialsOf(secret);
     const settings = await this.options.resolveSettings(credentials, deadline);
     const key = cacheKey(settings, credentials);
-    const entry = this.#entries.get(key);
-    if (entry && usable(entry)) return this.#share(entry, credentials, secretCacheHit, deadline);
+    const held = await this.#held(key, credentials, secretCacheHit, deadline);
+    if (held) return held;
     const rejected = this.#rejectedFor(key);
     if (rejected) throw rejected;
     this.#current = { key, credentials };
-    const fresh = this.#start(key, () => this.#acquire(settings, credentials, deadline.forSharedWork()));
-    return { token: await fresh.work.wait(TOKEN_STEP, deadline), credentials, cacheHit: false, secretCacheHit };
+    const token = await this.#tokens.fetch(key, TOKEN_STEP, deadline, (shared) => this.#acquire(settings, credentials, shared));
+    return { token, credentials, cacheHit: false, secretCacheHit };
   }
 
-  async #share(entry: Entry, credentials: Credentials, secretCacheHit: boolean, deadline: Deadline): Promise<TokenRead> {
-    const token = entry.settled ?? (await entry.work.wait(TOKEN_STEP, deadline));
-    return { token, credentials, cacheHit: entry.settled !== undefined, secretCacheHit };
+  /** The token held for `key` while fresh, or the request under way for it; undefined when neither. */
+  async #held(key: string, credentials: Credentials, secretCacheHit: boolean, deadline: Deadline): Promise<TokenRead | undefined> {
+    const fresh = this.#tokens.peek(key);
+    if (fresh) return { token: fresh, credentials, cacheHit: true, secretCacheHit };
+    const pending = this.#tokens.join(key, TOKEN_STEP, deadline);
+    return pending && { token: await pending, credentials, cacheHit: false, secretCacheHit };
   }
 
   /**
@@ -121,22 +120,7 @@ export class TokenCache {
 
   /** After an upstream 401: forget this token (only this one, not a newer one) so the next get fetches anew. */
   invalidate(token: CachedToken): void {
-    for (const [key, entry] of this.#entries) if (entry.settled === token) this.#entries.delete(key);
-  }
-
-  #start(key: string, acquire: () => Promise<CachedToken>): Entry {
-    const forget = () => {
-      if (this.#entries.get(key) === entry) this.#entries.delete(key);
-    };
-    const entry: Entry = { work: new SharedWork(acquire, forget) };
-    this.#entries.set(key, entry);
-    entry.work.promise.then(
-      (token) => {
-        entry.settled = token;
-      },
-      forget,
-    );
-    return entry;
+    for (const key of this.#tokens.keysOf(token)) this.#tokens.forget(key, token);
   }
 
   /**
@@ -163,7 +147,7 @@ export class TokenCache {
       });
       // Later invocations use the rotated credentials and look the token up under their client id.
       const freshKey = cacheKey(settings, fresh);
-      this.#entries.set(freshKey, { work: new SharedWork(async () => token, () => undefined), settled: token });
+      this.#tokens.set(freshKey, token);
       this.#current = { key: freshKey, credentials: fresh };
       return token;
     }
@@ -192,11 +176,6 @@ export class TokenCache {
     const lifetimeMs = issued.expiresInSeconds * 1000;
     return { accessToken: issued.accessToken, refreshAtMs: sentAtMs + lifetimeMs - expirySkewMs(lifetimeMs), ...(issued.tenantId && { tenantId: issued.tenantId }) };
   }
-}
-
-/** Pending (shared) or settled and not yet due for refresh. */
-function usable(entry: Entry): boolean {
-  return !entry.settled || Date.now() < entry.settled.refreshAtMs;
 }
 
 function cacheKey(settings: TokenRequestSettings, credentials: Credentials): string {

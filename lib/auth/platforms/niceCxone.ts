@@ -4,7 +4,7 @@ import type { Credentials } from '../credentials';
 import { BridgeError, ErrorCode, SecretError, TokenError, UpstreamError } from '../../errors';
 import { correlationIdOf, parseJsonBody } from '../../http';
 import { sendWithRetries } from '../../retry';
-import { SingleFlight } from '../singleFlight';
+import { SharedCache } from '../sharedCache';
 import { endpointUrlProblem, joinUrl } from '../../url';
 import type { HttpAgent } from '../../httpClient';
 
@@ -83,10 +83,8 @@ async function fetchDocument<T>(
 }
 
 export class CxoneDiscovery {
-  readonly #tokenEndpoint = new SingleFlight<string>();
-  #cachedTokenEndpoint?: string;
-  readonly #apiEndpoints = new Map<string, string>();
-  readonly #apiFlights = new Map<string, SingleFlight<string>>();
+  /** The token endpoint under '', each tenant's API endpoint under tenant:<id>; both for the container's life. */
+  readonly #documents = new SharedCache<string, string>();
 
   constructor(
     private readonly agent: HttpAgent,
@@ -94,8 +92,7 @@ export class CxoneDiscovery {
   ) {}
 
   async tokenEndpoint(deadline: Deadline): Promise<string> {
-    if (this.#cachedTokenEndpoint) return this.#cachedTokenEndpoint;
-    return this.#tokenEndpoint.share('CXone OpenID discovery', deadline, async (shared) => {
+    const { value } = await this.#documents.get('', 'CXone OpenID discovery', deadline, async (shared) => {
       const document = await fetchDocument(this.agent, joinUrl(this.issuer, '/.well-known/openid-configuration'), OpenIdConfiguration, shared, {
         Failure: TokenError,
         unavailable: ErrorCode.TOKEN_UNAVAILABLE,
@@ -111,18 +108,14 @@ export class CxoneDiscovery {
           `CXone OpenID discovery at ${this.issuer} ${named}; set CXONE_ISSUER to exactly the issuer (OpenID Connect Discovery §4.3)`,
         );
       }
-      this.#cachedTokenEndpoint = document.token_endpoint;
       return document.token_endpoint;
     });
+    return value;
   }
 
   /** The tenant's API base URL (`api_endpoint`, e.g. https://api-na1.niceincontact.com). */
   async apiEndpoint(tenantId: string, deadline: Deadline): Promise<string> {
-    const cached = this.#apiEndpoints.get(tenantId);
-    if (cached) return cached;
-    let flight = this.#apiFlights.get(tenantId);
-    if (!flight) this.#apiFlights.set(tenantId, (flight = new SingleFlight<string>()));
-    return flight.share('CXone tenant discovery', deadline, async (shared) => {
+    const { value } = await this.#documents.get(`tenant:${tenantId}`, 'CXone tenant discovery', deadline, async (shared) => {
       const url = joinUrl(this.issuer, '/.well-known/cxone-configuration');
       url.searchParams.set('tenantId', tenantId);
       const document = await fetchDocument(this.agent, url, CxoneConfiguration, shared, {
@@ -131,8 +124,8 @@ export class CxoneDiscovery {
         invalid: ErrorCode.UPSTREAM_INVALID_RESPONSE,
         name: 'CXone tenant discovery',
       });
-      this.#apiEndpoints.set(tenantId, document.api_endpoint);
       return document.api_endpoint;
     });
+    return value;
   }
 }
