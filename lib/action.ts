@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { AuthPlatform } from './config';
+import type { AuthPlatform } from './auth/platforms/profile';
 import { ErrorCode, InputError } from './errors';
 import { assertFlatContract } from './flatContract';
 

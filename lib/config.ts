@@ -2,6 +2,8 @@ import * as z from 'zod';
 import * as defaults from './constants';
 import { ConfigError, ErrorCode } from './errors';
 import { GENESYS_REGION_DOMAINS, isGenesysRegion, type GenesysRegion } from './auth/platforms/genesysCloud';
+import { AUTH_PLATFORMS, type AuthPlatform, type PlatformSettings } from './auth/platforms/profile';
+import { CLIENT_AUTH_METHODS } from './auth/tokenRequest';
 import { checkTokenEndpoint } from './auth/platforms/tokenEndpointCheck';
 import { endpointUrlProblem } from './url';
 
@@ -56,21 +58,19 @@ const tokenExtraParams = z
   })
   .optional();
 
-const AuthPlatform = z.enum(['oauth2', 'genesys-cloud', 'nice-cxone']);
-const ClientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post']);
 
 const EnvFields = z.object({
   SECRET_ID: secretId('the secret holding the client credentials'),
   SECRET_TTL_SECONDS: wholeNumber(0).default(defaults.SECRET_TTL_SECONDS),
   SECRET_STALE_SECONDS: wholeNumber(0).default(defaults.SECRET_STALE_SECONDS),
-  AUTH_PLATFORM: AuthPlatform.default('oauth2'),
+  AUTH_PLATFORM: z.enum(AUTH_PLATFORMS).default('oauth2'),
   TOKEN_URL: endpointUrl.optional(),
   GENESYS_REGION: optionalText,
   CXONE_ISSUER: z.string().trim().default(defaults.CXONE_DEFAULT_ISSUER),
   CXONE_TENANT_ID: optionalText,
   OAUTH_SCOPE: optionalText,
   TOKEN_EXTRA_PARAMS: tokenExtraParams,
-  CLIENT_AUTH_METHOD: ClientAuthMethod.default('client_secret_basic'),
+  CLIENT_AUTH_METHOD: z.enum(CLIENT_AUTH_METHODS).default('client_secret_basic'),
   UPSTREAM_BASE_URL: endpointUrl.optional(),
   ACTION_TIMEOUT_MS: wholeNumber(1).optional(),
   DEADLINE_MARGIN_MS: wholeNumber(0).default(defaults.DEADLINE_MARGIN_MS),
@@ -112,22 +112,11 @@ function crossFieldIssues(env: Partial<Env>): Issue[] {
   return issues;
 }
 
-export type AuthPlatform = z.infer<typeof AuthPlatform>;
-export type ClientAuthMethod = z.infer<typeof ClientAuthMethod>;
 type Env = z.output<typeof EnvFields>;
 
-export interface BridgeConfig {
-  secretId: string;
+export interface BridgeConfig extends PlatformSettings {
   secretTtlMs: number;
   secretStaleMs: number;
-  authPlatform: AuthPlatform;
-  tokenUrl?: string;
-  genesysRegion?: GenesysRegion;
-  cxoneIssuer: string;
-  cxoneTenantId?: string;
-  scope?: string;
-  tokenExtraParams?: Readonly<Record<string, string>>;
-  clientAuthMethod: ClientAuthMethod;
   upstreamBaseUrl?: string;
   actionTimeoutMs?: number;
   deadlineMarginMs: number;

@@ -1,13 +1,10 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AnyAction } from './action';
+import { TokenSource } from './auth/tokenSource';
 import { loadConfig, type BridgeConfig } from './config';
 import { DependencyBreaker } from './circuitBreaker';
-import { CredentialParser } from './auth/credentials';
 import { createHttpAgent, type HttpAgent } from './httpClient';
 import { logger, setLogLevel } from './logger';
-import { TokenCache } from './auth/tokenCache';
-import { createPlatformProfile, type PlatformProfile } from './auth/platforms/profile';
-import { SecretCache } from './auth/secretCache';
 
 /**
  * What survives between warm invocations (SPEC §3): configuration, clients and caches,
@@ -17,9 +14,8 @@ import { SecretCache } from './auth/secretCache';
 export interface Container {
   config: BridgeConfig;
   agent: HttpAgent;
-  secrets: SecretCache;
-  tokens: TokenCache;
-  platform: PlatformProfile;
+  /** The one place the token comes from (lib/auth/). */
+  auth: TokenSource;
   upstreamBreaker: DependencyBreaker;
 }
 
@@ -35,15 +31,7 @@ export function createContainer(env: NodeJS.ProcessEnv, action?: AnyAction): Con
   const config = loadConfig(env, action?.requiredConfig, action?.platform, action?.timeoutMs);
   setLogLevel(config.logLevel);
   const agent = createHttpAgent();
-  const secrets = new SecretCache({
-    client: createSecretsManagerClient(env),
-    secretId: config.secretId,
-    ttlMs: config.secretTtlMs,
-    staleMs: config.secretStaleMs,
-  });
-  const platform = createPlatformProfile(config, agent);
-  const parser = new CredentialParser(config.secretId);
-  const tokens = new TokenCache({ agent, secrets, parser, resolveSettings: platform.tokenSettings });
+  const auth = new TokenSource(config, agent, createSecretsManagerClient(env));
   logger.debug({ event: 'container_ready', authPlatform: config.authPlatform }, 'container initialised');
-  return { config, agent, secrets, tokens, platform, upstreamBreaker: new DependencyBreaker(`the upstream API of ${action?.name ?? 'the action'}`) };
+  return { config, agent, auth, upstreamBreaker: new DependencyBreaker(`the upstream API of ${action?.name ?? 'the action'}`) };
 }

@@ -1,8 +1,7 @@
 import { isIdempotent, type AnyAction } from './action';
 import type { Container } from './container';
 import type { Deadline } from './deadline';
-import type { TokenRead } from './auth/tokenCache';
-import { ConfigError, ErrorCode, InputError, OutputError } from './errors';
+import { ErrorCode, InputError, OutputError } from './errors';
 import { callUpstream, type UpstreamObservation } from './upstream';
 
 /**
@@ -41,18 +40,10 @@ export async function runAction(
   observation: UpstreamObservation,
 ): Promise<unknown> {
   const input = parseInput(action, rawInput);
-  const { config, agent, tokens, platform, upstreamBreaker } = container;
-  const baseUrl = async ({ credentials, token }: TokenRead) => {
-    const url = config.upstreamBaseUrl ?? (await platform.apiBaseUrl(credentials, token, deadline));
-    if (url) return url;
-    throw new ConfigError(
-      ErrorCode.CONFIG_INVALID,
-      `UPSTREAM_BASE_URL is required: ${config.authPlatform} has no API base URL to derive (for nice-cxone, set CXONE_TENANT_ID or a tenantId key in the secret when the token response names no tenant)`,
-    );
-  };
+  const { config, agent, auth, upstreamBreaker } = container;
   const request = action.request(input);
   const response = await callUpstream(
-    { agent, tokens, baseUrl, breaker: upstreamBreaker, idempotent: isIdempotent(action, request.method), maxBodyBytes: config.maxUpstreamBytes, deadline },
+    { agent, auth, breaker: upstreamBreaker, idempotent: isIdempotent(action, request.method), maxBodyBytes: config.maxUpstreamBytes, deadline },
     request,
     action.response,
     observation,

@@ -5,7 +5,7 @@ import { ErrorCode, UpstreamError } from './errors';
 import type { DependencyBreaker } from './circuitBreaker';
 import { correlationIdOf, parseJsonBody, type HttpRequest, type HttpResponse } from './http';
 import { sendWithRetries } from './retry';
-import type { CachedToken, TokenCache, TokenRead } from './auth/tokenCache';
+import type { Grant, TokenSource } from './auth/tokenSource';
 import { joinUrl } from './url';
 import type { HttpAgent } from './httpClient';
 
@@ -17,12 +17,11 @@ import type { HttpAgent } from './httpClient';
 
 export interface UpstreamContext {
   agent: HttpAgent;
-  tokens: TokenCache;
+  /** Where the token and the API base come from. */
+  auth: TokenSource;
   breaker: DependencyBreaker;
   /** Whether a failed request may be sent again (SPEC §7). */
   idempotent: boolean;
-  /** The API base URL; may depend on the credentials or the token (a CXone tenant) and need discovery. */
-  baseUrl: (read: TokenRead) => Promise<string>;
   maxBodyBytes: number;
   deadline: Deadline;
 }
@@ -42,9 +41,9 @@ function buildUrl(baseUrl: string, spec: UpstreamRequestSpec): URL {
   return url;
 }
 
-async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamRequestSpec, token: CachedToken, observation: UpstreamObservation): Promise<HttpResponse> {
+async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamRequestSpec, grant: Grant, observation: UpstreamObservation): Promise<HttpResponse> {
   const headers: Record<string, string> = { accept: 'application/json', ...spec.headers };
-  headers.authorization = `Bearer ${token.accessToken.reveal()}`;
+  headers.authorization = context.auth.authorization(grant);
   if (spec.body !== undefined) headers['content-type'] = 'application/json';
   const request: HttpRequest = {
     method: spec.method,
@@ -111,16 +110,16 @@ export async function callUpstream<T>(
   schema: z.ZodType<T>,
   observation: UpstreamObservation,
 ): Promise<T> {
-  const first = await context.tokens.get(context.deadline);
+  const first = await context.auth.grant(context.deadline);
   observation.tokenCacheHit = first.cacheHit;
   observation.secretCacheHit = first.secretCacheHit;
-  const baseUrl = await context.baseUrl(first);
-  let response = await observe(observation, send(context, baseUrl, spec, first.token, observation));
+  const baseUrl = await context.auth.apiBaseUrl(first, context.deadline);
+  let response = await observe(observation, send(context, baseUrl, spec, first, observation));
   if (response.status === 401) {
     // The token may have been revoked or expired early: one new token, one retry (SPEC §6).
-    context.tokens.invalidate(first.token);
-    const second = await context.tokens.get(context.deadline);
-    response = await observe(observation, send(context, baseUrl, spec, second.token, observation));
+    context.auth.rejected(first);
+    const second = await context.auth.grant(context.deadline);
+    response = await observe(observation, send(context, baseUrl, spec, second, observation));
   }
   if (response.status === 401) {
     throw failure(ErrorCode.UPSTREAM_UNAUTHORIZED, 'the upstream API rejected a freshly issued token; check the client\'s roles or permissions', response);

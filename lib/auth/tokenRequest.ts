@@ -1,4 +1,3 @@
-import type { ClientAuthMethod } from '../config';
 import type { Credentials } from './credentials';
 import { ErrorCode, SecretError } from '../errors';
 import { basicAuthorization, formUrlEncodeBody } from './formEncoding';
@@ -7,6 +6,10 @@ import { basicAuthorization, formUrlEncodeBody } from './formEncoding';
  * Builds the token request (RFC 6749 §4.4 client_credentials, or §4.3 password for CXone
  * access keys). Pure: no network, so it is tested byte for byte.
  */
+
+/** RFC 6749 §2.3.1: the client's id and secret in a Basic header, or in the form body. */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 /** `password` is CXone's access-key flow: access key id and secret as username and password. */
 export type TokenGrant = 'client_credentials' | 'password';

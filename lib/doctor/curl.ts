@@ -1,4 +1,4 @@
-import type { ClientAuthMethod } from '../config';
+import type { ClientAuthMethod } from '../auth/tokenRequest';
 import type { TokenGrant } from '../auth/tokenRequest';
 
 /**

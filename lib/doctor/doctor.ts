@@ -1,4 +1,4 @@
-import type { ClientAuthMethod } from '../config';
+import type { ClientAuthMethod } from '../auth/tokenRequest';
 import type { Credentials } from '../auth/credentials';
 import { Deadline } from '../deadline';
 import { BridgeError, ErrorCode } from '../errors';
@@ -15,7 +15,6 @@ import { classifyNetworkError } from './networkFailure';
 import type { LoadedSecret } from './secretCheck';
 import { checkSecret } from './secretCheck';
 import { resolveDoctorEndpoint, type DoctorPlatformSettings } from './endpoint';
-import type { HttpAgent } from '../httpClient';
 
 /**
  * `doctor`: explains, step by step, why a token request fails (README, Troubleshooting).
@@ -25,16 +24,10 @@ import type { HttpAgent } from '../httpClient';
  */
 
 export interface DoctorOptions extends DoctorPlatformSettings {
-  authMethod: ClientAuthMethod;
-  scope?: string;
-  extraParams?: Readonly<Record<string, string>>;
   /** The secret's text, already loaded from a file or Secrets Manager. */
   secret: LoadedSecret;
   /** A URL on the upstream API to call with the token, e.g. https://api.mypurecloud.com/api/v2/tokens/me. */
   upstreamUrl?: string;
-  /** Time allowed for each network step. */
-  timeoutMs: number;
-  agent: HttpAgent;
 }
 
 export interface DoctorReport {
@@ -189,29 +182,22 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     endpointStep.details.push('not checked: no usable secret');
     return { steps, tokenObtained: false };
   }
-  const endpoint = await resolveDoctorEndpoint(options, secret.credentials, options.secret.source, endpointStep);
-  if (!endpoint) return { steps, tokenObtained: false };
+  const settings = await resolveDoctorEndpoint(options, secret.credentials, options.secret.source, endpointStep);
+  if (!settings) return { steps, tokenObtained: false };
 
-  const urlProblem = endpointUrlProblem(endpoint.tokenUrl);
-  if (urlProblem) report(endpointStep, 'fail', Cause.NOT_A_TOKEN_ENDPOINT, `${endpoint.tokenUrl} ${urlProblem}`);
+  const urlProblem = endpointUrlProblem(settings.tokenUrl);
+  if (urlProblem) report(endpointStep, 'fail', Cause.NOT_A_TOKEN_ENDPOINT, `${settings.tokenUrl} ${urlProblem}`);
   else {
-    for (const finding of checkTokenEndpoint({ platform: options.platform, tokenUrl: endpoint.tokenUrl, genesysRegion: options.genesysRegion })) {
+    for (const finding of checkTokenEndpoint({ platform: options.platform, tokenUrl: settings.tokenUrl, genesysRegion: options.genesysRegion })) {
       report(endpointStep, 'fail', finding.mistake, `${finding.message}${finding.suggestion ? `; use ${finding.suggestion}` : ''}`);
     }
   }
-  const settings: TokenRequestSettings = {
-    tokenUrl: endpoint.tokenUrl,
-    grant: endpoint.grant,
-    authMethod: options.authMethod,
-    ...(options.scope && { scope: options.scope }),
-    ...(options.extraParams && { extraParams: options.extraParams }),
-  };
   const curl = redactedCurl(settings);
   if (endpointStep.status === 'fail') return { steps, tokenObtained: false, curl };
 
   const tokenStep = step('token request as configured');
   steps.push(tokenStep);
-  tokenStep.details.push(`POST ${endpoint.tokenUrl} (grant ${settings.grant}, ${settings.authMethod}${settings.scope ? `, scope "${settings.scope}"` : ''})`);
+  tokenStep.details.push(`POST ${settings.tokenUrl} (grant ${settings.grant}, ${settings.authMethod}${settings.scope ? `, scope "${settings.scope}"` : ''})`);
   const configured = await attempt(options, buildTokenRequest(settings, secret.credentials));
   if (configured.outcome === 'token') {
     tokenStep.details.push(`token obtained, lifetime ${configured.token.expiresInSeconds} s${configured.token.lifetimeAssumed ? ' (assumed: no expires_in)' : ''}`);

@@ -1,71 +1,75 @@
-import type { AuthPlatform } from '../config';
 import type { Credentials } from '../auth/credentials';
+import { GENESYS_REGION_DOMAINS, isGenesysRegion } from '../auth/platforms/genesysCloud';
+import { createPlatformProfile, type AuthPlatform } from '../auth/platforms/profile';
+import type { ClientAuthMethod, TokenRequestSettings } from '../auth/tokenRequest';
 import { Deadline } from '../deadline';
-import { BridgeError } from '../errors';
-import type { TokenGrant } from '../auth/tokenRequest';
-import { GENESYS_REGION_DOMAINS, genesysTokenUrl, isGenesysRegion } from '../auth/platforms/genesysCloud';
-import { CxoneDiscovery, requireCxoneAccessKey } from '../auth/platforms/niceCxone';
+import { BridgeError, ErrorCode, SecretError } from '../errors';
+import type { HttpAgent } from '../httpClient';
 import { Cause, report, type Step } from './findings';
 import { classifyNetworkError } from './networkFailure';
-import type { HttpAgent } from '../httpClient';
 
 export interface DoctorPlatformSettings {
   platform: AuthPlatform;
   tokenUrl?: string;
   genesysRegion?: string;
   cxoneIssuer: string;
+  authMethod: ClientAuthMethod;
+  scope?: string;
+  extraParams?: Readonly<Record<string, string>>;
+  /** Time allowed for each network step. */
   timeoutMs: number;
   agent: HttpAgent;
 }
 
-export interface DoctorEndpoint {
-  tokenUrl: string;
-  grant: TokenGrant;
+/** What resolution failed on, as a doctor cause: a network failure, an unusable discovery, a CXone secret without an access key. */
+function reportResolutionFailure(error: unknown, settings: DoctorPlatformSettings, target: Step): void {
+  const failure = settings.platform === 'nice-cxone' ? classifyNetworkError(error, new URL(settings.cxoneIssuer).host) : undefined;
+  if (failure) report(target, 'fail', failure.cause, `CXone discovery: ${failure.message}`);
+  else if (error instanceof SecretError && error.code === ErrorCode.SECRET_INVALID) report(target, 'fail', Cause.CXONE_ACCESS_KEY_MISSING, error.message);
+  else if (error instanceof BridgeError) report(target, 'fail', Cause.DISCOVERY_FAILED, error.message);
+  else throw error;
 }
 
-async function discoverCxoneTokenUrl(settings: DoctorPlatformSettings, target: Step): Promise<string | undefined> {
-  try {
-    const tokenUrl = await new CxoneDiscovery(settings.agent, settings.cxoneIssuer).tokenEndpoint(Deadline.after(settings.timeoutMs));
-    target.details.push(`discovered from ${settings.cxoneIssuer}/.well-known/openid-configuration`);
-    return tokenUrl;
-  } catch (error) {
-    const failure = classifyNetworkError(error, new URL(settings.cxoneIssuer).host);
-    if (failure) report(target, 'fail', failure.cause, `CXone discovery: ${failure.message}`);
-    else if (error instanceof BridgeError) report(target, 'fail', Cause.DISCOVERY_FAILED, error.message);
-    else throw error;
+/**
+ * Step 2: which token endpoint and grant the platform settings lead to — the bridge's own
+ * resolution (lib/auth/platforms/profile.ts), so the doctor tries exactly what a deployed
+ * function would.
+ */
+export async function resolveDoctorEndpoint(settings: DoctorPlatformSettings, credentials: Credentials, secretSource: string, target: Step): Promise<TokenRequestSettings | undefined> {
+  target.details.push(`platform: ${settings.platform}`);
+  const region = settings.genesysRegion;
+  if (settings.platform === 'genesys-cloud' && (!region || !isGenesysRegion(region))) {
+    report(target, 'fail', Cause.GENESYS_UNKNOWN_REGION, `GENESYS_REGION ${region ?? '(unset)'} is not a Genesys Cloud region; use one of ${GENESYS_REGION_DOMAINS.join(', ')}`);
     return undefined;
   }
-}
-
-/** Step 2: which token endpoint and grant the platform settings lead to. */
-export async function resolveDoctorEndpoint(settings: DoctorPlatformSettings, credentials: Credentials, secretSource: string, target: Step): Promise<DoctorEndpoint | undefined> {
-  target.details.push(`platform: ${settings.platform}`);
-  let tokenUrl = settings.tokenUrl;
-  let grant: TokenGrant = 'client_credentials';
-  if (settings.platform === 'genesys-cloud') {
-    const region = settings.genesysRegion;
-    if (!region || !isGenesysRegion(region)) {
-      report(target, 'fail', Cause.GENESYS_UNKNOWN_REGION, `GENESYS_REGION ${region ?? '(unset)'} is not a Genesys Cloud region; use one of ${GENESYS_REGION_DOMAINS.join(', ')}`);
-      return undefined;
-    }
-    tokenUrl ??= genesysTokenUrl(region);
+  if (settings.platform === 'oauth2' && !settings.tokenUrl) {
+    report(target, 'fail', Cause.NOT_A_TOKEN_ENDPOINT, 'no token URL: set TOKEN_URL (--token-url)');
+    return undefined;
+  }
+  const profile = createPlatformProfile(
+    {
+      secretId: secretSource,
+      authPlatform: settings.platform,
+      ...(settings.tokenUrl && { tokenUrl: settings.tokenUrl }),
+      ...(region && isGenesysRegion(region) && { genesysRegion: region }),
+      cxoneIssuer: settings.cxoneIssuer,
+      clientAuthMethod: settings.authMethod,
+      ...(settings.scope && { scope: settings.scope }),
+      ...(settings.extraParams && { tokenExtraParams: settings.extraParams }),
+    },
+    settings.agent,
+  );
+  let resolved: TokenRequestSettings;
+  try {
+    resolved = await profile.tokenSettings(credentials, Deadline.after(settings.timeoutMs));
+  } catch (error) {
+    reportResolutionFailure(error, settings, target);
+    return undefined;
   }
   if (settings.platform === 'nice-cxone') {
-    // The "you're mixing platforms" answer made precise: a client id and secret alone cannot get a CXone back-end token.
-    try {
-      requireCxoneAccessKey(credentials, secretSource);
-    } catch (error) {
-      report(target, 'fail', Cause.CXONE_ACCESS_KEY_MISSING, (error as Error).message);
-      return undefined;
-    }
-    tokenUrl ??= await discoverCxoneTokenUrl(settings, target);
-    grant = 'password';
+    if (!settings.tokenUrl) target.details.push(`discovered from ${settings.cxoneIssuer}/.well-known/openid-configuration`);
     target.details.push('grant: password (access key in the secret)');
   }
-  if (!tokenUrl) {
-    if (target.status !== 'fail') report(target, 'fail', Cause.NOT_A_TOKEN_ENDPOINT, 'no token URL: set TOKEN_URL (--token-url)');
-    return undefined;
-  }
-  target.details.push(`token URL: ${tokenUrl}`);
-  return { tokenUrl, grant };
+  target.details.push(`token URL: ${resolved.tokenUrl}`);
+  return resolved;
 }

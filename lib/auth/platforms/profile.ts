@@ -1,9 +1,8 @@
-import type { BridgeConfig } from '../../config';
 import type { Credentials } from '../credentials';
 import type { Deadline } from '../../deadline';
 import type { CachedToken } from '../tokenCache';
-import type { TokenRequestSettings } from '../tokenRequest';
-import { genesysApiBaseUrl, genesysTokenUrl } from './genesysCloud';
+import type { ClientAuthMethod, TokenRequestSettings } from '../tokenRequest';
+import { genesysApiBaseUrl, genesysTokenUrl, type GenesysRegion } from './genesysCloud';
 import { CxoneDiscovery, requireCxoneAccessKey } from './niceCxone';
 import type { HttpAgent } from '../../httpClient';
 
@@ -15,13 +14,29 @@ import type { HttpAgent } from '../../httpClient';
  *   the only one NICE offers back-end applications; API base from the tenant's
  *   cxone-configuration, the tenant from CXONE_TENANT_ID, the secret, or the id_token.
  */
+export const AUTH_PLATFORMS = ['oauth2', 'genesys-cloud', 'nice-cxone'] as const;
+export type AuthPlatform = (typeof AUTH_PLATFORMS)[number];
+
+/** What platform resolution needs; configuration (lib/config.ts) provides it, and so does the doctor. */
+export interface PlatformSettings {
+  secretId: string;
+  authPlatform: AuthPlatform;
+  tokenUrl?: string;
+  genesysRegion?: GenesysRegion;
+  cxoneIssuer: string;
+  cxoneTenantId?: string;
+  scope?: string;
+  tokenExtraParams?: Readonly<Record<string, string>>;
+  clientAuthMethod: ClientAuthMethod;
+}
+
 export interface PlatformProfile {
   tokenSettings(credentials: Credentials, deadline: Deadline): Promise<TokenRequestSettings>;
   /** The platform's API base URL, when it has one; UPSTREAM_BASE_URL overrides it. */
   apiBaseUrl(credentials: Credentials, token: CachedToken, deadline: Deadline): Promise<string | undefined>;
 }
 
-function commonSettings(config: BridgeConfig): Pick<TokenRequestSettings, 'authMethod' | 'scope' | 'extraParams'> {
+function commonSettings(config: PlatformSettings): Pick<TokenRequestSettings, 'authMethod' | 'scope' | 'extraParams'> {
   return {
     authMethod: config.clientAuthMethod,
     ...(config.scope && { scope: config.scope }),
@@ -30,12 +45,12 @@ function commonSettings(config: BridgeConfig): Pick<TokenRequestSettings, 'authM
 }
 
 /** CXONE_TENANT_ID, else the secret's tenantId key, else the tenant the token's id_token names. */
-function tenantIdOf(config: BridgeConfig, credentials: Credentials, token: CachedToken): string | undefined {
+function tenantIdOf(config: PlatformSettings, credentials: Credentials, token: CachedToken): string | undefined {
   const fromSecret = credentials.extra.tenantId;
   return config.cxoneTenantId ?? (typeof fromSecret === 'string' && fromSecret.trim() ? fromSecret.trim() : undefined) ?? token.tenantId;
 }
 
-export function createPlatformProfile(config: BridgeConfig, agent: HttpAgent): PlatformProfile {
+export function createPlatformProfile(config: PlatformSettings, agent: HttpAgent): PlatformProfile {
   const common = commonSettings(config);
   switch (config.authPlatform) {
     case 'genesys-cloud': {

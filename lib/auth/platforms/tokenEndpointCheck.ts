@@ -1,4 +1,4 @@
-import type { AuthPlatform } from '../../config';
+import type { AuthPlatform } from './profile';
 import { genesysRegionOfHost, genesysTokenUrl, isGenesysRegion } from './genesysCloud';
 
 /**
