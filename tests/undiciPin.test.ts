@@ -1,0 +1,53 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * lib/httpClient.ts imports two of undici's internal files, not its index (which would bundle
+ * fetch, WebSocket, caches…: +240 KB and a slower cold start). Internal paths are not undici's
+ * public API and move between minor versions, so undici is pinned to one exact version and
+ * this test fails when the installed copy, the pin or the lock file disagree, or the files moved.
+ * Upgrading undici: check both files still exist and keep their shape, then change the pin in
+ * package.json (npm install undici@<version> --save-exact) and PINNED below together.
+ */
+
+const PINNED = '7.30.2';
+const INTERNALS = ['lib/dispatcher/agent.js', 'lib/api/api-request.js'];
+
+const root = join(__dirname, '..');
+const undiciDir = join(root, 'node_modules', 'undici');
+const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+
+function expectSame(actual: unknown, expected: string, what: string) {
+  if (actual !== expected) {
+    throw new Error(
+      `${what} is ${JSON.stringify(actual)}, the pin is ${JSON.stringify(expected)}. lib/httpClient.ts imports ` +
+        `undici internals (${INTERNALS.join(', ')}), which move between versions: check they still exist and ` +
+        `keep their shape, then update the pin in package.json and PINNED in tests/undiciPin.test.ts together.`,
+    );
+  }
+}
+
+describe('undici pinned for the deep imports in lib/httpClient.ts', () => {
+  it('package.json pins undici to one exact version (no range)', () => {
+    expectSame(readJson(join(root, 'package.json')).dependencies.undici, PINNED, 'package.json dependencies.undici');
+  });
+
+  it('package-lock.json agrees with the pin', () => {
+    const lock = readJson(join(root, 'package-lock.json'));
+    expectSame(lock.packages[''].dependencies.undici, PINNED, 'package-lock.json root dependencies.undici');
+    expectSame(lock.packages['node_modules/undici'].version, PINNED, 'package-lock.json node_modules/undici version');
+  });
+
+  it('the installed undici is the pinned version', () => {
+    expectSame(readJson(join(undiciDir, 'package.json')).version, PINNED, 'installed node_modules/undici version');
+  });
+
+  it.each(INTERNALS)('undici/%s exists and has the shape lib/httpClient.ts relies on', (file) => {
+    if (!existsSync(join(undiciDir, file))) {
+      throw new Error(`node_modules/undici/${file} is gone: lib/httpClient.ts imports it (undici ${PINNED} had it).`);
+    }
+    const exported = require(`undici/${file}`);
+    expect(typeof exported).toBe('function');
+    if (file.endsWith('agent.js')) expect(typeof exported.prototype.dispatch).toBe('function');
+  });
+});
