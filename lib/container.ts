@@ -19,9 +19,15 @@ export interface Container {
   upstreamBreaker: DependencyBreaker;
 }
 
-/** The SDK reads process.env itself; passing the container's own env keeps tests and scripts explicit. */
+/**
+ * The SDK reads process.env itself; passing the container's own env keeps tests and scripts
+ * explicit. One attempt per call: the secret cache retries GetSecretValue with the bridge's
+ * own deadline-aware policy (lib/retry.ts), so the SDK's standard retries (3 attempts, a
+ * 500 ms throttling backoff base) do not run underneath it.
+ */
 export function createSecretsManagerClient(env: NodeJS.ProcessEnv): SecretsManagerClient {
   return new SecretsManagerClient({
+    maxAttempts: 1,
     ...(env.AWS_REGION && { region: env.AWS_REGION }),
     ...(env.AWS_ENDPOINT_URL_SECRETS_MANAGER && { endpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER }),
   });

@@ -61,32 +61,70 @@ export interface RetryOptions {
   onRetry?: (attempt: number, delayMs: number, reason: string) => void;
 }
 
+/** What one attempt ended with: a value or a failure. */
+export type Attempted<T> = { value: T } | { error: unknown };
+
+export interface DeadlinePolicy<T> {
+  /** The step, for the retry log line ("token request", "secret fetch from Secrets Manager"). */
+  step: string;
+  /** Why this outcome is worth another attempt ("HTTP 503", "ECONNRESET"), or undefined when it is not. */
+  retryReason: (outcome: Attempted<T>) => string | undefined;
+  /** A wait the server asked for (Retry-After), used instead of the backoff. */
+  hintedDelayMs?: (outcome: Attempted<T>) => number | undefined;
+  /** Called when the server's wait does not fit before the deadline; may throw instead of returning the outcome. */
+  hintDoesNotFit?: (outcome: Attempted<T>, waitMs: number) => void;
+  /** Called before each retry, for logs and tests. */
+  onRetry?: (attempt: number, delayMs: number, reason: string) => void;
+}
+
+/**
+ * The bridge's one retry policy (SPEC §7): runs `attempt` up to RETRY_MAX_ATTEMPTS times
+ * while the outcome is retryable, with full-jitter backoff (or the server's hint), and never
+ * starts a wait that leaves less than RETRY_BASE_DELAY_MS before the deadline for the next
+ * attempt itself. Returns the last outcome; the caller maps it.
+ */
+export async function retryWithDeadline<T>(attempt: () => Promise<T>, deadline: Deadline, policy: DeadlinePolicy<T>): Promise<Attempted<T>> {
+  for (let attemptNumber = 1; ; attemptNumber++) {
+    let outcome: Attempted<T>;
+    try {
+      outcome = { value: await attempt() };
+    } catch (error) {
+      outcome = { error };
+    }
+    const reason = policy.retryReason(outcome);
+    if (reason === undefined || attemptNumber >= RETRY_MAX_ATTEMPTS) return outcome;
+    const hinted = policy.hintedDelayMs?.(outcome);
+    const delayMs = hinted ?? backoffMs(attemptNumber - 1);
+    // Keep room for the next attempt itself, not only for the wait.
+    if (delayMs >= deadline.remainingMs() - RETRY_BASE_DELAY_MS) {
+      if (hinted !== undefined) policy.hintDoesNotFit?.(outcome, hinted);
+      return outcome;
+    }
+    policy.onRetry?.(attemptNumber, delayMs, reason);
+    logger.debug({ event: 'retry', step: policy.step, attempt: attemptNumber, delayMs, reason }, `${policy.step}: retrying after ${reason}`);
+    await sleep(delayMs);
+  }
+}
+
 /**
  * Sends `request`, again when the answer or the failure is retryable and the wait fits
  * before the deadline. Returns the last response; throws the last network failure.
  */
 export async function sendWithRetries(agent: HttpAgent, request: HttpRequest, deadline: Deadline, options: RetryOptions): Promise<HttpResponse> {
-  for (let attempt = 1; ; attempt++) {
-    let outcome: { response: HttpResponse } | { error: unknown };
-    try {
-      outcome = { response: await sendHttpRequest(agent, request, deadline) };
-    } catch (error) {
-      outcome = { error };
-    }
-    const retryable = 'response' in outcome ? isRetryableStatus(outcome.response.status) : isRetryableNetworkError(outcome.error);
-    if (!retryable || !options.idempotent || attempt >= RETRY_MAX_ATTEMPTS) return unwrap(outcome, options);
-    const hinted = 'response' in outcome ? retryAfterMs(outcome.response) : undefined;
-    const delayMs = hinted ?? backoffMs(attempt - 1);
-    // Keep room for the next attempt itself, not only for the wait.
-    if (delayMs >= deadline.remainingMs() - RETRY_BASE_DELAY_MS) {
-      if (hinted !== undefined && 'response' in outcome && options.waitDoesNotFit) throw options.waitDoesNotFit(outcome.response, hinted);
-      return unwrap(outcome, options);
-    }
-    const reason = 'response' in outcome ? `HTTP ${outcome.response.status}` : networkCodeOf(outcome.error) || 'network error';
-    options.onRetry?.(attempt, delayMs, reason);
-    logger.debug({ event: 'retry', step: request.step, attempt, delayMs, reason }, `${request.step}: retrying after ${reason}`);
-    await sleep(delayMs);
-  }
+  const outcome = await retryWithDeadline(() => sendHttpRequest(agent, request, deadline), deadline, {
+    step: request.step,
+    retryReason: (attempted) => {
+      if (!options.idempotent) return undefined;
+      if ('value' in attempted) return isRetryableStatus(attempted.value.status) ? `HTTP ${attempted.value.status}` : undefined;
+      return isRetryableNetworkError(attempted.error) ? networkCodeOf(attempted.error) || 'network error' : undefined;
+    },
+    hintedDelayMs: (attempted) => ('value' in attempted ? retryAfterMs(attempted.value) : undefined),
+    hintDoesNotFit: (attempted, waitMs) => {
+      if ('value' in attempted && options.waitDoesNotFit) throw options.waitDoesNotFit(attempted.value, waitMs);
+    },
+    ...(options.onRetry && { onRetry: options.onRetry }),
+  });
+  return unwrap(outcome, options);
 }
 
 /** The failure's code, with what it means when retrying cannot help (an untrusted certificate). */
@@ -95,8 +133,8 @@ function describeNetworkFailure(error: unknown): string {
   return isTlsFailure(code) ? `${code}: TLS failed; the server's certificate is not trusted or the port does not speak TLS` : code;
 }
 
-function unwrap(outcome: { response: HttpResponse } | { error: unknown }, options: RetryOptions): HttpResponse {
-  if ('response' in outcome) return outcome.response;
+function unwrap(outcome: Attempted<HttpResponse>, options: RetryOptions): HttpResponse {
+  if ('value' in outcome) return outcome.value;
   // Deadline and other bridge errors pass as they are; raw network failures get the step's code.
   if (outcome.error instanceof BridgeError) throw outcome.error;
   throw options.unreachable(describeNetworkFailure(outcome.error), outcome.error);

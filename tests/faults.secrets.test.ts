@@ -1,3 +1,4 @@
+import { RETRY_MAX_ATTEMPTS } from '../lib/constants';
 import { createLambdaContext } from '../lib/sandbox/lambdaContext';
 import { SANDBOX_CLIENT, SANDBOX_SECRET_ID } from '../lib/sandbox/sandbox';
 import { controlClock, invoke, recordsOf, type Clock } from './support/bridge';
@@ -12,8 +13,9 @@ import { delayed, forward, timed, type FaultyServer } from './support/faultyServ
  * these tests use 1 s tokens: every invocation after the clock moves needs a token, and
  * with it the secret. Date.now is moved with controlClock; sockets and timers stay real.
  *
- * The AWS SDK retries throttling, 5xx and network errors itself (standard mode, 3 attempts);
- * counts of Secrets Manager requests below include those attempts.
+ * The SDK client makes one attempt per call (maxAttempts: 1); the bridge's own policy
+ * (lib/retry.ts) retries throttling, 5xx and network failures, at most 3 attempts in all, and
+ * nothing else. The counts of Secrets Manager requests below are exact.
  */
 
 const TTL_SECONDS = 60;
@@ -24,6 +26,9 @@ const PAST_STALE_WINDOW_MS = (TTL_SECONDS + STALE_SECONDS + 1) * 1_000;
 const logs = useFaultBench();
 
 const staleLines = () => recordsOf(logs.records(), 'secret_stale');
+const secretRetryRecords = () => recordsOf(logs.records(), 'retry').filter((record) => record.step === 'secret fetch from Secrets Manager');
+const secretRetries = () => secretRetryRecords().map((record) => [record.attempt, record.reason]);
+const THROTTLED = { type: 'ThrottlingException', status: 400 };
 
 interface StaleBench {
   bench: Bench;
@@ -35,13 +40,14 @@ interface StaleBench {
 }
 
 /** A warm container that fetched the secret and a 1 s token at t = 0. */
-async function warmContainer(options: { throughFaultyServer?: boolean } = {}): Promise<StaleBench> {
+async function warmContainer(options: { throughFaultyServer?: boolean; logLevel?: string } = {}): Promise<StaleBench> {
   const bench = await openBench({ tokenLifetimeSeconds: 1 });
   const clock = controlClock();
   const faulty = options.throughFaultyServer ? await bench.faulty(bench.bridge.sandbox.secretsManager.url) : undefined;
   const handler = bench.bridge.coldContainer({
     SECRET_TTL_SECONDS: String(TTL_SECONDS),
     SECRET_STALE_SECONDS: String(STALE_SECONDS),
+    ...(options.logLevel && { LOG_LEVEL: options.logLevel }),
     ...(faulty && { AWS_ENDPOINT_URL_SECRETS_MANAGER: faulty.url }),
   });
   await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
@@ -90,9 +96,8 @@ describe('stale secret: Secrets Manager failing after the TTL (SPEC §5)', () =>
 
     await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
 
-    // The refresh was tried (the SDK retries throttling itself: up to 3 attempts).
-    expect(secretRequests()).toBeGreaterThanOrEqual(2);
-    expect(secretRequests()).toBeLessThanOrEqual(4);
+    // 1 at t = 0, then the refresh: 3 attempts by the bridge (backoff ≤ 100 + 200 ms, inside the 1 s stale wait).
+    expect(secretRequests()).toBe(1 + RETRY_MAX_ATTEMPTS);
     expect(bench.counts().token).toBe(2);
     expect(staleLines()).toStrictEqual([
       expect.objectContaining({ level: 'warn', secretId: SANDBOX_SECRET_ID, message: expect.stringContaining('could not refresh') }),
@@ -105,7 +110,7 @@ describe('stale secret: Secrets Manager failing after the TTL (SPEC §5)', () =>
     bench.bridge.sandbox.secretsManager.failWith({ type: 'InternalServiceError', status: 500 });
 
     await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
-    // 1 at t = 0, then the SDK's 3 attempts (1 + 2 retries, a few hundred ms in all).
+    // 1 at t = 0, then the bridge's 3 attempts (1 + 2 retries, at most 300 ms of backoff).
     expect(secretRequests()).toBe(4);
     expect(staleLines()).toStrictEqual([expect.objectContaining({ level: 'warn', reason: 'SECRET_UNAVAILABLE' })]);
 
@@ -133,6 +138,21 @@ describe('stale secret: Secrets Manager failing after the TTL (SPEC §5)', () =>
 
     expect(bench.counts().token).toBe(2);
     expect(staleLines()).toStrictEqual([expect.objectContaining({ level: 'warn', reason: 'SECRET_UNAVAILABLE' })]);
+  });
+
+  it('unreachable Secrets Manager: the bridge makes 3 attempts, logs each retry, then serves the previous value', async () => {
+    const { clock, handler, faulty } = await warmContainer({ throughFaultyServer: true, logLevel: 'debug' });
+    await faulty!.close();
+    clock.advanceTo(PAST_TTL_MS);
+
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+
+    // The first attempt may go out on the kept-alive socket the closed server hung up on.
+    expect(secretRetries()).toStrictEqual([
+      [1, expect.stringMatching(/^(ECONNREFUSED|ECONNRESET|TimeoutError)$/)],
+      [2, 'ECONNREFUSED'],
+    ]);
+    expect(staleLines()).toStrictEqual([expect.objectContaining({ reason: 'SECRET_UNAVAILABLE' })]);
   });
 
   it('past TTL + SECRET_STALE_SECONDS the old value is no longer served: SECRET_UNAVAILABLE', async () => {
@@ -164,6 +184,8 @@ describe('stale secret: Secrets Manager failing after the TTL (SPEC §5)', () =>
   it.each([
     ['ResourceNotFoundException', 'SECRET_NOT_FOUND', /not found/],
     ['AccessDeniedException', 'SECRET_ACCESS_DENIED', /access denied/],
+    ['DecryptionFailure', 'SECRET_ACCESS_DENIED', /access denied/],
+    ['InvalidParameterException', 'SECRET_UNAVAILABLE', /InvalidParameterException, HTTP 400\)$/],
     // A secret marked for deletion or a bad request is an answer, not an outage (SPEC §5 masks only throttling, 5xx, time, network).
     ['InvalidRequestException', 'SECRET_UNAVAILABLE', /InvalidRequestException, HTTP 400\)$/],
   ])('%s after the TTL is never masked by the old value: %s', async (type, code, wording) => {
@@ -175,6 +197,7 @@ describe('stale secret: Secrets Manager failing after the TTL (SPEC §5)', () =>
 
     await expect(result).rejects.toMatchObject({ code, message: expect.stringMatching(wording) });
     await expect(result).rejects.toMatchObject({ message: expect.stringContaining(SANDBOX_SECRET_ID) });
+    // 1 at t = 0, then exactly one: an answer is never retried.
     expect(secretRequests()).toBe(2);
     expect(bench.counts()).toMatchObject({ token: 1, upstream: 1 });
     expect(staleLines()).toHaveLength(0);
@@ -207,18 +230,95 @@ describe('stale secret: Secrets Manager failing after the TTL (SPEC §5)', () =>
     expect(elapsedMs).toBeGreaterThanOrEqual(400);
     expect(elapsedMs).toBeLessThan(800);
   });
+});
 
-  it('without any previous value, a throttled first fetch fails with SECRET_UNAVAILABLE', async () => {
+describe('a first secret fetch under throttling: the bridge retries, the SDK does not (SPEC §5, §7)', () => {
+  /**
+   * The retries of throttling, logged at debug level. Only these: a slow refresh of an earlier
+   * test may still be retrying against its closed server in the background (ECONNREFUSED).
+   */
+  const retriesAfter = (type: string) => secretRetryRecords().filter((record) => String(record.reason).startsWith(type));
+  const throttleRetries = () => retriesAfter('ThrottlingException').map((record) => [record.attempt, record.reason]);
+
+  /** A cold container whose first invocation must fetch the secret; debug logs show each retry. */
+  async function coldBench(failure: { type: string; status: number }, times?: number) {
     const bench = await openBench();
-    bench.bridge.sandbox.secretsManager.failWith({ type: 'ThrottlingException', status: 400 });
+    bench.bridge.sandbox.secretsManager.failWith(failure, times);
+    return { bench, handler: bench.bridge.coldContainer({ LOG_LEVEL: 'debug' }) };
+  }
 
-    await expect(invoke(bench.bridge.coldContainer(), FOUND)).rejects.toMatchObject({
+  it('throttled once, then the value: exactly 2 requests, one retry logged, and the invocation succeeds', async () => {
+    const { bench, handler } = await coldBench(THROTTLED, 1);
+
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+
+    expect(bench.counts()).toStrictEqual({ secret: 2, token: 1, upstream: 1 });
+    expect(throttleRetries()).toStrictEqual([[1, 'ThrottlingException, HTTP 400']]);
+  });
+
+  it('throttled twice, then the value: exactly 3 requests, and the invocation succeeds', async () => {
+    const { bench, handler } = await coldBench(THROTTLED, 2);
+
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+
+    expect(bench.counts()).toStrictEqual({ secret: 3, token: 1, upstream: 1 });
+    expect(throttleRetries()).toStrictEqual([
+      [1, 'ThrottlingException, HTTP 400'],
+      [2, 'ThrottlingException, HTTP 400'],
+    ]);
+  });
+
+  it('throttled every time: exactly 3 requests, then SECRET_UNAVAILABLE', async () => {
+    const { bench, handler } = await coldBench(THROTTLED);
+
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({
       name: 'SecretError',
       code: 'SECRET_UNAVAILABLE',
       message: expect.stringContaining('ThrottlingException'),
     });
 
-    expect(bench.counts()).toMatchObject({ token: 0, upstream: 0 });
+    expect(bench.counts()).toStrictEqual({ secret: RETRY_MAX_ATTEMPTS, token: 0, upstream: 0 });
+    expect(throttleRetries()).toHaveLength(RETRY_MAX_ATTEMPTS - 1);
     expect(staleLines()).toHaveLength(0);
+  });
+
+  it.each([
+    ['AccessDeniedException', 'SECRET_ACCESS_DENIED'],
+    ['ResourceNotFoundException', 'SECRET_NOT_FOUND'],
+    ['InvalidRequestException', 'SECRET_UNAVAILABLE'],
+  ])('%s on the first fetch: exactly 1 request, %s, no retry', async (type, code) => {
+    const { bench, handler } = await coldBench({ type, status: 400 });
+
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code });
+
+    expect(bench.counts()).toStrictEqual({ secret: 1, token: 0, upstream: 0 });
+    expect(retriesAfter(type)).toHaveLength(0);
+  });
+
+  it('throttled every time, with the longest waits the jitter can draw: the bridge gives up well under a second, not after the SDK\'s ~1.5–3 s', async () => {
+    // Math.random → 0.999: the bridge waits 99 ms, then 199 ms. The SDK's standard retries
+    // (500 ms throttling base) would have waited about 1 s and 2 s with the same draws.
+    jest.spyOn(Math, 'random').mockReturnValue(0.999);
+    const { bench, handler } = await coldBench(THROTTLED);
+
+    const { elapsedMs, outcome } = await timed(() => handler(FOUND, createLambdaContext('faults', 6_000)));
+
+    await expect(outcome).rejects.toMatchObject({ code: 'SECRET_UNAVAILABLE' });
+    expect(retriesAfter('ThrottlingException').map((record) => record.delayMs)).toStrictEqual([99, 199]);
+    expect(bench.counts().secret).toBe(RETRY_MAX_ATTEMPTS);
+    expect(elapsedMs).toBeGreaterThanOrEqual(99 + 199);
+    expect(elapsedMs).toBeLessThan(800);
+  });
+
+  it('throttled once with the longest first wait: the value arrives after about 100 ms, not the SDK\'s up to 1 s', async () => {
+    jest.spyOn(Math, 'random').mockReturnValue(0.999);
+    const { bench, handler } = await coldBench(THROTTLED, 1);
+
+    const { elapsedMs, outcome } = await timed(() => handler(FOUND, createLambdaContext('faults', 6_000)));
+
+    await expect(outcome).resolves.toStrictEqual(ADA);
+    expect(bench.counts().secret).toBe(2);
+    expect(elapsedMs).toBeGreaterThanOrEqual(99);
+    expect(elapsedMs).toBeLessThan(600);
   });
 });

@@ -3,6 +3,8 @@ import type { Deadline } from '../deadline';
 import { STALE_REFRESH_WAIT_MAX_MS, STALE_RETRY_INTERVAL_MS } from '../constants';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
 import { logger } from '../logger';
+import { isTlsFailure, networkCodeOf } from '../networkErrors';
+import { retryWithDeadline } from '../retry';
 import { SharedCache } from './sharedCache';
 
 /**
@@ -110,13 +112,27 @@ export class SecretCache {
     return this.#cache.fetch(SECRET, SECRET_STEP, deadline, (shared) => this.#fetch(shared));
   }
 
+  /**
+   * One GetSecretValue, retried by the bridge's policy (lib/retry.ts: at most 3 attempts,
+   * full jitter, room kept before the deadline) on what SPEC §5 calls transient: throttling,
+   * a 5xx, a network failure. The SDK client makes one attempt per call (maxAttempts: 1 in
+   * lib/container.ts), so this is the only retry policy. Not found, access denied and
+   * invalid requests are answers: never retried.
+   */
   async #fetch(deadline: Deadline): Promise<FetchedSecret> {
     const { client, secretId } = this.options;
-    const result = await deadline.run(SECRET_STEP, (abortSignal) =>
-      client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal }).catch((error: unknown) => {
-        throw abortSignal.aborted ? error : toSecretError(error, secretId);
-      }),
+    const outcome = await retryWithDeadline(
+      () =>
+        deadline.run(SECRET_STEP, (abortSignal) =>
+          client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal }).catch((error: unknown) => {
+            throw abortSignal.aborted ? error : toSecretError(error, secretId);
+          }),
+        ),
+      deadline,
+      { step: SECRET_STEP, retryReason: (attempted) => ('error' in attempted ? transientReason(attempted.error) : undefined) },
     );
+    if ('error' in outcome) throw outcome.error;
+    const result = outcome.value;
     // A secret stored as binary (SecretBinary) has no SecretString; the bridge needs JSON text.
     if (typeof result.SecretString !== 'string') {
       throw new SecretError(
@@ -167,5 +183,22 @@ export function toSecretError(error: unknown, secretId: string): SecretError {
   return failure;
 }
 
-/** Secret errors that a previous value may mask (see isMaskable). */
+/** Secret errors that a previous value may mask (see isMaskable) and that are retried (see #fetch). */
 const TRANSIENT = new WeakSet<SecretError>();
+
+/**
+ * Why a failed GetSecretValue is worth another attempt ("ThrottlingException, HTTP 400",
+ * "ECONNREFUSED"), or undefined: only transient failures are retried, and not a TLS failure
+ * (an untrusted certificate does not become trusted by asking again).
+ */
+function transientReason(error: unknown): string | undefined {
+  if (!(error instanceof SecretError) || !TRANSIENT.has(error)) return undefined;
+  const { name = '', message = '', $metadata } = (error.cause ?? {}) as SdkErrorShape & { message?: string };
+  const status = $metadata?.httpStatusCode;
+  if (status !== undefined) return `${name || 'error'}, HTTP ${status}`;
+  // The SDK wraps an error it does not recognise as an Error (one from another realm, as under
+  // jest) in "AWS SDK error wrapper for Error: connect ECONNREFUSED …", which drops its code.
+  const code = networkCodeOf(error) || (/\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(message)?.[1] ?? '');
+  if (isTlsFailure(code)) return undefined;
+  return code || /^AWS SDK error wrapper for (\w+)/.exec(message)?.[1] || name || 'network error';
+}

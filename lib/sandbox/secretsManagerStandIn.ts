@@ -12,8 +12,11 @@ export interface SecretsManagerStandIn extends LoopbackServer {
   readonly requests: number;
   /** Stores a new version of a secret's text value, as a rotation would. */
   putSecret(secretId: string, secretString: string): void;
-  /** Answers every following call with this AWS error until cleared (undefined). */
-  failWith(error: { type: string; status: number } | undefined): void;
+  /**
+   * Answers every following call with this AWS error until cleared (undefined), or only the
+   * next `times` calls when given ("throttled twice, then the value").
+   */
+  failWith(error: { type: string; status: number } | undefined, times?: number): void;
 }
 
 const awsError = (type: string, status: number, message: string): LoopbackReply =>
@@ -23,6 +26,7 @@ export async function startSecretsManagerStandIn(initial: Record<string, string>
   const secrets = new Map<string, { value: string; versionId: string; createdAt: number }>();
   let requests = 0;
   let failure: { type: string; status: number } | undefined;
+  let failuresLeft = Infinity;
   const putSecret = (secretId: string, value: string) =>
     secrets.set(secretId, { value, versionId: randomUUID(), createdAt: Date.now() / 1000 });
   for (const [secretId, value] of Object.entries(initial)) putSecret(secretId, value);
@@ -32,7 +36,10 @@ export async function startSecretsManagerStandIn(initial: Record<string, string>
       return awsError('UnknownOperationException', 400, 'only GetSecretValue is served here');
     }
     requests++;
-    if (failure) return awsError(failure.type, failure.status, `${failure.type} (stand-in)`);
+    if (failure && failuresLeft > 0) {
+      failuresLeft--;
+      return awsError(failure.type, failure.status, `${failure.type} (stand-in)`);
+    }
     const { SecretId } = JSON.parse(body) as { SecretId: string };
     const secret = secrets.get(SecretId);
     if (!secret) return awsError('ResourceNotFoundException', 400, "Secrets Manager can't find the specified secret.");
@@ -56,8 +63,9 @@ export async function startSecretsManagerStandIn(initial: Record<string, string>
       return requests;
     },
     putSecret,
-    failWith: (next) => {
+    failWith: (next, times = Infinity) => {
       failure = next;
+      failuresLeft = times;
     },
   };
 }
