@@ -3,14 +3,15 @@ import { FALLBACK_INVOCATION_BUDGET_MS, PREFETCH_BUDGET_MS } from './constants';
 import { createContainer, type Container } from './container';
 import { Deadline } from './deadline';
 import { asBridgeError, ErrorCode, type BridgeError } from './errors';
-import { logger } from './logger';
+import { logger, logKeysOf, withLogKeys } from './logger';
 import { runAction } from './pipeline';
 import type { UpstreamObservation } from './upstream';
 
 /**
  * One action's entry, shared by every front (direct invoke, HTTP): the container built at
  * module initialisation, the invocation's deadline, and the one log line per invocation
- * (SPEC §10). Fronts only adapt their event and map errors.
+ * (SPEC §10), with the invocation's keys on every line it writes. Fronts only adapt their
+ * event and map errors.
  */
 
 export interface Invocation {
@@ -68,7 +69,7 @@ function prefetch(container: Container): void {
 export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): ActionRunner {
   const container = containerOrError(action, env);
   if (!(container instanceof Error) && container.config.prefetchOnInit) prefetch(container);
-  return async (input, invocation) => {
+  const run: ActionRunner = async (input, invocation) => {
     const startedAt = performance.now();
     const observation: UpstreamObservation = { upstreamCalls: 0 };
     const record = { event: 'invocation', action: action.name, correlationId: invocation.correlationId, organizationId: invocation.organizationId };
@@ -85,4 +86,6 @@ export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): A
       throw failure;
     }
   };
+  // Every line the invocation writes, however deep, carries its correlation id (lib/logger.ts).
+  return (input, invocation) => withLogKeys(logKeysOf(invocation.correlationId, invocation.organizationId), () => run(input, invocation));
 }

@@ -8,7 +8,7 @@ import { asBridgeError, BridgeError, ConfigError, ErrorCode, InputError, type Er
 import { formatIssues, secretId, withoutEmptyValues } from '../config';
 import { firstIdShaped } from '../correlationId';
 import { createActionRunner, type ActionRunner } from '../invocation';
-import { logger } from '../logger';
+import { logger, logKeysOf, withLogKeys } from '../logger';
 import { SecretCache } from '../auth/secretCache';
 import { CallerAuth, CallerError } from './callerAuth';
 
@@ -152,10 +152,7 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
     return { runner: runnerFor(action), input };
   }
 
-  return async (event, context) => {
-    const receivedAtMs = Date.now();
-    const headers = lowerCaseHeaders(event);
-    const correlationId = firstIdShaped(headers['inin-correlation-id'], headers['x-correlation-id'], event.requestContext?.requestId, context?.awsRequestId);
+  async function handle(event: APIGatewayProxyEventV2, context: Partial<Context> | undefined, headers: Record<string, string | undefined>, correlationId: string | undefined, receivedAtMs: number) {
     const lambdaRemainingMs = context?.getRemainingTimeInMillis?.();
     const fail = (failure: BridgeError) =>
       respond(httpStatusOf(failure.code), { error: { code: failure.code, message: failure.message, correlationId } }, correlationId);
@@ -176,5 +173,13 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
     } catch (error) {
       return fail(asBridgeError(error));
     }
+  }
+
+  return (event, context) => {
+    const receivedAtMs = Date.now();
+    const headers = lowerCaseHeaders(event);
+    const correlationId = firstIdShaped(headers['inin-correlation-id'], headers['x-correlation-id'], event.requestContext?.requestId, context?.awsRequestId);
+    // The whole request under its correlation id: lines written while authenticating the caller carry it too (lib/logger.ts).
+    return withLogKeys(logKeysOf(correlationId), () => handle(event, context, headers, correlationId, receivedAtMs));
   };
 }
