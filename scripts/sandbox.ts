@@ -1,6 +1,6 @@
 /**
  * `npm start`: the local sandbox. Starts loopback stand-ins for Secrets Manager, the token
- * endpoint and the upstream API, runs the real handlers on every file in events/ and
+ * endpoint and the upstream API, runs the real handlers on every action's sample events and
  * prints the data action responses. `npm start -- --serve` keeps the stand-ins running and
  * prints the environment for `serverless invoke local`.
  */
@@ -46,7 +46,7 @@ function invokeLocalInstructions(env: Record<string, string>): string {
     if (param) params.push(`--param ${param}=${value}`);
     else exports.push(`export ${name}=${value}`);
   }
-  return `${exports.join('\n')}\nnpx serverless invoke local -f customerLookup -p events/customerLookup.json \\\n  ${params.join(' ')}`;
+  return `${exports.join('\n')}\nnpx serverless invoke local -f customerLookup -p lib/actions/customerLookup/events/customerLookup.json \\\n  ${params.join(' ')}`;
 }
 
 async function serve(): Promise<void> {
@@ -70,8 +70,8 @@ async function runOnce(): Promise<void> {
   const restoreLogs = redirectLogs((line) => logLines.push(line));
   const front = await serveHttpFront(await loadHandler<HttpHandler>('http'));
   try {
-    const results = await runSampleEvents(join(root, 'events'), loadHandler);
-    const overHttp = await postSampleEvents(join(root, 'events'), front.url, API_KEY);
+    const results = await runSampleEvents(loadHandler);
+    const overHttp = await postSampleEvents(front.url, API_KEY);
     restoreLogs();
     printResults('Direct invoke (Genesys Cloud AWS Lambda data action)', results);
     printResults(`HTTP front, POST ${front.url}/actions/{name} (CXone Studio REST action)`, overHttp);

@@ -1,19 +1,17 @@
-import { readdirSync } from 'node:fs';
 import * as z from 'zod';
-import mapping from '../config/mappings/queueEstimatedWait.json';
+import mapping from '../lib/actions/queueEstimatedWait/mapping.json';
 import { actionEnv, actionEnvPrefix, defineAction, isIdempotent, path, type AnyAction, type HttpMethod } from '../lib/action';
-import { agentState } from '../lib/actions/agentState';
-import { ACTIONS } from '../lib/actions';
-import { customerLookup } from '../lib/actions/customerLookup';
-import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait';
+import { agentState } from '../lib/actions/agentState/action';
+import { customerLookup } from '../lib/actions/customerLookup/action';
+import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
 import { createDirectHandler } from '../lib/front/directInvoke';
 import { jsonataTransform, type JsonataMapping } from '../lib/jsonataTransform';
-import { startGenesysApiStandIn, SAMPLE_QUEUE_ID } from '../lib/sandbox/platformApiStandIns';
+import { startGenesysApiStandIn, SAMPLE_QUEUE_ID } from '../lib/actions/queueEstimatedWait/standIn';
 import type { Sandbox } from '../lib/sandbox/sandbox';
 import { joinUrl } from '../lib/url';
 import type { CapturedLogs } from './setup/logs';
 import { invoke, recordsOf } from './support/bridge';
-import { EVENTS_DIR, NO_REQUESTS, rescoped, sampleEvent, withoutScopedVariables, useSandbox } from './support/sandboxProcess';
+import { sampleEventFiles, NO_REQUESTS, rescoped, sampleEvent, withoutScopedVariables, useSandbox } from './support/sandboxProcess';
 import { Servers, startRecordingProxy } from './support/standIns';
 
 /**
@@ -67,9 +65,9 @@ async function queueWaitBehindProxy() {
   return { proxy, handler };
 }
 
-describe('sample events (events/queueEstimatedWait*.json, events/agentState*.json)', () => {
+describe('sample events (lib/actions/queueEstimatedWait/events, lib/actions/agentState/events)', () => {
   it('covers every sample event file of the two platform actions', () => {
-    const files = readdirSync(EVENTS_DIR).filter((file) => /^(queueEstimatedWait|agentState)(-.*)?\.json$/.test(file));
+    const files = [...sampleEventFiles('queueEstimatedWait'), ...sampleEventFiles('agentState')];
 
     expect(files.sort()).toStrictEqual(Object.keys(SAMPLE_ANSWERS).sort());
   });
@@ -475,10 +473,9 @@ describe('defineAction', () => {
   }
 
   it('returns a flat declaration as it is', () => {
-    const action = declare({});
+    const definition = { name: 'testAction', description: 'a test action', input: flatInput, request: () => ({ method: 'GET' as const, path: '/test' }), response: z.unknown(), transform: () => ({ found: false }), output: flatOutput };
 
-    expect(action.name).toBe('testAction');
-    expect(ACTIONS.map(({ name }) => name)).toStrictEqual(['customerLookup', 'queueEstimatedWait', 'agentState']);
+    expect(defineAction(definition)).toBe(definition);
   });
 
   it.each([

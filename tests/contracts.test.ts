@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Ajv from 'ajv-draft-04';
 import * as z from 'zod';
 import { defineAction } from '../lib/action';
@@ -14,7 +12,6 @@ import { captureLogs, type CapturedLogs } from './setup/logs';
 
 /** The generated contracts are what Genesys Cloud validates inputs and outputs against. */
 describe('generated data action contracts', () => {
-  const root = join(__dirname, '..');
   const ajv = new Ajv({ strict: false, allErrors: true });
   let logs: CapturedLogs;
   let bridge: Bridge | undefined;
@@ -30,7 +27,7 @@ describe('generated data action contracts', () => {
 
   it.each(ACTIONS.map((action) => [action.name, action] as const))('%s: the input contract accepts every sample event the action accepts', async (name, action) => {
     const validate = ajv.compile(inputContract(action));
-    const events = (await readSampleEvents(join(root, 'events'))).filter((sample) => sample.functionName === name);
+    const events = (await readSampleEvents()).filter((sample) => sample.functionName === name);
     const accepted = events.filter((sample) => action.input.safeParse(sample.event).success);
 
     expect(accepted.length).toBeGreaterThan(0);
@@ -42,7 +39,7 @@ describe('generated data action contracts', () => {
     for (const action of ACTIONS) {
       const validate = ajv.compile(outputContract(action));
       const handler = createDirectHandler(action, bridge.sandbox.env);
-      const events = (await readSampleEvents(join(root, 'events'))).filter((sample) => sample.functionName === action.name && action.input.safeParse(sample.event).success);
+      const events = (await readSampleEvents()).filter((sample) => sample.functionName === action.name && action.input.safeParse(sample.event).success);
       for (const sample of events) {
         const output = await handler(sample.event);
         expect([sample.file, validate(output), validate.errors ?? null]).toStrictEqual([sample.file, true, null]);
@@ -138,7 +135,7 @@ describe('generated data action contracts', () => {
 
     expect(target.lambdaArn('agentState')).toBe('arn:aws:lambda:us-east-1:111122223333:function:data-action-bridge-dev-agentState');
     expect(target.httpUrl('agentState')).toBe('https://xyz.execute-api.us-east-1.amazonaws.com/actions/agentState');
-    expect(() => stackOutputsTarget(outputs.slice(1), names)).toThrow(/lack CustomerLookupFunctionArn/);
+    expect(() => stackOutputsTarget(outputs.filter(({ OutputKey }) => OutputKey !== 'CustomerLookupFunctionArn'), names)).toThrow(/lack CustomerLookupFunctionArn/);
   });
 
   it('the Web Services definition and the CXone snippet call POST /actions/{name} with the API key header', () => {
@@ -150,14 +147,4 @@ describe('generated data action contracts', () => {
     }
   });
 
-  it('contracts/ holds what `npm run contracts` generates today', () => {
-    for (const action of ACTIONS) {
-      const read = (suffix: string) => JSON.parse(readFileSync(join(root, 'contracts', `${action.name}.${suffix}.json`), 'utf8')) as unknown;
-      const sample = JSON.parse(readFileSync(join(root, 'events', `${action.name}.json`), 'utf8')) as unknown;
-
-      expect(read('genesys-lambda')).toStrictEqual(genesysLambdaDefinition(action));
-      expect(read('genesys-webservices')).toStrictEqual(genesysWebServicesDefinition(action));
-      expect(read('cxone-studio')).toStrictEqual(cxoneStudioSnippet(action, sample));
-    }
-  });
 });

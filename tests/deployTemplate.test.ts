@@ -1,3 +1,4 @@
+import { ACTIONS } from '../lib/actions';
 import { SANDBOX_CLIENT, SANDBOX_CXONE_ACCESS_KEY, SANDBOX_CXONE_CLIENT, SANDBOX_GENESYS_CLIENT, SANDBOX_HTTP_KEYS } from '../lib/sandbox/sandbox';
 import { evaluateConditions, packageService, resolveIfs, type PackagedService } from './support/packaging';
 
@@ -8,7 +9,7 @@ import { evaluateConditions, packageService, resolveIfs, type PackagedService } 
  */
 
 const ORG_ID = '8f0c7a6e-1d2b-4c3d-9e8f-0a1b2c3d4e5f';
-const DIRECT_INVOKE = ['CustomerLookupLambdaFunction', 'QueueEstimatedWaitLambdaFunction', 'AgentStateLambdaFunction'];
+const DIRECT_INVOKE = ACTIONS.map(({ name }) => `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`);
 
 type Resource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
 interface Deploy {
@@ -88,6 +89,7 @@ describe('the Genesys Cloud AWS Lambda Data Actions role', () => {
 
 describe('stack outputs', () => {
   it("give the role's ARN, every function's ARN and the HTTPS front's URL", () => {
+    expect(DIRECT_INVOKE).toEqual(expect.arrayContaining(['CustomerLookupLambdaFunction', 'QueueEstimatedWaitLambdaFunction', 'AgentStateLambdaFunction']));
     expect(commercial.outputs).toMatchObject({
       GenesysDataActionsRoleArn: { Condition: 'HasGenesysOrgId', Value: { 'Fn::GetAtt': ['GenesysDataActionsRole', 'Arn'] } },
       CustomerLookupFunctionArn: { Value: { 'Fn::GetAtt': ['CustomerLookupLambdaFunction', 'Arn'] } },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { doctorFromArgs, renderReport } from '../lib/doctor/cli';
 import { runDoctor, type DoctorOptions, type DoctorReport } from '../lib/doctor/doctor';
 import { Cause } from '../lib/doctor/findings';
-import { startCustomerApiStandIn } from '../lib/sandbox/customerApiStandIn';
+import { startCustomerApiStandIn } from '../lib/actions/customerLookup/standIn';
 import { json, startLoopbackServer, type LoopbackServer } from '../lib/sandbox/loopbackServer';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../lib/sandbox/secretsManagerStandIn';
 import { startTokenEndpointStandIn, type TokenEndpointOptions, type TokenEndpointStandIn } from '../lib/sandbox/tokenEndpointStandIn';

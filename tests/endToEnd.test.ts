@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadConfig } from '../lib/config';
-import { startCustomerApiStandIn } from '../lib/sandbox/customerApiStandIn';
+import { startCustomerApiStandIn } from '../lib/actions/customerLookup/standIn';
 import { json, startLoopbackServer } from '../lib/sandbox/loopbackServer';
 import { SANDBOX_CLIENT } from '../lib/sandbox/sandbox';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { controlClock, invoke, lambdaContext, openBridge, recordsOf, type Bridge } from './support/bridge';
 import { ADA } from './support/fixtures';
+import { sampleEvent } from './support/sandboxProcess';
 
 /**
  * The real handler, the real AWS SDK and undici against loopback stand-ins (SPEC §3-§12):
@@ -15,9 +14,6 @@ import { ADA } from './support/fixtures';
 
 const FOUND = { phoneNumber: '+15551234567' };
 
-function sampleEvent(name: string): unknown {
-  return JSON.parse(readFileSync(join(__dirname, '..', 'events', name), 'utf8'));
-}
 
 let logs: CapturedLogs;
 let bridge: Bridge | undefined;
@@ -46,7 +42,7 @@ function invocationRecords(): Array<Record<string, unknown>> {
   return recordsOf(logs.records(), 'invocation');
 }
 
-describe('sample events (events/*.json)', () => {
+describe('sample events (lib/actions/customerLookup/events/)', () => {
   it('customerLookup.json answers with the SPEC sample output, exactly', async () => {
     const { coldContainer } = await open();
 

@@ -1,12 +1,12 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ACTIONS } from '../lib/actions';
-import { agentState } from '../lib/actions/agentState';
-import { customerLookup } from '../lib/actions/customerLookup';
-import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait';
+import { agentState } from '../lib/actions/agentState/action';
+import { customerLookup } from '../lib/actions/customerLookup/action';
+import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
 import { createDirectHandler } from '../lib/front/directInvoke';
 import { createHttpHandler } from '../lib/front/httpFront';
 import { serveHttpFront } from '../lib/sandbox/httpFrontServer';
-import { SAMPLE_QUEUE_ID } from '../lib/sandbox/platformApiStandIns';
+import { SAMPLE_QUEUE_ID } from '../lib/actions/queueEstimatedWait/standIn';
 import {
   SANDBOX_CLIENT,
   SANDBOX_CXONE_ACCESS_KEY,
@@ -360,7 +360,8 @@ describe('routing and bodies', () => {
     const answer = await post(url, '/actions/noSuchAction');
 
     expect(answer.status).toBe(404);
-    expect(answer.json).toStrictEqual(errorBody('ACTION_NOT_FOUND', /no such action: use POST \/actions\/\{name\} with one of customerLookup, queueEstimatedWait, agentState/));
+    expect(answer.json).toStrictEqual(errorBody('ACTION_NOT_FOUND', new RegExp(`no such action: use POST /actions/\\{name\\} with one of ${ACTIONS.map(({ name }) => name).join(', ')}`)));
+    expect(ACTIONS.map(({ name }) => name)).toEqual(expect.arrayContaining(['customerLookup', 'queueEstimatedWait', 'agentState']));
     expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
   });
 

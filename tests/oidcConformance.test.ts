@@ -1,8 +1,8 @@
 import { request } from 'undici';
-import { customerLookup } from '../lib/actions/customerLookup';
+import { customerLookup } from '../lib/actions/customerLookup/action';
 import { createDirectHandler, type DirectHandler } from '../lib/front/directInvoke';
 import { basicAuthorization } from '../lib/auth/formEncoding';
-import { startCustomerApiStandIn, type CustomerApiStandIn } from '../lib/sandbox/customerApiStandIn';
+import { startCustomerApiStandIn, type CustomerApiStandIn } from '../lib/actions/customerLookup/standIn';
 import { startTokenEndpointStandIn, type StandInClient } from '../lib/sandbox/tokenEndpointStandIn';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { invoke } from './support/bridge';

@@ -1,7 +1,7 @@
 import { MockAgent } from 'undici';
 import type { AnyAction } from '../lib/action';
-import { agentState } from '../lib/actions/agentState';
-import { customerLookup } from '../lib/actions/customerLookup';
+import { agentState } from '../lib/actions/agentState/action';
+import { customerLookup } from '../lib/actions/customerLookup/action';
 import { loadConfig } from '../lib/config';
 import type { Credentials } from '../lib/auth/credentials';
 import { Deadline } from '../lib/deadline';
@@ -11,9 +11,9 @@ import { parseTokenResponse } from '../lib/auth/tokenResponse';
 import { GENESYS_REGION_DOMAINS } from '../lib/auth/platforms/genesysCloud';
 import { createPlatformProfile } from '../lib/auth/platforms/profile';
 import { checkTokenEndpoint } from '../lib/auth/platforms/tokenEndpointCheck';
-import { startCustomerApiStandIn, type CustomerApiStandIn } from '../lib/sandbox/customerApiStandIn';
+import { startCustomerApiStandIn, type CustomerApiStandIn } from '../lib/actions/customerLookup/standIn';
 import { json, startLoopbackServer } from '../lib/sandbox/loopbackServer';
-import { startCxoneApiStandIn } from '../lib/sandbox/platformApiStandIns';
+import { startCxoneApiStandIn } from '../lib/actions/agentState/standIn';
 import {
   startTokenEndpointStandIn,
   type StandInClient,

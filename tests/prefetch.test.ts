@@ -1,4 +1,4 @@
-import { customerLookup } from '../lib/actions/customerLookup';
+import { customerLookup } from '../lib/actions/customerLookup/action';
 import { createDirectHandler } from '../lib/front/directInvoke';
 import { openBridge, invoke, type Bridge } from './support/bridge';
 import { captureLogs, type CapturedLogs } from './setup/logs';

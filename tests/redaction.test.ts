@@ -1,7 +1,7 @@
 import { format, inspect } from 'node:util';
 import { logger } from '../lib/logger';
 import { formUrlEncode } from '../lib/auth/formEncoding';
-import { startCustomerApiStandIn, type CustomerApiStandIn } from '../lib/sandbox/customerApiStandIn';
+import { startCustomerApiStandIn, type CustomerApiStandIn } from '../lib/actions/customerLookup/standIn';
 import { startLoopbackServer, type LoopbackRequest, type LoopbackServer } from '../lib/sandbox/loopbackServer';
 import { SecretText } from '../lib/secretText';
 import { captureLogs, type CapturedLogs } from './setup/logs';

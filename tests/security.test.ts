@@ -4,9 +4,9 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Agent, request } from 'undici';
 import type { AnyAction } from '../lib/action';
 import { ACTIONS } from '../lib/actions';
-import { agentState } from '../lib/actions/agentState';
-import { customerLookup } from '../lib/actions/customerLookup';
-import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait';
+import { agentState } from '../lib/actions/agentState/action';
+import { customerLookup } from '../lib/actions/customerLookup/action';
+import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
 import { loadConfig } from '../lib/config';
 import { CXONE_DEFAULT_ISSUER } from '../lib/constants';
 import { parseCredentials } from '../lib/auth/credentials';
@@ -18,10 +18,10 @@ import { createHttpAgent } from '../lib/httpClient';
 import { logger } from '../lib/logger';
 import { formUrlEncode } from '../lib/auth/formEncoding';
 import type { ApiStandIn } from '../lib/sandbox/apiStandIn';
-import { startCustomerApiStandIn } from '../lib/sandbox/customerApiStandIn';
+import { startCustomerApiStandIn } from '../lib/actions/customerLookup/standIn';
 import { createLambdaContext } from '../lib/sandbox/lambdaContext';
 import { json, type LoopbackRequest } from '../lib/sandbox/loopbackServer';
-import { SAMPLE_QUEUE_ID, startCxoneApiStandIn } from '../lib/sandbox/platformApiStandIns';
+import { startCxoneApiStandIn } from '../lib/actions/agentState/standIn';
 import {
   SANDBOX_CLIENT,
   SANDBOX_CXONE_ACCESS_KEY,
@@ -54,6 +54,7 @@ import {
   type RecordingServer,
 } from './support/leaks';
 import { packageService, type PackagedService } from './support/packaging';
+import { sampleEventOf } from '../lib/codegen/generatedFiles';
 import { createSelfSignedCertificate, startHttpsStandIn, type HttpsStandIn, type SelfSignedCertificate } from './support/tls';
 
 /**
@@ -83,11 +84,8 @@ const CANARY = {
 } as const;
 
 const FOUND = { phoneNumber: '+15551234567' };
-const VALID_EVENTS: Record<string, unknown> = {
-  customerLookup: FOUND,
-  queueEstimatedWait: { queueId: SAMPLE_QUEUE_ID },
-  agentState: { agentId: '1234567' },
-};
+/** Each action's own first sample event (lib/actions/<name>/events/<name>.json). */
+const VALID_EVENTS: Record<string, unknown> = Object.fromEntries(ACTIONS.map(({ name }) => [name, sampleEventOf(name)]));
 const SDK_VARIABLES = ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_EC2_METADATA_DISABLED'] as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -797,7 +795,8 @@ describe('the packaged functions (serverless package)', () => {
   it('packages one zip per function, each under 2 MB', () => {
     const sizes = packaged.functions.map(({ zip, zipBytes }) => ({ zip, kilobytes: Math.round(zipBytes / 1024), underTwoMegabytes: zipBytes < 2 * 1024 * 1024 }));
 
-    expect(sizes.map(({ zip }) => zip)).toStrictEqual(['agentState.zip', 'customerLookup.zip', 'http.zip', 'queueEstimatedWait.zip']);
+    expect(sizes.map(({ zip }) => zip)).toStrictEqual([...ACTIONS.map(({ name }) => `${name}.zip`), 'http.zip'].sort());
+    expect(sizes.map(({ zip }) => zip)).toEqual(expect.arrayContaining(['agentState.zip', 'customerLookup.zip', 'http.zip', 'queueEstimatedWait.zip']));
     expect(sizes).toStrictEqual(sizes.map((size) => ({ ...size, underTwoMegabytes: true })));
   });
 
@@ -820,7 +819,7 @@ describe('the packaged functions (serverless package)', () => {
 
   it('gives the functions only names of secrets and plain settings in their environment', () => {
     const functions = resources().filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
-    expect(functions.length).toBe(4);
+    expect(functions.length).toBe(ACTIONS.length + 1);
     const ALLOWED_SENSITIVE_NAMES = /(^|__)(SECRET_ID|HTTP_AUTH_SECRET_ID|TOKEN_URL|TOKEN_EXTRA_PARAMS|SECRET_TTL_SECONDS|SECRET_STALE_SECONDS)$/;
     const KEY_LIKE = /[A-Za-z0-9+/=_-]{24,}/g;
     const problems: string[] = [];
@@ -879,12 +878,13 @@ describe('the packaged functions (serverless package)', () => {
     }
 
     expect(problems).toStrictEqual([]);
+    // Each action reads its platform's secret (serverless.yml's default secret names); the HTTPS front all of them and its callers' keys.
+    const SECRET_OF_PLATFORM: Record<string, string> = { oauth2: 'data-action-bridge/oauth-??????', 'genesys-cloud': 'data-action-bridge/genesys-??????', 'nice-cxone': 'data-action-bridge/cxone-??????' };
+    const secretOf = (action: AnyAction) => SECRET_OF_PLATFORM[action.platform ?? 'oauth2']!;
     expect(secretsOf).toStrictEqual({
-      CustomerLookupRole: ['data-action-bridge/oauth-??????'],
-      QueueEstimatedWaitRole: ['data-action-bridge/genesys-??????'],
-      AgentStateRole: ['data-action-bridge/cxone-??????'],
-      // The HTTPS front serves every action, and reads its callers' keys.
-      HttpRole: ['data-action-bridge/oauth-??????', 'data-action-bridge/genesys-??????', 'data-action-bridge/cxone-??????', 'data-action-bridge/http-callers-??????'],
+      ...Object.fromEntries(ACTIONS.map((action) => [`${action.name[0]!.toUpperCase()}${action.name.slice(1)}Role`, [secretOf(action)]])),
+      HttpRole: [...new Set(ACTIONS.map(secretOf)), 'data-action-bridge/http-callers-??????'],
     });
+    expect(secretsOf).toMatchObject({ CustomerLookupRole: [SECRET_OF_PLATFORM.oauth2], QueueEstimatedWaitRole: [SECRET_OF_PLATFORM['genesys-cloud']], AgentStateRole: [SECRET_OF_PLATFORM['nice-cxone']] });
   });
 });

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Agent, request } from 'undici';
-import { customerLookup } from '../actions/customerLookup';
+import { customerLookup } from '../actions/customerLookup/action';
 import { createDirectHandler, type DirectHandler } from '../front/directInvoke';
 import { SANDBOX_SECRET_ID, startSandbox, type Sandbox } from '../sandbox/sandbox';
 import { createLambdaContext } from '../sandbox/lambdaContext';

@@ -14,6 +14,25 @@ export interface ApiStandIn extends LoopbackServer {
 
 export type IsAuthorized = (authorization: string | undefined) => boolean;
 
+/** One action's part of an API stand-in: its answer to a request on its own paths, undefined for any other path. */
+export type ApiRoute = (request: LoopbackRequest) => LoopbackReply | undefined;
+
+/** What an action folder's standIn.ts exports for the sandbox: its route, answering with sample data. */
+export interface ActionStandIn {
+  route: ApiRoute;
+}
+
+/** Routes tried in turn; a path none of them knows is 404. */
+export function firstRoute(routes: readonly ApiRoute[]): (request: LoopbackRequest) => LoopbackReply {
+  return (request) => {
+    for (const route of routes) {
+      const reply = route(request);
+      if (reply) return reply;
+    }
+    return json(404, { message: 'no such route' });
+  };
+}
+
 export async function startApiStandIn(
   isAuthorized: IsAuthorized,
   route: (request: LoopbackRequest) => LoopbackReply,

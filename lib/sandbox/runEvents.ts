@@ -5,10 +5,13 @@ import type { DirectHandler } from '../front/directInvoke';
 import { createLambdaContext } from './lambdaContext';
 
 /**
- * Runs every sample event in events/ through its function's real handler, directly and
- * through the HTTP front. An event file is named after its function: `customerLookup.json`,
- * `customerLookup-notfound.json`.
+ * Runs every sample event (lib/actions/<name>/events/*.json) through its function's real
+ * handler, directly and through the HTTP front. An event file is named after its function:
+ * `customerLookup.json`, `customerLookup-notfound.json`.
  */
+
+/** Where the action folders are; each holds its sample events in events/. */
+export const ACTIONS_DIR = join(__dirname, '..', 'actions');
 
 export interface SampleEvent {
   file: string;
@@ -30,16 +33,28 @@ export function functionNameOf(file: string): string {
   return basename(file, '.json').split('-')[0] ?? '';
 }
 
-export async function readSampleEvents(eventsDir: string): Promise<SampleEvent[]> {
-  const files = (await readdir(eventsDir)).filter((file) => file.endsWith('.json')).sort();
+/** Every action folder's sample events, sorted by file name. */
+export async function readSampleEvents(actionsDir = ACTIONS_DIR): Promise<SampleEvent[]> {
+  const folders = (await readdir(actionsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory());
+  const files = (
+    await Promise.all(
+      folders.map(async ({ name }) => {
+        const eventsDir = join(actionsDir, name, 'events');
+        const names = await readdir(eventsDir).catch(() => [] as string[]);
+        return names.filter((file) => file.endsWith('.json')).map((file) => join(eventsDir, file));
+      }),
+    )
+  )
+    .flat()
+    .sort((a, b) => basename(a).localeCompare(basename(b)));
   return Promise.all(
-    files.map(async (file) => ({ file, functionName: functionNameOf(file), event: JSON.parse(await readFile(join(eventsDir, file), 'utf8')) as unknown })),
+    files.map(async (path) => ({ file: basename(path), functionName: functionNameOf(path), event: JSON.parse(await readFile(path, 'utf8')) as unknown })),
   );
 }
 
-export async function runSampleEvents(eventsDir: string, loadHandler: (functionName: string) => Promise<DirectHandler>): Promise<EventResult[]> {
+export async function runSampleEvents(loadHandler: (functionName: string) => Promise<DirectHandler>): Promise<EventResult[]> {
   const results: EventResult[] = [];
-  for (const { file, functionName, event } of await readSampleEvents(eventsDir)) {
+  for (const { file, functionName, event } of await readSampleEvents()) {
     const handler = await loadHandler(functionName);
     try {
       results.push({ file, functionName, ok: true, response: await handler(event, createLambdaContext(functionName)) });
@@ -52,9 +67,9 @@ export async function runSampleEvents(eventsDir: string, loadHandler: (functionN
 }
 
 /** POSTs every sample event to `<baseUrl>/actions/<function>` with the API key, as a CXone Studio REST action would. */
-export async function postSampleEvents(eventsDir: string, baseUrl: string, apiKey: string): Promise<EventResult[]> {
+export async function postSampleEvents(baseUrl: string, apiKey: string): Promise<EventResult[]> {
   const results: EventResult[] = [];
-  for (const { file, functionName, event } of await readSampleEvents(eventsDir)) {
+  for (const { file, functionName, event } of await readSampleEvents()) {
     const response = await request(`${baseUrl}/actions/${functionName}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },

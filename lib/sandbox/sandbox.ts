@@ -1,14 +1,19 @@
-import { actionEnvPrefix } from '../action';
-import type { ApiStandIn } from './apiStandIn';
-import { startCustomerApiStandIn, type CustomerApiStandIn } from './customerApiStandIn';
-import { startCxoneApiStandIn, startGenesysApiStandIn } from './platformApiStandIns';
+import { actionEnvPrefix, type AnyAction } from '../action';
+import { ACTIONS } from '../actions';
+import { customerRoute } from '../actions/customerLookup/standIn';
+import { GENESYS_CORRELATION_HEADER } from '../actions/queueEstimatedWait/standIn';
+import { STAND_INS } from '../actions/standIns';
+import type { AuthPlatform } from '../auth/platforms/profile';
+import { firstRoute, startApiStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from './apiStandIn';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from './secretsManagerStandIn';
 import { startTokenEndpointStandIn, type StandInClient, type TokenEndpointStandIn } from './tokenEndpointStandIn';
 
 /**
  * The local sandbox (SPEC §11): loopback stand-ins for Secrets Manager, the token endpoint
  * and the upstream API, and the environment that points the real handlers at them.
- * No AWS account is needed.
+ * No AWS account is needed. Each platform has one token endpoint, one secret and one API
+ * stand-in serving the routes of every action on that platform (each action folder's
+ * standIn.ts); each action's environment points at its platform's stand-ins.
  */
 
 export const SANDBOX_SECRET_ID = 'data-action-bridge/sandbox';
@@ -35,7 +40,8 @@ export interface PlatformStandIns {
 export interface Sandbox {
   secretsManager: SecretsManagerStandIn;
   tokenEndpoint: TokenEndpointStandIn;
-  customerApi: CustomerApiStandIn;
+  /** The API stand-in of the oauth2 actions (customerLookup's customer API). */
+  customerApi: ApiStandIn;
   genesys: PlatformStandIns;
   cxone: PlatformStandIns;
   /** Environment variables for the handlers (and `serverless invoke local`). */
@@ -62,13 +68,27 @@ export interface SandboxOptions {
   customers?: Record<string, unknown[]>;
 }
 
-async function startGenesys(): Promise<PlatformStandIns> {
-  const tokenEndpoint = await startTokenEndpointStandIn([SANDBOX_GENESYS_CLIENT], { flavour: 'genesys-cloud', clientAuth: ['basic'] });
-  return { tokenEndpoint, api: await startGenesysApiStandIn(tokenEndpoint.isValid) };
+/** The routes of every action on `platform`; `options.customers` replaces customerLookup's sample data. */
+function routesOf(platform: AuthPlatform, options: SandboxOptions): ApiRoute[] {
+  return ACTIONS.filter((action: AnyAction) => (action.platform ?? 'oauth2') === platform).flatMap((action) => {
+    if (action.name === 'customerLookup' && options.customers) return [customerRoute(options.customers)];
+    const standIn = STAND_INS[action.name];
+    return standIn ? [standIn.route] : [];
+  });
 }
 
-async function startCxone(): Promise<PlatformStandIns> {
-  const api = await startCxoneApiStandIn((authorization) => tokenEndpoint.isValid(authorization));
+function startPlatformApi(platform: AuthPlatform, isAuthorized: IsAuthorized, options: SandboxOptions): Promise<ApiStandIn> {
+  const correlationHeader = platform === 'genesys-cloud' ? GENESYS_CORRELATION_HEADER : undefined;
+  return startApiStandIn(isAuthorized, firstRoute(routesOf(platform, options)), correlationHeader);
+}
+
+async function startGenesys(options: SandboxOptions): Promise<PlatformStandIns> {
+  const tokenEndpoint = await startTokenEndpointStandIn([SANDBOX_GENESYS_CLIENT], { flavour: 'genesys-cloud', clientAuth: ['basic'] });
+  return { tokenEndpoint, api: await startPlatformApi('genesys-cloud', tokenEndpoint.isValid, options) };
+}
+
+async function startCxone(options: SandboxOptions): Promise<PlatformStandIns> {
+  const api = await startPlatformApi('nice-cxone', (authorization) => tokenEndpoint.isValid(authorization), options);
   const tokenEndpoint = await startTokenEndpointStandIn([SANDBOX_CXONE_CLIENT], {
     flavour: 'nice-cxone',
     accessKeys: [SANDBOX_CXONE_ACCESS_KEY],
@@ -93,29 +113,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     lifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
     latencyMs: options.tokenLatencyMs,
   });
-  const customerApi = await startCustomerApiStandIn(tokenEndpoint.isValid, options.customers);
-  const genesys = await startGenesys();
-  const cxone = await startCxone();
-  const env = {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'sandbox',
-    AWS_SECRET_ACCESS_KEY: 'sandbox',
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    SECRET_ID: SANDBOX_SECRET_ID,
-    AUTH_PLATFORM: 'oauth2',
-    TOKEN_URL: tokenEndpoint.tokenUrl,
-    UPSTREAM_BASE_URL: customerApi.url,
-    HTTP_AUTH_SECRET_ID: SANDBOX_HTTP_AUTH_SECRET_ID,
-    ...scoped('queueEstimatedWait', {
+  const customerApi = await startPlatformApi('oauth2', tokenEndpoint.isValid, options);
+  const genesys = await startGenesys(options);
+  const cxone = await startCxone(options);
+  const platformEnv: Record<AuthPlatform, Record<string, string>> = {
+    oauth2: { SECRET_ID: SANDBOX_SECRET_ID, AUTH_PLATFORM: 'oauth2', TOKEN_URL: tokenEndpoint.tokenUrl, UPSTREAM_BASE_URL: customerApi.url },
+    'genesys-cloud': {
       SECRET_ID: SANDBOX_GENESYS_SECRET_ID,
       AUTH_PLATFORM: 'genesys-cloud',
       GENESYS_REGION: 'mypurecloud.com',
       // The real endpoints would be https://login.mypurecloud.com/oauth/token and https://api.mypurecloud.com.
       TOKEN_URL: genesys.tokenEndpoint.tokenUrl,
       UPSTREAM_BASE_URL: genesys.api.url,
-    }),
-    ...scoped('agentState', { SECRET_ID: SANDBOX_CXONE_SECRET_ID, AUTH_PLATFORM: 'nice-cxone', CXONE_ISSUER: cxone.tokenEndpoint.url, TOKEN_URL: '', UPSTREAM_BASE_URL: '' }),
+    },
+    // The API base comes from tenant discovery, as in production.
+    'nice-cxone': { SECRET_ID: SANDBOX_CXONE_SECRET_ID, AUTH_PLATFORM: 'nice-cxone', CXONE_ISSUER: cxone.tokenEndpoint.url, TOKEN_URL: '', UPSTREAM_BASE_URL: '' },
+  };
+  const env = {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'sandbox',
+    AWS_SECRET_ACCESS_KEY: 'sandbox',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // Unprefixed: the oauth2 settings, as `serverless invoke local -f customerLookup` uses them.
+    ...platformEnv.oauth2,
+    HTTP_AUTH_SECRET_ID: SANDBOX_HTTP_AUTH_SECRET_ID,
+    ...Object.assign({}, ...ACTIONS.filter((action) => (action.platform ?? 'oauth2') !== 'oauth2').map((action) => scoped(action.name, platformEnv[action.platform!]))),
   };
   return {
     secretsManager,

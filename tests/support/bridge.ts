@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { customerLookup } from '../../lib/actions/customerLookup';
+import { customerLookup } from '../../lib/actions/customerLookup/action';
 import { createDirectHandler, type DirectHandler } from '../../lib/front/directInvoke';
 import { createLambdaContext } from '../../lib/sandbox/lambdaContext';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../lib/sandbox/sandbox';

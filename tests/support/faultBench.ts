@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineAction } from '../../lib/action';
-import { agentState } from '../../lib/actions/agentState';
+import { agentState } from '../../lib/actions/agentState/action';
 import { createDirectHandler, type DirectHandler } from '../../lib/front/directInvoke';
 import { openBridge, type Bridge, type EnvOverrides } from './bridge';
 import { startFaultyServer, type FaultyServer } from './faultyServer';

@@ -1,15 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import * as z from 'zod';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { AnyAction } from '../../lib/action';
-import { startGenesysApiStandIn } from '../../lib/sandbox/platformApiStandIns';
+import { startGenesysApiStandIn } from '../../lib/actions/queueEstimatedWait/standIn';
 import type { ApiStandIn } from '../../lib/sandbox/apiStandIn';
 import type { Sandbox, SandboxCounts } from '../../lib/sandbox/sandbox';
 import { httpApiEvent } from './httpCalls';
-import { openSandbox } from './sandboxProcess';
+import { openSandbox, sampleEvent, sampleEventFiles } from './sandboxProcess';
 
 /**
  * Building blocks for the property tests of the fronts: the sandbox every action can reach
@@ -56,23 +54,21 @@ export function inputFields(action: AnyAction): string[] {
   return Object.keys(schema.properties ?? {});
 }
 
-const EVENTS_DIR = join(__dirname, '..', '..', 'events');
 
 /** Values that may be missing from the sample events (optional fields no event uses). */
 const EXTRA_VALID_VALUES: Record<string, string[]> = {
   conversationId: ['0b4a5e7c-1d2e-4f3a-9b8c-7d6e5f4a3b2c'],
-  mediaType: ['call', 'callback', 'chat', 'email', 'message'],
+  mediaType: ['all', 'call', 'callback', 'chat', 'email', 'message', 'videoComm'],
 };
 
 /**
- * Valid values of each field, from the action's own sample events (events/<action>*.json)
+ * Valid values of each field, from the action's own sample events (lib/actions/<action>/events/)
  * that its input schema accepts: the mutations below start from something real.
  */
 export function validValuesOf(action: AnyAction): Record<string, string[]> {
   const values: Record<string, string[]> = {};
-  const files = readdirSync(EVENTS_DIR).filter((name) => name === `${action.name}.json` || (name.startsWith(`${action.name}-`) && name.endsWith('.json')));
-  for (const file of files) {
-    const event = JSON.parse(readFileSync(join(EVENTS_DIR, file), 'utf8')) as Record<string, unknown>;
+  for (const file of sampleEventFiles(action.name)) {
+    const event = sampleEvent(file) as Record<string, unknown>;
     if (!action.input.safeParse(event).success) continue;
     for (const [field, value] of Object.entries(event)) if (typeof value === 'string') (values[field] ??= []).push(value);
   }

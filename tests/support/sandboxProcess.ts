@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { actionEnvPrefix } from '../../lib/action';
 import { startLoopbackServer, type LoopbackServer } from '../../lib/sandbox/loopbackServer';
+import { ACTIONS_DIR, functionNameOf } from '../../lib/sandbox/runEvents';
 import { startSandbox, type Sandbox, type SandboxCounts, type SandboxOptions } from '../../lib/sandbox/sandbox';
 import { captureLogs, type CapturedLogs } from '../setup/logs';
 import { sdkVariablesOf, setSdkProcessEnv } from './processEnv';
@@ -65,10 +66,14 @@ export function startHungServer(): Promise<LoopbackServer & { readonly requests:
   }));
 }
 
-export const EVENTS_DIR = join(__dirname, '..', '..', 'events');
+/** The sample event files of one action (lib/actions/<name>/events/). */
+export function sampleEventFiles(actionName: string): string[] {
+  return readdirSync(join(ACTIONS_DIR, actionName, 'events')).filter((file) => file.endsWith('.json')).sort();
+}
 
+/** A sample event by file name, from its action's folder (the name starts with the action's). */
 export function sampleEvent(file: string): unknown {
-  return JSON.parse(readFileSync(join(EVENTS_DIR, file), 'utf8'));
+  return JSON.parse(readFileSync(join(ACTIONS_DIR, functionNameOf(file), 'events', file), 'utf8'));
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineAction, path } from '../action';
+import { defineAction, path } from '../../action';
 
 /**
  * agentState: an agent's current state in NICE CXone, for a flow that routes to a

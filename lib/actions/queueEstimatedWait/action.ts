@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import mapping from '../../config/mappings/queueEstimatedWait.json';
-import { defineAction, path } from '../action';
-import { jsonataTransform } from '../jsonataTransform';
+import mapping from './mapping.json';
+import { defineAction, path } from '../../action';
+import { jsonataTransform } from '../../jsonataTransform';
 
 /**
  * queueEstimatedWait: the estimated wait of a Genesys Cloud queue, for a flow that tells

@@ -1,5 +1,5 @@
-import { customerLookup, summariseCustomer } from '../lib/actions/customerLookup';
-import { captureLogs, type CapturedLogs } from './setup/logs';
+import { customerLookup, summariseCustomer } from './action';
+import { captureLogs, type CapturedLogs } from '../../../tests/setup/logs';
 
 /** SPEC §12, without a network: the action's schemas and transform as the pipeline runs them. */
 

@@ -1,8 +1,8 @@
-import { startApiStandIn, type ApiStandIn, type IsAuthorized } from './apiStandIn';
-import { json } from './loopbackServer';
+import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../sandbox/apiStandIn';
+import { json } from '../../sandbox/loopbackServer';
 
 /**
- * A loopback stand-in for the upstream customer API of customerLookup (SPEC §12):
+ * The loopback stand-in for customerLookup's upstream customer API (SPEC §12):
  * `GET /customers?phone=<E.164>` with a bearer token, answering `{ "data": [...] }`.
  */
 
@@ -37,11 +37,18 @@ export const SAMPLE_CUSTOMERS: Record<string, unknown[]> = {
   '+61291234567': [{ id: 'c-3003', firstName: 'Alan', lastName: 'Turing', tier: 'bronze' }],
 };
 
+export function customerRoute(customers: Record<string, unknown[]> = SAMPLE_CUSTOMERS): ApiRoute {
+  return ({ method, url }) => {
+    if (url.pathname !== '/customers') return undefined;
+    if (method !== 'GET') return json(404, { message: 'no such route' });
+    return json(200, { data: customers[url.searchParams.get('phone') ?? ''] ?? [] });
+  };
+}
+
+export const standIn: ActionStandIn = { route: customerRoute() };
+
 export type CustomerApiStandIn = ApiStandIn;
 
 export function startCustomerApiStandIn(isAuthorized: IsAuthorized, customers: Record<string, unknown[]> = SAMPLE_CUSTOMERS): Promise<CustomerApiStandIn> {
-  return startApiStandIn(isAuthorized, ({ method, url }) => {
-    if (method !== 'GET' || url.pathname !== '/customers') return json(404, { message: 'no such route' });
-    return json(200, { data: customers[url.searchParams.get('phone') ?? ''] ?? [] });
-  });
+  return startApiStandIn(isAuthorized, firstRoute([customerRoute(customers)]));
 }

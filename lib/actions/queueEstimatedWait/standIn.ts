@@ -1,0 +1,39 @@
+import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../sandbox/apiStandIn';
+import { json } from '../../sandbox/loopbackServer';
+
+/**
+ * The loopback stand-in for queueEstimatedWait: Genesys Cloud's estimated wait endpoints
+ * answering EstimatedWaitTimePredictions, 404 with Genesys's error body for an unknown queue.
+ */
+
+export const SAMPLE_QUEUE_ID = '6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+export const SAMPLE_QUEUES: Record<string, unknown> = {
+  [SAMPLE_QUEUE_ID]: { results: [{ intent: 'ALL', formula: 'BEST', estimatedWaitTimeSeconds: 95 }] },
+  'a7b8c9d0-e1f2-4a3b-8c4d-5e6f7a8b9c0d': { results: [] },
+};
+
+const ESTIMATED_WAIT = /^\/api\/v2\/routing\/queues\/([^/]+)(?:\/mediatypes\/([^/]+))?\/estimatedwaittime$/;
+
+export function estimatedWaitRoute(queues: Record<string, unknown> = SAMPLE_QUEUES): ApiRoute {
+  return ({ method, url }) => {
+    const match = ESTIMATED_WAIT.exec(url.pathname);
+    if (!match) return undefined;
+    const queueId = decodeURIComponent(match[1]!);
+    const predictions = queues[queueId];
+    if (method !== 'GET' || !predictions) return json(404, { message: `queue ${queueId} not found`, code: 'not.found', status: 404 });
+    const mediaType = match[2];
+    // The per-media endpoint scopes its predictions to that media type (intent).
+    if (!mediaType) return json(200, predictions);
+    const results = (predictions as { results: Array<Record<string, unknown>> }).results.map((result) => ({ ...result, intent: mediaType.toUpperCase() }));
+    return json(200, { results });
+  };
+}
+
+export const standIn: ActionStandIn = { route: estimatedWaitRoute() };
+
+/** Genesys Cloud's API answers carry `inin-correlation-id`. */
+export const GENESYS_CORRELATION_HEADER = 'inin-correlation-id';
+
+export function startGenesysApiStandIn(isAuthorized: IsAuthorized, queues: Record<string, unknown> = SAMPLE_QUEUES): Promise<ApiStandIn> {
+  return startApiStandIn(isAuthorized, firstRoute([estimatedWaitRoute(queues)]), GENESYS_CORRELATION_HEADER);
+}

@@ -1,0 +1,196 @@
+import type { AnyAction } from '../action';
+import { actionEnvPrefix } from '../action';
+import type { AuthPlatform } from '../auth/platforms/profile';
+
+/**
+ * The per-action part of serverless.yml, generated from the action registry into
+ * deploy/actions.json (`npm run generate`) and included by serverless.yml: one function, one
+ * role (its own logs, its own secret) and one output per action; the HTTPS front's function,
+ * prefixed environment and role; the Genesys Cloud invoke role; the KMS grant's role list.
+ * Actions on the same platform share that platform's `--param`s.
+ */
+
+type Json = Record<string, unknown>;
+
+interface PlatformDeploy {
+  /** The param naming the Secrets Manager secret. */
+  secretParam: string;
+  /** The action's environment, from params. */
+  env: Readonly<Record<string, string>>;
+}
+
+/** An action with no platform of its own (customerLookup) takes any OAuth 2.0 server, configured by params. */
+const ANY_PLATFORM: PlatformDeploy = {
+  secretParam: 'secretId',
+  env: {
+    AUTH_PLATFORM: '${param:authPlatform}',
+    TOKEN_URL: '${param:tokenUrl}',
+    OAUTH_SCOPE: '${param:oauthScope}',
+    TOKEN_EXTRA_PARAMS: '${param:tokenExtraParams}',
+    CLIENT_AUTH_METHOD: '${param:clientAuthMethod}',
+    UPSTREAM_BASE_URL: '${param:upstreamBaseUrl}',
+  },
+};
+
+const PLATFORM_DEPLOY: Record<AuthPlatform, PlatformDeploy> = {
+  oauth2: ANY_PLATFORM,
+  'genesys-cloud': { secretParam: 'genesysSecretId', env: { AUTH_PLATFORM: 'genesys-cloud', GENESYS_REGION: '${param:genesysRegion}' } },
+  'nice-cxone': {
+    secretParam: 'cxoneSecretId',
+    env: { AUTH_PLATFORM: 'nice-cxone', CXONE_ISSUER: '${param:cxoneIssuer}', CXONE_TENANT_ID: '${param:cxoneTenantId}', CLIENT_AUTH_METHOD: '${param:cxoneClientAuthMethod}' },
+  },
+};
+
+function deployOf(action: AnyAction): PlatformDeploy {
+  return action.platform ? PLATFORM_DEPLOY[action.platform] : ANY_PLATFORM;
+}
+
+/** customerLookup → CustomerLookup, as osls names a function's resources (CustomerLookupLambdaFunction). */
+export function logicalName(name: string): string {
+  return `${name[0]!.toUpperCase()}${name.slice(1)}`;
+}
+
+function actionEnvironment(action: AnyAction): Record<string, string> {
+  const deploy = deployOf(action);
+  return { SECRET_ID: `\${param:${deploy.secretParam}}`, ...deploy.env };
+}
+
+/** `-??????` matches the six random characters Secrets Manager appends to a secret's ARN. */
+function secretArn(param: string): Json {
+  return { 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:\${param:${param}}-??????` };
+}
+
+function writeOwnLogs(functionName: string): Json {
+  return {
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/\${self:service}-\${sls:stage}-${functionName}:*` },
+  };
+}
+
+const LAMBDA_TRUST: Json = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+};
+
+/** Least privilege: a role that may write the function's own logs and read its own secrets, nothing else. */
+function functionRole(functionName: string, secretParams: readonly string[]): Json {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: LAMBDA_TRUST,
+      Policies: [
+        {
+          PolicyName: secretParams.length > 1 ? 'logs-and-secrets' : 'logs-and-secret',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [writeOwnLogs(functionName), { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretParams.map(secretArn) }],
+          },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * The role Genesys Cloud's AWS Lambda Data Actions integration assumes to invoke the
+ * direct-invoke functions, and nothing else (never the HTTPS front). Trust: Genesys Cloud's
+ * AWS account, with the organization id as external id, as Genesys's scheduling-bot blueprint
+ * (main.tf) and its Lex IAM role help page set it up.
+ */
+function genesysDataActionsRole(actions: readonly AnyAction[]): Json {
+  return {
+    Type: 'AWS::IAM::Role',
+    Condition: 'HasGenesysOrgId',
+    Properties: {
+      Description: 'Assumed by Genesys Cloud (AWS Lambda Data Actions integration) to invoke the data action functions',
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: {
+              AWS: {
+                'Fn::Sub': [
+                  'arn:aws:iam::${GenesysAccount}:root',
+                  { GenesysAccount: { 'Fn::If': ['HasGenesysAccountId', '${param:genesysAccountId}', { 'Fn::If': ['IsGenesysFedRamp', '325654371633', '765628985471'] }] } },
+                ],
+              },
+            },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'sts:ExternalId': '${param:genesysOrgId}' } },
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: 'invoke-data-action-functions',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: actions.map((action) => ({ 'Fn::GetAtt': [`${logicalName(action.name)}LambdaFunction`, 'Arn'] })) }],
+          },
+        },
+      ],
+    },
+  };
+}
+
+export function deployConfig(actions: readonly AnyAction[]): Json {
+  const functions: Json = {};
+  const resources: Json = {};
+  const outputs: Json = {};
+  for (const action of actions) {
+    const name = logicalName(action.name);
+    functions[action.name] = {
+      handler: `handlers/${action.name}.handler`,
+      description: action.description.slice(0, 256),
+      role: `${name}Role`,
+      environment: actionEnvironment(action),
+    };
+    resources[`${name}Role`] = functionRole(action.name, [deployOf(action).secretParam]);
+    outputs[`${name}FunctionArn`] = { Description: `${action.name}'s ARN, the request URL of its Genesys Cloud Lambda data action`, Value: { 'Fn::GetAtt': [`${name}LambdaFunction`, 'Arn'] } };
+  }
+  const httpEnvironment: Record<string, string> = { HTTP_AUTH_SECRET_ID: '${param:httpAuthSecretId}', MAX_OUTPUT_BYTES: '32768' };
+  for (const action of actions) {
+    for (const [variable, value] of Object.entries(actionEnvironment(action))) httpEnvironment[`${actionEnvPrefix(action.name)}${variable}`] = value;
+  }
+  functions.http = {
+    handler: 'handlers/http.handler',
+    description: 'POST /actions/{name} for every action, callers authenticated by API key or HMAC',
+    role: 'HttpRole',
+    // A flood of (unauthenticated) requests cannot take the account concurrency the direct-invoke functions share.
+    reservedConcurrency: '${param:httpReservedConcurrency}',
+    events: [{ httpApi: { method: 'POST', path: '/actions/{name}' } }],
+    environment: httpEnvironment,
+  };
+  const secretParams = [...new Set(actions.map((action) => deployOf(action).secretParam)), 'httpAuthSecretId'];
+  resources.HttpRole = functionRole('http', secretParams);
+  resources.GenesysDataActionsRole = genesysDataActionsRole(actions);
+  // With a customer-managed key: decrypt with that one key, and only through Secrets Manager.
+  resources.SecretsKmsDecryptPolicy = {
+    Type: 'AWS::IAM::Policy',
+    Condition: 'HasSecretsKmsKey',
+    Properties: {
+      PolicyName: '${self:service}-${sls:stage}-secrets-kms-decrypt',
+      Roles: [...actions.map((action) => ({ Ref: `${logicalName(action.name)}Role` })), { Ref: 'HttpRole' }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'kms:Decrypt',
+            Resource: '${param:secretsKmsKeyArn}',
+            Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } },
+          },
+        ],
+      },
+    },
+  };
+  outputs.HttpFunctionArn = { Description: "the HTTPS front's ARN", Value: { 'Fn::GetAtt': ['HttpLambdaFunction', 'Arn'] } };
+  outputs.GenesysDataActionsRoleArn = {
+    Condition: 'HasGenesysOrgId',
+    Description: 'the Role ARN credential of the Genesys Cloud AWS Lambda Data Actions integration',
+    Value: { 'Fn::GetAtt': ['GenesysDataActionsRole', 'Arn'] },
+  };
+  return { functions, resources: { Resources: resources, Outputs: outputs } };
+}

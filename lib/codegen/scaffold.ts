@@ -1,0 +1,121 @@
+import type { AuthPlatform } from '../auth/platforms/profile';
+
+/**
+ * What `npm run new-action -- <name>` writes into lib/actions/<name>/: a working "look a
+ * record up by id" action (declaration, its loopback stand-in, sample events and a test of
+ * its transform) that the integrator then reshapes to the real API. It runs end to end as
+ * written: `npm start`, `npm test` and `serverless package` include it at once.
+ */
+
+export const ACTION_NAME = /^[a-z][A-Za-z0-9]*$/;
+
+/** customerLookup → customer-lookup: the stand-in's resource path. */
+function kebab(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
+
+export function scaffoldFiles(name: string, platform?: AuthPlatform): Record<string, string> {
+  const resource = `/${kebab(name)}`;
+  const platformLine = platform ? `\n  platform: '${platform}',` : '';
+  return {
+    'action.ts': `import * as z from 'zod';
+import { defineAction } from '../../action';
+
+/**
+ * ${name}: looks a record up by id and answers flat fields for a data action.
+ * Upstream: \`GET {API base}${resource}?id=<id>\` answering \`{ "items": [{ "id", "status", "updatedAt" }] }\`.
+ * Reshape Input, the request, Response, the transform and Output to the real API; the
+ * stand-in (standIn.ts), the sample events (events/) and transform.test.ts follow it.
+ */
+
+const Input = z.object(
+  {
+    id: z
+      .string({ error: (issue) => (issue.input === undefined ? 'id is required' : 'id must be a string') })
+      .trim()
+      .min(1, 'id is required')
+      .max(64, 'id must be at most 64 characters'),
+  },
+  { error: 'input must be a JSON object like {"id": "…"}' },
+);
+
+const Item = z.object({ id: z.string(), status: z.string().nullish(), updatedAt: z.string().nullish() });
+const Response = z.object({ items: z.array(Item) });
+
+const Output = z.object({
+  found: z.boolean(),
+  id: z.string().optional(),
+  status: z.string().optional(),
+  updatedAt: z.string().optional(),
+});
+
+type Output = z.infer<typeof Output>;
+
+/** The first item, flat; \`{ found: false }\` when there is none. Missing (null) fields are left out. */
+export function summarise${name[0]!.toUpperCase()}${name.slice(1)}(response: z.infer<typeof Response>): Output {
+  const [item] = response.items;
+  if (!item) return { found: false };
+  return { found: true, id: item.id, ...(item.status && { status: item.status }), ...(item.updatedAt && { updatedAt: item.updatedAt }) };
+}
+
+export const ${name} = defineAction({
+  name: '${name}',
+  description: 'Looks a record up by id: found, status and when it last changed.',${platformLine}
+  input: Input,
+  request: ({ id }: z.infer<typeof Input>) => ({ method: 'GET', path: '${resource}', query: { id } }),
+  response: Response,
+  transform: summarise${name[0]!.toUpperCase()}${name.slice(1)},
+  output: Output,
+  timeoutMs: 3_000,
+});
+`,
+    'standIn.ts': `import type { ActionStandIn, ApiRoute } from '../../sandbox/apiStandIn';
+import { json } from '../../sandbox/loopbackServer';
+
+/** ${name}'s loopback stand-in, in the upstream's shape: \`GET ${resource}?id=<id>\` → \`{ "items": [...] }\`. */
+
+export const SAMPLE_ITEMS: Record<string, unknown[]> = {
+  'sample-1': [{ id: 'sample-1', status: 'shipped', updatedAt: '2026-11-02T08:30:00Z' }],
+};
+
+export function ${name}Route(items: Record<string, unknown[]> = SAMPLE_ITEMS): ApiRoute {
+  return ({ method, url }) => {
+    if (url.pathname !== '${resource}') return undefined;
+    if (method !== 'GET') return json(404, { message: 'no such route' });
+    return json(200, { items: items[url.searchParams.get('id') ?? ''] ?? [] });
+  };
+}
+
+export const standIn: ActionStandIn = { route: ${name}Route() };
+`,
+    'transform.test.ts': `import { ${name}, summarise${name[0]!.toUpperCase()}${name.slice(1)} } from './action';
+
+describe('${name} transform', () => {
+  it('answers the first item, flat', () => {
+    expect(summarise${name[0]!.toUpperCase()}${name.slice(1)}({ items: [{ id: 'sample-1', status: 'shipped', updatedAt: '2026-11-02T08:30:00Z' }, { id: 'other' }] })).toStrictEqual({
+      found: true,
+      id: 'sample-1',
+      status: 'shipped',
+      updatedAt: '2026-11-02T08:30:00Z',
+    });
+  });
+
+  it('leaves out fields the upstream gives as null', () => {
+    expect(summarise${name[0]!.toUpperCase()}${name.slice(1)}({ items: [{ id: 'sample-1', status: null, updatedAt: null }] })).toStrictEqual({ found: true, id: 'sample-1' });
+  });
+
+  it('answers exactly { found: false } when nothing matches', () => {
+    expect(summarise${name[0]!.toUpperCase()}${name.slice(1)}({ items: [] })).toStrictEqual({ found: false });
+  });
+
+  it('refuses input without an id, before any request', () => {
+    expect(${name}.input.safeParse({ id: '  ' }).success).toBe(false);
+    expect(${name}.request(${name}.input.parse({ id: ' sample-1 ' }))).toStrictEqual({ method: 'GET', path: '${resource}', query: { id: 'sample-1' } });
+  });
+});
+`,
+    [`events/${name}.json`]: `${JSON.stringify({ id: 'sample-1' }, null, 2)}\n`,
+    [`events/${name}-notfound.json`]: `${JSON.stringify({ id: 'no-such-record' }, null, 2)}\n`,
+    [`events/${name}-badinput.json`]: `${JSON.stringify({ id: '   ' }, null, 2)}\n`,
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * `npm run new-action -- <name> [--platform oauth2|genesys-cloud|nice-cxone]`: scaffolds
+ * lib/actions/<name>/ (declaration, stand-in, sample events, transform test), then runs
+ * `npm run generate` so the registry, handler, deploy configuration and contracts include it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AUTH_PLATFORMS, type AuthPlatform } from '../lib/auth/platforms/profile';
+import { ACTIONS_DIR, PROJECT_ROOT } from '../lib/codegen/actionFolders';
+import { ACTION_NAME, scaffoldFiles } from '../lib/codegen/scaffold';
+
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { platform: { type: 'string' } } });
+const [name] = positionals;
+const platform = values.platform as AuthPlatform | undefined;
+if (!name || !ACTION_NAME.test(name) || name === 'http') {
+  console.error('usage: npm run new-action -- <camelCaseName> [--platform oauth2|genesys-cloud|nice-cxone]');
+  process.exit(2);
+}
+if (platform && !(AUTH_PLATFORMS as readonly string[]).includes(platform)) {
+  console.error(`--platform must be one of ${AUTH_PLATFORMS.join(', ')}`);
+  process.exit(2);
+}
+const folder = join(ACTIONS_DIR, name);
+if (existsSync(folder)) {
+  console.error(`lib/actions/${name} exists already`);
+  process.exit(1);
+}
+for (const [file, content] of Object.entries(scaffoldFiles(name, platform))) {
+  mkdirSync(dirname(join(folder, file)), { recursive: true });
+  writeFileSync(join(folder, file), content);
+  console.log(`wrote lib/actions/${name}/${file}`);
+}
+execFileSync('npx', ['--no', 'tsx', join(PROJECT_ROOT, 'scripts', 'generate.ts')], { stdio: 'inherit', cwd: PROJECT_ROOT });
+console.log(`\nNext: reshape lib/actions/${name}/ to the real API, then npm test, npm start, npx serverless package.`);

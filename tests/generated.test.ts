@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ACTIONS } from '../lib/actions';
+import { PROJECT_ROOT } from '../lib/codegen/actionFolders';
+import { generatedFiles, staleGeneratedFiles } from '../lib/codegen/generatedFiles';
+
+/**
+ * Everything per-action outside the action folders is generated (`npm run generate`): the
+ * registries, the direct-invoke handlers, deploy/actions.json (serverless.yml includes it)
+ * and the contracts. A file on disk that differs is stale, and the test names the command.
+ */
+
+const STALE = 'is stale: run `npm run generate`';
+
+describe('generated files', () => {
+  const files = generatedFiles();
+
+  it.each(files.map((file) => [file.path, file] as const))('%s is what `npm run generate` writes today', (path, file) => {
+    let onDisk: string;
+    try {
+      onDisk = readFileSync(join(PROJECT_ROOT, path), 'utf8');
+    } catch {
+      throw new Error(`${path} is missing: run \`npm run generate\``);
+    }
+
+    if (onDisk !== file.content) throw new Error(`${path} ${STALE}`);
+  });
+
+  it('leaves no handler or contract of an action that no longer exists', () => {
+    expect(staleGeneratedFiles(files)).toStrictEqual([]);
+  });
+
+  it('covers every action in the registry: a handler, a function, a role and three import files each', () => {
+    const paths = files.map((file) => file.path);
+    const deploy = JSON.parse(files.find((file) => file.path === 'deploy/actions.json')!.content) as { functions: Record<string, unknown>; resources: { Resources: Record<string, unknown> } };
+
+    for (const { name } of ACTIONS) {
+      expect(paths).toEqual(expect.arrayContaining([`handlers/${name}.ts`, `contracts/${name}.genesys-lambda.json`, `contracts/${name}.genesys-webservices.json`, `contracts/${name}.cxone-studio.json`]));
+      expect(deploy.functions[name]).toMatchObject({ handler: `handlers/${name}.handler` });
+      expect(deploy.resources.Resources[`${name[0]!.toUpperCase()}${name.slice(1)}Role`]).toBeDefined();
+    }
+    expect(Object.keys(deploy.functions).sort()).toStrictEqual([...ACTIONS.map(({ name }) => name), 'http'].sort());
+  });
+});
