@@ -264,15 +264,16 @@ describe('the canary scan: no secret, key or token in logs, errors, outputs or H
 
   it('an upstream 401 on every action, then a retry with a new token', async () => {
     const into = produced();
+    // Each platform's token endpoint in the canary world.
     const revoke: Record<string, () => void> = {
-      customerLookup: () => world.sandbox.tokenEndpoint.revokeIssuedTokens(),
-      queueEstimatedWait: () => world.sandbox.genesys.tokenEndpoint.revokeIssuedTokens(),
-      agentState: () => world.cxoneToken.revokeIssuedTokens(),
+      oauth2: () => world.sandbox.tokenEndpoint.revokeIssuedTokens(),
+      'genesys-cloud': () => world.sandbox.genesys.tokenEndpoint.revokeIssuedTokens(),
+      'nice-cxone': () => world.cxoneToken.revokeIssuedTokens(),
     };
     for (const action of ACTIONS) {
       const handler = handlerOf(action);
       expect(await invokeInto(into, handler, VALID_EVENTS[action.name])).toBe('ok');
-      revoke[action.name]!();
+      revoke[action.platform ?? 'oauth2']!();
       expect(await invokeInto(into, handler, VALID_EVENTS[action.name])).toBe('ok');
     }
 

@@ -34,7 +34,8 @@ const Input = z.object(
       .string({ error: (issue) => (issue.input === undefined ? 'id is required' : 'id must be a string') })
       .trim()
       .min(1, 'id is required')
-      .max(64, 'id must be at most 64 characters'),
+      // Ids are plain tokens: anything else (spaces, invisible or bidi characters) is refused before any request.
+      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'id must be 1 to 64 letters, digits or . _ : -'),
   },
   { error: 'input must be a JSON object like {"id": "…"}' },
 );
