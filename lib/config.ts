@@ -3,7 +3,7 @@ import * as defaults from './constants';
 import { ConfigError, ErrorCode } from './errors';
 import { GENESYS_REGION_DOMAINS, isGenesysRegion, type GenesysRegion } from './auth/platforms/genesysCloud';
 import { AUTH_PLATFORMS, type AuthPlatform, type PlatformSettings } from './auth/platforms/profile';
-import { CLIENT_AUTH_METHODS } from './auth/tokenRequest';
+import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from './auth/tokenRequest';
 import { checkTokenEndpoint } from './auth/platforms/tokenEndpointCheck';
 import { endpointUrlProblem } from './url';
 
@@ -24,7 +24,7 @@ const endpointUrl = z.string().trim().superRefine((value, ctx) => {
  */
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
-export const secretId = (what: string) =>
+const secretId = (what: string) =>
   z
     .string({ error: `is required: ${what}` })
     .trim()
@@ -59,6 +59,11 @@ const tokenExtraParams = z
   .optional();
 
 
+/**
+ * Every variable, for every front: the direct-invoke functions read the action fields, the
+ * HTTPS front the HTTP_ fields (and each action's own through its container), the doctor
+ * the token request fields. One schema, so a variable means the same everywhere.
+ */
 const EnvFields = z.object({
   SECRET_ID: secretId('the secret holding the client credentials'),
   SECRET_TTL_SECONDS: wholeNumber(0).default(defaults.SECRET_TTL_SECONDS),
@@ -78,6 +83,19 @@ const EnvFields = z.object({
   MAX_UPSTREAM_BYTES: wholeNumber(1).default(defaults.MAX_UPSTREAM_BYTES),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   PREFETCH_ON_INIT: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+});
+
+const HttpFrontFields = z.object({
+  HTTP_AUTH_SECRET_ID: secretId("the secret holding the callers' API keys or HMAC keys"),
+  HTTP_MAX_BODY_BYTES: wholeNumber(1).default(defaults.HTTP_MAX_BODY_BYTES),
+  HTTP_REPLAY_WINDOW_SECONDS: wholeNumber(1).default(defaults.HTTP_REPLAY_WINDOW_SECONDS),
+  SECRET_TTL_SECONDS: EnvFields.shape.SECRET_TTL_SECONDS,
+  SECRET_STALE_SECONDS: EnvFields.shape.SECRET_STALE_SECONDS,
+  /** Comma-separated action names this function serves; default all. */
+  HTTP_ACTIONS: z
+    .string()
+    .transform((names) => names.split(',').map((name) => name.trim()).filter(Boolean))
+    .optional(),
 });
 
 export type Issue = { path: string[]; message: string };
@@ -162,15 +180,15 @@ export function formatIssues(issues: readonly Issue[]): string {
 }
 
 /** Parses each variable on its own, so that every bad one is reported, not only the first object-level failure. */
-function parseFields(present: Record<string, string>): { env: Partial<Env>; issues: Issue[] } {
+function parseFields<Shape extends z.ZodRawShape>(fields: z.ZodObject<Shape>, present: Record<string, string>): { env: Partial<z.output<z.ZodObject<Shape>>>; issues: Issue[] } {
   const env: Record<string, unknown> = {};
   const issues: Issue[] = [];
-  for (const [name, schema] of Object.entries(EnvFields.shape)) {
+  for (const [name, schema] of Object.entries(fields.shape)) {
     const result = (schema as z.ZodType).safeParse(present[name]);
     if (result.success) env[name] = result.data;
     else for (const issue of result.error.issues) issues.push({ path: [name], message: issue.message });
   }
-  return { env: env as Partial<Env>, issues };
+  return { env: env as Partial<z.output<z.ZodObject<Shape>>>, issues };
 }
 
 /**
@@ -180,7 +198,7 @@ function parseFields(present: Record<string, string>): { env: Partial<Env>; issu
  */
 export function loadConfig(env: NodeJS.ProcessEnv, requiredVariables: readonly string[] = [], requiredPlatform?: AuthPlatform, actionTimeoutMs?: number): BridgeConfig {
   const present = withoutEmptyValues(env);
-  const parsed = parseFields(present);
+  const parsed = parseFields(EnvFields, present);
   const issues = [...parsed.issues, ...crossFieldIssues(parsed.env)];
   if (requiredPlatform && parsed.env.AUTH_PLATFORM && parsed.env.AUTH_PLATFORM !== requiredPlatform) {
     issues.push({ path: ['AUTH_PLATFORM'], message: `must be ${requiredPlatform}: the action calls that platform's API` });
@@ -196,4 +214,58 @@ export function loadConfig(env: NodeJS.ProcessEnv, requiredVariables: readonly s
     throw new ConfigError(ErrorCode.CONFIG_INVALID, `fix these environment variables: ${formatIssues(issues)}`);
   }
   return toConfig(parsed.env as Env);
+}
+
+export interface HttpFrontConfig {
+  authSecretId: string;
+  maxBodyBytes: number;
+  replayWindowMs: number;
+  secretTtlMs: number;
+  secretStaleMs: number;
+  /** The actions served; undefined: all. */
+  actions?: readonly string[];
+}
+
+/** The HTTPS front's own variables (each action's come through its container, as for direct invoke). */
+export function loadHttpFrontConfig(env: NodeJS.ProcessEnv): HttpFrontConfig {
+  const parsed = parseFields(HttpFrontFields, withoutEmptyValues(env));
+  if (parsed.issues.length > 0) throw new ConfigError(ErrorCode.CONFIG_INVALID, `fix these environment variables: ${formatIssues(parsed.issues)}`);
+  const fields = parsed.env as z.output<typeof HttpFrontFields>;
+  return {
+    authSecretId: fields.HTTP_AUTH_SECRET_ID,
+    maxBodyBytes: fields.HTTP_MAX_BODY_BYTES,
+    replayWindowMs: fields.HTTP_REPLAY_WINDOW_SECONDS * 1000,
+    secretTtlMs: fields.SECRET_TTL_SECONDS * 1000,
+    secretStaleMs: fields.SECRET_STALE_SECONDS * 1000,
+    ...(fields.HTTP_ACTIONS && fields.HTTP_ACTIONS.length > 0 && { actions: fields.HTTP_ACTIONS }),
+  };
+}
+
+/** The token request settings the doctor takes from flags or the function's variables, checked by the same fields. */
+export interface DoctorVariables {
+  authPlatform: AuthPlatform;
+  clientAuthMethod: ClientAuthMethod;
+  scope?: string;
+  tokenExtraParams?: Readonly<Record<string, string>>;
+  cxoneIssuer: string;
+}
+
+const DOCTOR_FIELDS = EnvFields.pick({ AUTH_PLATFORM: true, CLIENT_AUTH_METHOD: true, OAUTH_SCOPE: true, TOKEN_EXTRA_PARAMS: true, CXONE_ISSUER: true });
+
+/**
+ * Only field by field: the doctor does not refuse a wrong token URL or region as
+ * configuration does, it explains them.
+ */
+export function parseDoctorVariables(values: Record<string, string | undefined>, labels: Readonly<Record<string, string>> = {}): DoctorVariables {
+  const parsed = parseFields(DOCTOR_FIELDS, withoutEmptyValues(values));
+  const named = parsed.issues.map(({ path, message }) => ({ path: path.map((name) => labels[name] ?? name), message }));
+  if (named.length > 0) throw new ConfigError(ErrorCode.CONFIG_INVALID, `fix these settings: ${formatIssues(named)}`);
+  const fields = parsed.env as z.output<typeof DOCTOR_FIELDS>;
+  return {
+    authPlatform: fields.AUTH_PLATFORM,
+    clientAuthMethod: fields.CLIENT_AUTH_METHOD,
+    ...(fields.OAUTH_SCOPE && { scope: fields.OAUTH_SCOPE }),
+    ...(fields.TOKEN_EXTRA_PARAMS && { tokenExtraParams: fields.TOKEN_EXTRA_PARAMS }),
+    cxoneIssuer: fields.CXONE_ISSUER,
+  };
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
+import { parseDoctorVariables } from '../config';
 import { CXONE_DEFAULT_ISSUER } from '../constants';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
 import { createSecretsManagerClient } from '../container';
@@ -29,11 +30,16 @@ export const DOCTOR_USAGE = `Usage: npm run doctor -- [options]
   --timeout-ms MS         time allowed for each network step (default 10000)
 Exit code 0 only when a token was obtained as configured.`;
 
-const Flags = z.object({
-  platform: z.enum(['oauth2', 'genesys-cloud', 'nice-cxone']),
-  authMethod: z.enum(['client_secret_basic', 'client_secret_post']),
-  timeoutMs: z.coerce.number().int().positive(),
-});
+/** Each setting's flag, named in error messages. */
+const FLAG_OF_VARIABLE = {
+  AUTH_PLATFORM: '--platform (AUTH_PLATFORM)',
+  CLIENT_AUTH_METHOD: '--auth-method (CLIENT_AUTH_METHOD)',
+  OAUTH_SCOPE: '--scope (OAUTH_SCOPE)',
+  TOKEN_EXTRA_PARAMS: '--extra-params (TOKEN_EXTRA_PARAMS)',
+  CXONE_ISSUER: '--issuer (CXONE_ISSUER)',
+};
+
+const TimeoutMs = z.coerce.number({ error: '--timeout-ms must be a number' }).int().positive('--timeout-ms must be positive');
 
 async function loadSecret(values: Record<string, string | undefined>, timeoutMs: number): Promise<LoadedSecret> {
   if (values.secretFile) {
@@ -76,15 +82,25 @@ export async function doctorFromArgs(argv: string[], env: NodeJS.ProcessEnv): Pr
       'timeout-ms': { type: 'string', default: '10000' },
     },
   });
-  const flags = Flags.parse({ platform: values.platform, authMethod: values['auth-method'], timeoutMs: values['timeout-ms'] });
-  const secret = await loadSecret({ secretFile: values['secret-file'], secretId: values['secret-id'] }, flags.timeoutMs);
+  // The flags go through the same variable schema as the deployed function's configuration (lib/config.ts).
+  const variables = parseDoctorVariables({
+    AUTH_PLATFORM: values.platform,
+    CLIENT_AUTH_METHOD: values['auth-method'],
+    OAUTH_SCOPE: values.scope,
+    TOKEN_EXTRA_PARAMS: values['extra-params'],
+    CXONE_ISSUER: values.issuer,
+  }, FLAG_OF_VARIABLE);
+  const timeoutMs = TimeoutMs.parse(values['timeout-ms']);
+  const secret = await loadSecret({ secretFile: values['secret-file'], secretId: values['secret-id'] }, timeoutMs);
   const options: DoctorOptions = {
-    ...flags,
+    platform: variables.authPlatform,
+    authMethod: variables.clientAuthMethod,
+    timeoutMs,
     tokenUrl: values['token-url'],
     genesysRegion: values.region,
-    cxoneIssuer: values.issuer ?? CXONE_DEFAULT_ISSUER,
-    ...(values.scope && { scope: values.scope.trim() }),
-    ...(values['extra-params'] && { extraParams: Object.fromEntries(new URLSearchParams(values['extra-params'])) }),
+    cxoneIssuer: variables.cxoneIssuer,
+    ...(variables.scope && { scope: variables.scope }),
+    ...(variables.tokenExtraParams && { extraParams: variables.tokenExtraParams }),
     upstreamUrl: values['upstream-url'],
     secret,
     agent: createHttpAgent(),

@@ -1,11 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import * as z from 'zod';
 import type { AnyAction } from '../action';
-import { DEADLINE_MARGIN_MS, HTTP_MAX_BODY_BYTES, HTTP_REPLAY_WINDOW_SECONDS, SECRET_STALE_SECONDS, SECRET_TTL_SECONDS } from '../constants';
+import { DEADLINE_MARGIN_MS } from '../constants';
 import { createSecretsManagerClient } from '../container';
 import { Deadline } from '../deadline';
 import { asBridgeError, BridgeError, ConfigError, ErrorCode, InputError, type ErrorCode as Code } from '../errors';
-import { formatIssues, secretId, withoutEmptyValues } from '../config';
+import { loadHttpFrontConfig, type HttpFrontConfig } from '../config';
 import { firstIdShaped } from '../correlationId';
 import { createActionRunner, type ActionRunner } from '../invocation';
 import { logger, logKeysOf, withLogKeys } from '../logger';
@@ -21,16 +20,6 @@ import { CallerAuth, CallerError } from './callerAuth';
  */
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context?: Partial<Context>) => Promise<APIGatewayProxyStructuredResultV2>;
-
-const HttpEnv = z.object({
-  HTTP_AUTH_SECRET_ID: secretId("the secret holding the callers' API keys or HMAC keys"),
-  HTTP_MAX_BODY_BYTES: z.coerce.number().int().positive().default(HTTP_MAX_BODY_BYTES),
-  HTTP_REPLAY_WINDOW_SECONDS: z.coerce.number().int().positive().default(HTTP_REPLAY_WINDOW_SECONDS),
-  SECRET_TTL_SECONDS: z.coerce.number().int().nonnegative().default(SECRET_TTL_SECONDS),
-  SECRET_STALE_SECONDS: z.coerce.number().int().nonnegative().default(SECRET_STALE_SECONDS),
-  /** Comma-separated action names this function serves; default all. */
-  HTTP_ACTIONS: z.string().optional(),
-});
 
 const STATUS_OF_CODE: Partial<Record<Code, number>> = {
   INPUT_INVALID: 400,
@@ -99,26 +88,23 @@ interface ParsedRequest {
 }
 
 export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.ProcessEnv = process.env): HttpHandler {
-  // Empty variables count as unset, as in lib/config.ts.
-  const settings = HttpEnv.safeParse(withoutEmptyValues(env));
-  const configError = settings.success
-    ? undefined
-    : new ConfigError(ErrorCode.CONFIG_INVALID, `fix these environment variables: ${formatIssues(settings.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })))}`);
-  if (configError) logger.error({ event: 'config_invalid', front: 'http', code: configError.code }, configError.message);
-  const served = settings.data?.HTTP_ACTIONS?.split(',').map((name) => name.trim()).filter(Boolean);
+  let settings: HttpFrontConfig | undefined;
+  let configError: ConfigError | undefined;
+  try {
+    settings = loadHttpFrontConfig(env);
+  } catch (error) {
+    configError = error as ConfigError;
+    logger.error({ event: 'config_invalid', front: 'http', code: configError.code }, configError.message);
+  }
+  const served = settings?.actions;
   const routable = new Map(actions.filter((action) => !served || served.includes(action.name)).map((action) => [action.name, action]));
   const runners = new Map<string, ActionRunner>();
   const auth =
-    settings.data &&
+    settings &&
     new CallerAuth({
-      keys: new SecretCache({
-        client: createSecretsManagerClient(env),
-        secretId: settings.data.HTTP_AUTH_SECRET_ID,
-        ttlMs: settings.data.SECRET_TTL_SECONDS * 1000,
-        staleMs: settings.data.SECRET_STALE_SECONDS * 1000,
-      }),
-      secretId: settings.data.HTTP_AUTH_SECRET_ID,
-      replayWindowMs: settings.data.HTTP_REPLAY_WINDOW_SECONDS * 1000,
+      keys: new SecretCache({ client: createSecretsManagerClient(env), secretId: settings.authSecretId, ttlMs: settings.secretTtlMs, staleMs: settings.secretStaleMs }),
+      secretId: settings.authSecretId,
+      replayWindowMs: settings.replayWindowMs,
     });
 
   /** Each action's container is built on its first request, from its own scoped environment. */
@@ -129,9 +115,9 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
   }
 
   async function parseRequest(event: APIGatewayProxyEventV2, headers: Record<string, string | undefined>, body: string, deadline: Deadline): Promise<ParsedRequest> {
-    if (configError || !settings.data || !auth) throw configError;
-    if (Buffer.byteLength(body, 'utf8') > settings.data.HTTP_MAX_BODY_BYTES) {
-      throw new InputError(ErrorCode.INPUT_TOO_LARGE, `the request body is larger than ${settings.data.HTTP_MAX_BODY_BYTES} bytes`);
+    if (configError || !settings || !auth) throw configError;
+    if (Buffer.byteLength(body, 'utf8') > settings.maxBodyBytes) {
+      throw new InputError(ErrorCode.INPUT_TOO_LARGE, `the request body is larger than ${settings.maxBodyBytes} bytes`);
     }
     const method = event.requestContext?.http?.method ?? 'POST';
     // Authenticate before routing: an unauthenticated caller learns nothing, not even which actions exist.
