@@ -697,14 +697,16 @@ describe('doctorFromArgs', () => {
       await secretsManager.close();
     });
 
-    it('reads the secret by id and obtains a token', async () => {
+    it('reads the secret by id, once, and obtains a token', async () => {
       const server = await tokenEndpoint();
+      // The stand-in is shared by this describe's tests, whatever their order: count this test's requests only.
+      const requestsBefore = secretsManager.requests;
 
       const report = await doctorFromArgs(['--secret-id', 'doctor/credentials', '--token-url', server.tokenUrl], {});
 
       expect(report.tokenObtained).toBe(true);
       expect(stepNamed(report, STEP.secret)?.details[0]).toMatch(/^source: Secrets Manager doctor\/credentials \(version [0-9a-f-]{36}\)$/);
-      expect(secretsManager.requests).toBe(1);
+      expect(secretsManager.requests - requestsBefore).toBe(1);
     });
 
     it('takes SECRET_ID from the environment', async () => {
