@@ -66,6 +66,10 @@ beforeEach(() => {
 
 afterEach(() => {
   logs.restore();
+  // Every test, not only the pollution ones, leaves the built-in prototypes as they were.
+  expect(prototypeSnapshot()).toStrictEqual(prototypesBefore);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  expect(Object.getPrototypeOf({})).toBe(Object.prototype);
 });
 
 /** One warm container per action, built while logs are captured. */
@@ -525,13 +529,5 @@ describe.each(ACTIONS.map((action) => [action.name, action] as const))('the HTTP
 
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     }
-  });
-});
-
-describe('after all of the above', () => {
-  it('leaves the built-in prototypes as they were', () => {
-    expect(prototypeSnapshot()).toStrictEqual(prototypesBefore);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
   });
 });
