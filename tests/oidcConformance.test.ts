@@ -142,14 +142,17 @@ describe('oidc-provider: token cache', () => {
     expect(new Set(bridge.customerApi.authorizations)).toStrictEqual(new Set([`Bearer ${issued}`]));
   });
 
-  it('25 concurrent invocations on a cold container share one token request', async () => {
+  it('25 concurrent invocations on a cold container share one secret read and one token request, and all use its token', async () => {
     const bridge = await openOidcBridge(POST_CLIENT, {});
 
     const outputs = await Promise.all(Array.from({ length: 25 }, () => invoke(bridge.handler, FOUND)));
 
     expect(outputs).toStrictEqual(Array.from({ length: 25 }, () => ADA));
+    expect(bridge.secrets.secretsManager.requests).toBe(1);
     expect(bridge.tokenRequests()).toBe(1);
     expect(bridge.proxy.issuedTokens).toHaveLength(1);
+    const [issued] = bridge.proxy.issuedTokens;
+    expect(bridge.customerApi.authorizations).toStrictEqual(Array.from({ length: 25 }, () => `Bearer ${issued}`));
   });
 });
 
