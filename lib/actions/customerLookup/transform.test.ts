@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { customerLookup, summariseCustomer } from './action';
 import { captureLogs, type CapturedLogs } from '../../../tests/setup/logs';
 
@@ -160,11 +162,22 @@ describe('customerLookup transform', () => {
     });
 
     it('reads a date-time without an offset as UTC, whatever the machine time zone', () => {
+      // JavaScript reads an offset-less date-time as local time, so on a UTC machine this could not fail. A test
+      // cannot move the jest worker's zone (process.env.TZ there is jest's copy, which Node never sees): the
+      // transform runs in a child process at UTC+14, where 08:30 local is 18:30 UTC the day before.
       const body = customer({ orders: [{ id: 'a', date: '2026-11-02T08:30:00' }, { id: 'b', date: '2026-11-02T09:00:00+01:00' }] });
+      const child = [
+        'const { customerLookup } = require(process.argv[1]);',
+        'const output = customerLookup.transform(customerLookup.response.parse(JSON.parse(process.argv[2])), JSON.parse(process.argv[3]));',
+        'process.stdout.write(JSON.stringify({ timezoneOffsetMinutes: new Date(2026, 10, 2).getTimezoneOffset(), output }));',
+      ].join('\n');
 
-      expect(customerLookup.transform(customerLookup.response.parse(body), { phoneNumber: '+15551234567' })).toMatchObject({
-        lastOrderDate: '2026-11-02T08:30:00',
+      const printed = execFileSync(process.execPath, ['--import', 'tsx', '-e', child, join(__dirname, 'action.ts'), JSON.stringify(body), JSON.stringify(INPUT)], {
+        env: { ...process.env, TZ: 'Pacific/Kiritimati' },
+        encoding: 'utf8',
       });
+
+      expect(JSON.parse(printed)).toMatchObject({ timezoneOffsetMinutes: -14 * 60, output: { lastOrderDate: '2026-11-02T08:30:00' } });
     });
 
     it('rejects a total with more than two decimals', () => {
@@ -222,7 +235,7 @@ describe('customerLookup transform', () => {
     });
   });
 
-  it('summariseCustomer gives the same summary the transform gives', () => {
+  it('summariseCustomer, on its own, summarises one parsed match: id, name, order count, last order date as given, lifetime value', () => {
     const parsed = customerLookup.response.parse(customer({ firstName: 'Grace', orders: [{ date: '2026-01-01T00:00:00Z', total: 2.5 }] }));
     const first = parsed.data;
     if (first === undefined) throw new Error('expected a match');
