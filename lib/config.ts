@@ -83,6 +83,8 @@ const EnvFields = z.object({
   MAX_UPSTREAM_BYTES: wholeNumber(1).default(defaults.MAX_UPSTREAM_BYTES),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   PREFETCH_ON_INIT: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+  TOKEN_RATE_LIMIT_PER_MINUTE: wholeNumber(1).optional(),
+  TOKEN_POOL_SIZE: wholeNumber(1).max(64, 'must be at most 64').default(defaults.TOKEN_POOL_SIZE),
 });
 
 const HttpFrontFields = z.object({
@@ -143,6 +145,9 @@ export interface BridgeConfig extends PlatformSettings {
   logLevel: Env['LOG_LEVEL'];
   /** Start the secret and token requests at module initialisation (measured by npm run bench). */
   prefetchOnInit: boolean;
+  /** Requests one token may serve in any 60 s; undefined: no limit (the default except on genesys-cloud). */
+  tokenRateLimitPerMinute?: number;
+  tokenPoolSize: number;
 }
 
 function toConfig(env: Env): BridgeConfig {
@@ -165,6 +170,8 @@ function toConfig(env: Env): BridgeConfig {
     maxUpstreamBytes: env.MAX_UPSTREAM_BYTES,
     logLevel: env.LOG_LEVEL,
     prefetchOnInit: env.PREFETCH_ON_INIT === 'true',
+    tokenRateLimitPerMinute: env.TOKEN_RATE_LIMIT_PER_MINUTE ?? (env.AUTH_PLATFORM === 'genesys-cloud' ? defaults.GENESYS_TOKEN_RATE_LIMIT_PER_MINUTE : undefined),
+    tokenPoolSize: env.TOKEN_POOL_SIZE,
   };
 }
 

@@ -18,6 +18,13 @@ export const TOKEN_EXPIRY_SKEW_MAX_MS = 60_000;
 export const TOKEN_EXPIRY_SKEW_FRACTION = 0.1;
 /** After invalid_client that a fresh secret did not cure, the same client fails fast this long. */
 export const REJECTED_CLIENT_BACKOFF_MS = 30_000;
+/**
+ * Per-token request budgets: Genesys Cloud allows 300 requests a minute per client-credentials
+ * token (organization limit client.credentials.token.rate.per.minute); no limit elsewhere
+ * unless TOKEN_RATE_LIMIT_PER_MINUTE is set. A container holds at most TOKEN_POOL_SIZE tokens per client.
+ */
+export const GENESYS_TOKEN_RATE_LIMIT_PER_MINUTE = 300;
+export const TOKEN_POOL_SIZE = 4;
 /** RFC 6749 §5.1 makes expires_in optional; assume a short lifetime when it is absent. */
 export const TOKEN_ASSUMED_LIFETIME_SECONDS = 300;
 

@@ -59,6 +59,8 @@ export interface RetryOptions {
   waitDoesNotFit?: (response: HttpResponse, waitMs: number) => BridgeError;
   /** Called before each retry, for logs and tests. */
   onRetry?: (attempt: number, delayMs: number, reason: string) => void;
+  /** An answer the caller handles itself instead of retrying it here (a 429 that is the token's own limit). */
+  handledByCaller?: (response: HttpResponse) => boolean;
 }
 
 /** What one attempt ended with: a value or a failure. */
@@ -115,7 +117,10 @@ export async function sendWithRetries(agent: HttpAgent, request: HttpRequest, de
     step: request.step,
     retryReason: (attempted) => {
       if (!options.idempotent) return undefined;
-      if ('value' in attempted) return isRetryableStatus(attempted.value.status) ? `HTTP ${attempted.value.status}` : undefined;
+      if ('value' in attempted) {
+        const { value: response } = attempted;
+        return isRetryableStatus(response.status) && !options.handledByCaller?.(response) ? `HTTP ${response.status}` : undefined;
+      }
       return isRetryableNetworkError(attempted.error) ? networkCodeOf(attempted.error) || 'network error' : undefined;
     },
     hintedDelayMs: (attempted) => ('value' in attempted ? retryAfterMs(attempted.value) : undefined),

@@ -33,6 +33,8 @@ export interface UpstreamObservation {
   upstreamCalls: number;
   tokenCacheHit?: boolean;
   secretCacheHit?: boolean;
+  /** 429s that were a token's own limit (sent again with another token). */
+  tokenLimited?: number;
 }
 
 function buildUrl(baseUrl: string, spec: UpstreamRequestSpec): URL {
@@ -58,13 +60,16 @@ async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamReq
   return context.breaker.run(async () => {
     const response = await sendWithRetries(context.agent, request, context.deadline, {
       idempotent: context.idempotent,
+      // A 429 that is this token's own limit is sent again at once with another token (callUpstream), not waited for.
+      handledByCaller: (answer) => context.auth.isTokenLimit(answer),
       unreachable: (detail, cause) => new UpstreamError(ErrorCode.UPSTREAM_ERROR, `could not reach the upstream API at ${request.url.host} (${detail})`, { cause }),
       // SPEC §7: a Retry-After that does not fit before the deadline fails at once, as rate limiting.
       waitDoesNotFit: (response, waitMs) =>
         failure(ErrorCode.UPSTREAM_RATE_LIMITED, `the upstream API asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this invocation has left`, response),
       onRetry: () => observation.upstreamCalls++,
     });
-    if (response.status === 429) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, 'the upstream API is rate limiting requests', response);
+    const tokenLimited = context.auth.answered(grant, response);
+    if (response.status === 429 && !tokenLimited) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, 'the upstream API is rate limiting requests', response);
     if (response.status >= 500) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API failed', response);
     return response;
   });
@@ -114,13 +119,21 @@ export async function callUpstream<T>(
   observation.tokenCacheHit = first.cacheHit;
   observation.secretCacheHit = first.secretCacheHit;
   const baseUrl = await context.auth.apiBaseUrl(first, context.deadline);
-  let response = await observe(observation, send(context, baseUrl, spec, first, observation));
+  let grant = first;
+  let response = await observe(observation, send(context, baseUrl, spec, grant, observation));
   if (response.status === 401) {
     // The token may have been revoked or expired early: one new token, one retry (SPEC §6).
-    context.auth.rejected(first);
-    const second = await context.auth.grant(context.deadline);
-    response = await observe(observation, send(context, baseUrl, spec, second, observation));
+    context.auth.rejected(grant);
+    grant = await context.auth.grant(context.deadline);
+    response = await observe(observation, send(context, baseUrl, spec, grant, observation));
   }
+  // A 429 that reaches here is the token's own limit (send throws any other): at once again with another token, pool permitting.
+  for (let resends = 0; response.status === 429 && resends < context.auth.poolSize; resends++) {
+    observation.tokenLimited = (observation.tokenLimited ?? 0) + 1;
+    grant = await context.auth.grant(context.deadline);
+    response = await observe(observation, send(context, baseUrl, spec, grant, observation));
+  }
+  if (response.status === 429) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, "every token's own rate limit is reached", response);
   if (response.status === 401) {
     throw failure(ErrorCode.UPSTREAM_UNAUTHORIZED, 'the upstream API rejected a freshly issued token; check the client\'s roles or permissions', response);
   }

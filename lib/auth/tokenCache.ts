@@ -71,23 +71,37 @@ export class TokenCache {
   /**
    * The secret is needed only to request a token (SPEC §4: with SECRET_TTL_SECONDS=0 it is
    * read for each token request), so a warm invocation with a valid token reads nothing.
+   * `slot` picks one of the tokens a pool holds for the same client (lib/auth/tokenSource.ts):
+   * each slot is its own token, with its own expiry and its own single request.
    */
-  async get(deadline: Deadline): Promise<TokenRead> {
+  async get(deadline: Deadline, slot = 0): Promise<TokenRead> {
     const current = this.#current;
-    const warm = current && (await this.#held(current.key, current.credentials, true, deadline));
+    const warm = current && (await this.#held(slotKey(current.key, slot), current.credentials, true, deadline));
     if (warm) return warm;
 
     const { secret, cacheHit: secretCacheHit } = await this.options.secrets.get(deadline);
     const credentials = this.options.parser.credentialsOf(secret);
     const settings = await this.options.resolveSettings(credentials, deadline);
     const key = cacheKey(settings, credentials);
-    const held = await this.#held(key, credentials, secretCacheHit, deadline);
+    const held = await this.#held(slotKey(key, slot), credentials, secretCacheHit, deadline);
     if (held) return held;
     const rejected = this.#rejectedFor(key);
     if (rejected) throw rejected;
     this.#current = { key, credentials };
-    const token = await this.#tokens.fetch(key, TOKEN_STEP, deadline, (shared) => this.#acquire(settings, credentials, shared));
+    const token = await this.#tokens.fetch(slotKey(key, slot), TOKEN_STEP, deadline, (shared) => this.#acquire(settings, credentials, slot, shared));
     return { token, credentials, cacheHit: false, secretCacheHit };
+  }
+
+  /** The fresh tokens held in slots 0 to poolSize − 1 for the current client, without waiting for anything. */
+  heldTokens(poolSize: number): Array<{ slot: number; read: TokenRead }> {
+    const current = this.#current;
+    if (!current) return [];
+    const held: Array<{ slot: number; read: TokenRead }> = [];
+    for (let slot = 0; slot < poolSize; slot++) {
+      const token = this.#tokens.peek(slotKey(current.key, slot));
+      if (token) held.push({ slot, read: { token, credentials: current.credentials, cacheHit: true, secretCacheHit: true } });
+    }
+    return held;
   }
 
   /** The token held for `key` while fresh, or the request under way for it; undefined when neither. */
@@ -127,7 +141,7 @@ export class TokenCache {
    * One token request; on invalid_client, one shared secret refetch (it may have been
    * rotated) and, only if the cleaned credentials changed, one retry with them.
    */
-  async #acquire(settings: TokenRequestSettings, credentials: Credentials, deadline: Deadline): Promise<CachedToken> {
+  async #acquire(settings: TokenRequestSettings, credentials: Credentials, slot: number, deadline: Deadline): Promise<CachedToken> {
     try {
       return await this.#request(settings, credentials, deadline);
     } catch (error) {
@@ -147,7 +161,7 @@ export class TokenCache {
       });
       // Later invocations use the rotated credentials and look the token up under their client id.
       const freshKey = cacheKey(settings, fresh);
-      this.#tokens.set(freshKey, token);
+      this.#tokens.set(slotKey(freshKey, slot), token);
       this.#current = { key: freshKey, credentials: fresh };
       return token;
     }
@@ -176,6 +190,11 @@ export class TokenCache {
     const lifetimeMs = issued.expiresInSeconds * 1000;
     return { accessToken: issued.accessToken, refreshAtMs: sentAtMs + lifetimeMs - expirySkewMs(lifetimeMs), ...(issued.tenantId && { tenantId: issued.tenantId }) };
   }
+}
+
+/** Slot 0 is the client's key itself: without a pool, the cache is keyed as it always was. */
+function slotKey(key: string, slot: number): string {
+  return slot === 0 ? key : `${key}#${slot}`;
 }
 
 function cacheKey(settings: TokenRequestSettings, credentials: Credentials): string {

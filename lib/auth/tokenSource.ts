@@ -1,11 +1,16 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Deadline } from '../deadline';
-import { ConfigError, ErrorCode } from '../errors';
+import { RETRY_BASE_DELAY_MS, TOKEN_POOL_SIZE } from '../constants';
+import { ConfigError, ErrorCode, UpstreamError } from '../errors';
+import type { HttpResponse } from '../http';
 import type { HttpAgent } from '../httpClient';
+import { logger } from '../logger';
+import { retryAfterMs } from '../retry';
 import { CredentialParser } from './credentials';
 import { createPlatformProfile, type PlatformProfile, type PlatformSettings } from './platforms/profile';
 import { SecretCache } from './secretCache';
-import { TokenCache, type TokenRead } from './tokenCache';
+import { isTokenLimit, reportedCount, TokenBudget } from './tokenBudget';
+import { TokenCache, type CachedToken, type TokenRead } from './tokenCache';
 
 /**
  * Where the token comes from, in one place: the secret (cache ▸ Secrets Manager ▸ hygiene),
@@ -19,6 +24,10 @@ export interface TokenSourceSettings extends PlatformSettings {
   secretStaleMs: number;
   /** UPSTREAM_BASE_URL: overrides the platform's API base. */
   upstreamBaseUrl?: string;
+  /** TOKEN_RATE_LIMIT_PER_MINUTE: upstream requests one token may serve in any 60 s; undefined: no limit. */
+  tokenRateLimitPerMinute?: number;
+  /** TOKEN_POOL_SIZE: the most tokens held for one client when the budget demands more than one. */
+  tokenPoolSize?: number;
 }
 
 /** A token to send, with what the log line reports about how it was obtained. */
@@ -27,6 +36,8 @@ export type Grant = TokenRead;
 export class TokenSource {
   readonly #platform: PlatformProfile;
   readonly #tokens: TokenCache;
+  readonly #budgets = new WeakMap<CachedToken, TokenBudget>();
+  readonly #poolSize: number;
 
   constructor(
     private readonly settings: TokenSourceSettings,
@@ -35,12 +46,91 @@ export class TokenSource {
   ) {
     const secrets = new SecretCache({ client: secretsManager, secretId: settings.secretId, ttlMs: settings.secretTtlMs, staleMs: settings.secretStaleMs });
     this.#platform = createPlatformProfile(settings, agent);
+    this.#poolSize = settings.tokenPoolSize ?? TOKEN_POOL_SIZE;
     this.#tokens = new TokenCache({ agent, secrets, parser: new CredentialParser(settings.secretId), resolveSettings: this.#platform.tokenSettings });
   }
 
-  /** A valid token: cached until expiry minus skew, else requested once for all concurrent callers. */
-  grant(deadline: Deadline): Promise<Grant> {
-    return this.#tokens.get(deadline);
+  /**
+   * A valid token: cached until expiry minus skew, else requested once for all concurrent
+   * callers. With a per-token budget, the token with the most budget left; when every held
+   * token is spent, one more (up to TOKEN_POOL_SIZE, shared by concurrent callers); when the
+   * pool is full and spent, the earliest budget if it comes before the deadline, else
+   * UPSTREAM_RATE_LIMITED without any upstream request. Budget is taken synchronously after
+   * the check, so concurrent invocations never overspend a token.
+   */
+  async grant(deadline: Deadline): Promise<Grant> {
+    const limit = this.settings.tokenRateLimitPerMinute;
+    if (limit === undefined) return this.#tokens.get(deadline);
+    for (;;) {
+      const nowMs = Date.now();
+      const held = this.#tokens.heldTokens(this.#poolSize);
+      let best: { read: Grant; remaining: number } | undefined;
+      for (const { read } of held) {
+        const remaining = this.#budgetOf(read.token).remaining(nowMs);
+        if (remaining > (best?.remaining ?? 0)) best = { read, remaining };
+      }
+      if (best) {
+        this.#budgetOf(best.read.token).take(nowMs);
+        return best.read;
+      }
+      const emptySlot = firstMissing(held.map(({ slot }) => slot), this.#poolSize);
+      if (emptySlot !== undefined) {
+        // Fetch (or join the fetch of) the token for that slot, then choose again: others may have taken its budget meanwhile.
+        const fetched = await this.#tokens.get(deadline, emptySlot);
+        if (this.#budgetOf(fetched.token).remaining(Date.now()) > 0) {
+          this.#budgetOf(fetched.token).take(Date.now());
+          return fetched;
+        }
+        continue;
+      }
+      await this.#waitForBudget(held.map(({ read }) => read.token), limit, deadline);
+    }
+  }
+
+  async #waitForBudget(tokens: readonly CachedToken[], limit: number, deadline: Deadline): Promise<void> {
+    const nowMs = Date.now();
+    const availableAtMs = Math.min(...tokens.map((token) => this.#budgetOf(token).availableAtMs(nowMs)));
+    const waitMs = Math.max(1, availableAtMs - nowMs);
+    if (waitMs >= deadline.remainingMs() - RETRY_BASE_DELAY_MS) {
+      throw new UpstreamError(
+        ErrorCode.UPSTREAM_RATE_LIMITED,
+        `every token's request budget is spent (TOKEN_RATE_LIMIT_PER_MINUTE ${limit}, TOKEN_POOL_SIZE ${this.#poolSize}) for ${Math.ceil(waitMs / 1000)} s more, longer than this invocation has left; raise TOKEN_POOL_SIZE or spread the load`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, waitMs).unref());
+  }
+
+  #budgetOf(token: CachedToken): TokenBudget {
+    let budget = this.#budgets.get(token);
+    if (!budget) this.#budgets.set(token, (budget = new TokenBudget(this.settings.tokenRateLimitPerMinute ?? Number.POSITIVE_INFINITY)));
+    return budget;
+  }
+
+  /**
+   * What the upstream answered with `grant`: its budget follows Genesys's counters, and a 429
+   * that is the token's own limit spends it until the reset. True when the request should be
+   * sent again at once with another token instead of waiting its Retry-After.
+   */
+  /** The most tokens held for one client. */
+  get poolSize(): number {
+    return this.#poolSize;
+  }
+
+  /** A 429 that is a token's own limit, when budgets are kept. */
+  isTokenLimit(response: HttpResponse): boolean {
+    return this.settings.tokenRateLimitPerMinute !== undefined && isTokenLimit(response);
+  }
+
+  answered(grant: Grant, response: HttpResponse): boolean {
+    if (this.settings.tokenRateLimitPerMinute === undefined) return false;
+    const nowMs = Date.now();
+    const budget = this.#budgetOf(grant.token);
+    budget.follow(response, nowMs);
+    if (!isTokenLimit(response)) return false;
+    logger.info({ event: 'token_rate_limited', status: response.status }, 'the upstream refused a token for its own rate limit; the request goes again with another token');
+    const waitMs = Math.max((reportedCount(response)?.resetSeconds ?? 0) * 1000, retryAfterMs(response, nowMs) ?? 0, 1_000);
+    budget.spendUntil(nowMs + waitMs);
+    return true;
   }
 
   /** The value of the Authorization header for `grant`: revealed only here, where it goes on the wire. */
@@ -62,4 +152,10 @@ export class TokenSource {
       `UPSTREAM_BASE_URL is required: ${this.settings.authPlatform} has no API base URL to derive (for nice-cxone, set CXONE_TENANT_ID or a tenantId key in the secret when the token response names no tenant)`,
     );
   }
+}
+
+/** The lowest of 0 … size − 1 not in `taken`. */
+function firstMissing(taken: readonly number[], size: number): number | undefined {
+  for (let slot = 0; slot < size; slot++) if (!taken.includes(slot)) return slot;
+  return undefined;
 }

@@ -33,23 +33,85 @@ export function firstRoute(routes: readonly ApiRoute[]): (request: LoopbackReque
   };
 }
 
+/**
+ * A per-token rate limit as Genesys Cloud enforces it (300 requests a minute per client-credentials
+ * token): every answer carries `inin-ratelimit-allowed`, `-count` and `-reset` (seconds), and a
+ * request over the limit gets Genesys's normalized 429 with Retry-After.
+ */
+export interface TokenLimit {
+  perWindow: number;
+  /** 60,000 in production; shorter in time-scaled runs. */
+  windowMs: number;
+}
+
+export interface TokenLimitedStandIn {
+  /** 429s answered because a token was over its limit. */
+  readonly limited: number;
+}
+
+function tokenLimiter(limit: TokenLimit) {
+  const sent = new Map<string, number[]>();
+  let limited = 0;
+  return {
+    get limited() {
+      return limited;
+    },
+    /** Counts the request; the headers to add, and whether it is over the limit. */
+    count(authorization: string, nowMs: number): { headers: Record<string, string>; over: boolean } {
+      const recent = (sent.get(authorization) ?? []).filter((at) => at > nowMs - limit.windowMs);
+      const over = recent.length >= limit.perWindow;
+      if (!over) recent.push(nowMs);
+      sent.set(authorization, recent);
+      if (over) limited++;
+      const resetSeconds = Math.max(1, Math.ceil((recent[0]! + limit.windowMs - nowMs) / 1000));
+      const headers = {
+        'inin-ratelimit-allowed': String(limit.perWindow),
+        'inin-ratelimit-count': String(over ? limit.perWindow : recent.length),
+        'inin-ratelimit-reset': String(resetSeconds),
+      };
+      return { headers, over };
+    },
+  };
+}
+
+/** Genesys Cloud's 429 body since November 2021 ("Normalized Platform API 429 responses", developer forum). */
+function genesysTooManyRequests(retryAfterSeconds: number): LoopbackReply {
+  return json(
+    429,
+    { message: `Rate limit exceeded the maximum. Retry the request in [${retryAfterSeconds}] seconds`, code: 'too.many.requests.retry.after', status: 429, details: [], errors: [] },
+    { 'retry-after': String(retryAfterSeconds) },
+  );
+}
+
 export async function startApiStandIn(
   isAuthorized: IsAuthorized,
   route: (request: LoopbackRequest) => LoopbackReply,
   correlationHeader = 'x-request-id',
-): Promise<ApiStandIn> {
+  tokenLimit?: TokenLimit,
+): Promise<ApiStandIn & TokenLimitedStandIn> {
   let requests = 0;
   const authorizations: Array<string | undefined> = [];
+  const limiter = tokenLimit && tokenLimiter(tokenLimit);
   const server = await startLoopbackServer((request) => {
     requests++;
-    authorizations.push(request.headers.authorization);
-    const reply = isAuthorized(request.headers.authorization) ? route(request) : json(401, { message: 'invalid or expired token' });
+    const { authorization } = request.headers;
+    authorizations.push(authorization);
+    let reply: LoopbackReply;
+    if (!isAuthorized(authorization)) reply = json(401, { message: 'invalid or expired token' });
+    else if (limiter) {
+      const counted = limiter.count(authorization!, Date.now());
+      const answer = counted.over ? genesysTooManyRequests(Number(counted.headers['inin-ratelimit-reset'])) : route(request);
+      reply = { ...answer, headers: { ...answer.headers, ...counted.headers } };
+    } else reply = route(request);
     return { ...reply, headers: { ...reply.headers, [correlationHeader]: `sandbox-${requests}` } };
   });
   return {
     ...server,
     get requests() {
       return requests;
+    },
+    get limited() {
+      return limiter?.limited ?? 0;
     },
     authorizations,
   };

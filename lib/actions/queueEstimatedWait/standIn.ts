@@ -1,4 +1,4 @@
-import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../sandbox/apiStandIn';
+import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized, type TokenLimit, type TokenLimitedStandIn } from '../../sandbox/apiStandIn';
 import { json } from '../../sandbox/loopbackServer';
 
 /**
@@ -34,6 +34,7 @@ export const standIn: ActionStandIn = { route: estimatedWaitRoute() };
 /** Genesys Cloud's API answers carry `inin-correlation-id`. */
 export const GENESYS_CORRELATION_HEADER = 'inin-correlation-id';
 
-export function startGenesysApiStandIn(isAuthorized: IsAuthorized, queues: Record<string, unknown> = SAMPLE_QUEUES): Promise<ApiStandIn> {
-  return startApiStandIn(isAuthorized, firstRoute([estimatedWaitRoute(queues)]), GENESYS_CORRELATION_HEADER);
+/** `tokenLimit`: enforce Genesys Cloud's per-token rate limit (300 a minute) and report it in headers. */
+export function startGenesysApiStandIn(isAuthorized: IsAuthorized, queues: Record<string, unknown> = SAMPLE_QUEUES, tokenLimit?: TokenLimit): Promise<ApiStandIn & TokenLimitedStandIn> {
+  return startApiStandIn(isAuthorized, firstRoute([estimatedWaitRoute(queues)]), GENESYS_CORRELATION_HEADER, tokenLimit);
 }

@@ -1,0 +1,183 @@
+import type { TokenLimit } from '../lib/sandbox/apiStandIn';
+import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
+import { SAMPLE_QUEUE_ID, startGenesysApiStandIn } from '../lib/actions/queueEstimatedWait/standIn';
+import { createDirectHandler } from '../lib/front/directInvoke';
+import { startTokenEndpointStandIn } from '../lib/sandbox/tokenEndpointStandIn';
+import { captureLogs, type CapturedLogs } from './setup/logs';
+import { controlClock, invoke, recordsOf } from './support/bridge';
+import { jsonReply, startFaultyServer } from './support/faultyServer';
+import { Servers, startTestSecrets } from './support/standIns';
+
+/**
+ * Per-token request budgets (issue 12): Genesys Cloud allows 300 requests a minute per
+ * client-credentials token. The bridge spreads requests over up to TOKEN_POOL_SIZE tokens,
+ * never overspends one, follows the platform's inin-ratelimit-* counters, and sends a
+ * request refused for its token's own limit again at once with another token. The Genesys
+ * API stand-in enforces the limit per token (small limits here, the real 60 s window).
+ */
+
+const CLIENT = { clientId: 'budget-client', clientSecret: 'budget-secret-0123456789' };
+const QUEUE = { queueId: SAMPLE_QUEUE_ID };
+const WAIT = { available: true, estimatedWaitSeconds: 95, mediaType: 'all', formula: 'BEST' };
+
+const servers = new Servers();
+let logs: CapturedLogs;
+beforeEach(() => {
+  logs = captureLogs();
+});
+afterEach(async () => {
+  jest.restoreAllMocks();
+  logs.restore();
+  await servers.closeAll();
+});
+
+interface Options {
+  /** What the stand-in enforces per token. */
+  standInLimit?: TokenLimit;
+  env?: Record<string, string>;
+  /** A proxy in front of the API, to script particular answers. */
+  faulty?: boolean;
+}
+
+async function open({ standInLimit, env = {}, faulty = false }: Options = {}) {
+  const secrets = servers.track(await startTestSecrets(CLIENT));
+  const tokenEndpoint = servers.track(await startTokenEndpointStandIn([CLIENT], { flavour: 'genesys-cloud' }));
+  const api = servers.track(await startGenesysApiStandIn(tokenEndpoint.isValid, undefined, standInLimit));
+  const proxy = faulty ? servers.track(await startFaultyServer(api.url)) : undefined;
+  const handler = createDirectHandler(queueEstimatedWait, {
+    ...secrets.env,
+    AUTH_PLATFORM: 'genesys-cloud',
+    GENESYS_REGION: 'mypurecloud.com',
+    TOKEN_URL: tokenEndpoint.tokenUrl,
+    UPSTREAM_BASE_URL: proxy?.url ?? api.url,
+    ...env,
+  });
+  /** How many requests each issued token served, in order of first use. */
+  const perToken = () => {
+    const counts = new Map<string, number>();
+    for (const authorization of api.authorizations) counts.set(String(authorization), (counts.get(String(authorization)) ?? 0) + 1);
+    return [...counts.values()];
+  };
+  return { handler, tokenEndpoint, api, proxy, perToken };
+}
+
+describe('per-token request budgets', () => {
+  it('defaults to 300 a minute on genesys-cloud and a pool of 4, and to no limit elsewhere', async () => {
+    const { loadConfig } = await import('../lib/config');
+
+    expect(loadConfig({ SECRET_ID: 's', AUTH_PLATFORM: 'genesys-cloud', GENESYS_REGION: 'mypurecloud.com' })).toMatchObject({ tokenRateLimitPerMinute: 300, tokenPoolSize: 4 });
+    expect(loadConfig({ SECRET_ID: 's', TOKEN_URL: 'https://auth.example.com/t' }).tokenRateLimitPerMinute).toBeUndefined();
+    expect(loadConfig({ SECRET_ID: 's', TOKEN_URL: 'https://auth.example.com/t', TOKEN_RATE_LIMIT_PER_MINUTE: '60', TOKEN_POOL_SIZE: '2' })).toMatchObject({ tokenRateLimitPerMinute: 60, tokenPoolSize: 2 });
+    expect(() => loadConfig({ SECRET_ID: 's', TOKEN_URL: 'https://auth.example.com/t', TOKEN_RATE_LIMIT_PER_MINUTE: '0', TOKEN_POOL_SIZE: '0' })).toThrow(
+      /TOKEN_RATE_LIMIT_PER_MINUTE must be at least 1.*TOKEN_POOL_SIZE must be at least 1/,
+    );
+  });
+
+  it('sequential: a token serves its budget, then one more token is fetched; none is overspent and the upstream never answers 429', async () => {
+    const { handler, tokenEndpoint, api, perToken } = await open({ standInLimit: { perWindow: 5, windowMs: 60_000 }, env: { TOKEN_RATE_LIMIT_PER_MINUTE: '5', TOKEN_POOL_SIZE: '3' } });
+
+    for (let i = 0; i < 12; i++) await expect(invoke(handler, QUEUE)).resolves.toStrictEqual(WAIT);
+
+    expect(tokenEndpoint.requests).toBe(3);
+    expect(perToken()).toStrictEqual([5, 5, 2]);
+    expect(api.limited).toBe(0);
+  });
+
+  it('concurrent: 10 invocations at once with budgets of 5 fetch exactly 2 tokens and spend each exactly once per request', async () => {
+    const { handler, tokenEndpoint, api, perToken } = await open({ standInLimit: { perWindow: 5, windowMs: 60_000 }, env: { TOKEN_RATE_LIMIT_PER_MINUTE: '5', TOKEN_POOL_SIZE: '4' } });
+
+    const outputs = await Promise.all(Array.from({ length: 10 }, () => invoke(handler, QUEUE)));
+
+    expect(outputs).toStrictEqual(Array(10).fill(WAIT));
+    expect(tokenEndpoint.requests).toBe(2);
+    expect(perToken()).toStrictEqual([5, 5]);
+    expect(api.limited).toBe(0);
+  });
+
+  it('pool full and spent: UPSTREAM_RATE_LIMITED without an upstream request when the earliest budget is past the deadline; served again once the window has passed', async () => {
+    const clock = controlClock();
+    const { handler, tokenEndpoint, api } = await open({ standInLimit: { perWindow: 2, windowMs: 60_000 }, env: { TOKEN_RATE_LIMIT_PER_MINUTE: '2', TOKEN_POOL_SIZE: '2' } });
+    for (let i = 0; i < 4; i++) await invoke(handler, QUEUE);
+    const sent = api.requests;
+
+    await expect(invoke(handler, QUEUE)).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', message: expect.stringMatching(/every token's request budget is spent \(TOKEN_RATE_LIMIT_PER_MINUTE 2, TOKEN_POOL_SIZE 2\)/) });
+    expect(api.requests).toBe(sent);
+    expect(tokenEndpoint.requests).toBe(2);
+
+    clock.advanceTo(61_000);
+    await expect(invoke(handler, QUEUE)).resolves.toStrictEqual(WAIT);
+    expect(tokenEndpoint.requests).toBe(2);
+  });
+
+  it('pool full and spent: waits for the earliest budget when it comes before the deadline', async () => {
+    const clock = controlClock();
+    const { handler, api } = await open({ env: { TOKEN_RATE_LIMIT_PER_MINUTE: '1', TOKEN_POOL_SIZE: '1' } });
+    await invoke(handler, QUEUE);
+    // The one request in the window leaves it 300 ms from now.
+    clock.advanceTo(59_700);
+
+    const startedAt = performance.now();
+    await expect(invoke(handler, QUEUE)).resolves.toStrictEqual(WAIT);
+
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(250);
+    expect(api.requests).toBe(2);
+  });
+
+  it("follows the platform's inin-ratelimit-* counters over its own: switches tokens before the upstream refuses one", async () => {
+    // The bridge believes 300 a minute; the platform says 3 for these tokens.
+    const { handler, tokenEndpoint, api, perToken } = await open({ standInLimit: { perWindow: 3, windowMs: 60_000 }, env: { TOKEN_POOL_SIZE: '4' } });
+
+    for (let i = 0; i < 7; i++) await expect(invoke(handler, QUEUE)).resolves.toStrictEqual(WAIT);
+
+    expect(perToken()).toStrictEqual([3, 3, 1]);
+    expect(tokenEndpoint.requests).toBe(3);
+    expect(api.limited).toBe(0);
+  });
+
+  it.each([
+    ['its inin-ratelimit-count has reached inin-ratelimit-allowed', { 'inin-ratelimit-allowed': '300', 'inin-ratelimit-count': '300', 'inin-ratelimit-reset': '40', 'retry-after': '40' }, { message: 'Rate limit exceeded the maximum. Retry the request in [40] seconds', code: 'too.many.requests.retry.after', status: 429 }],
+    ['its body names token.rate.per.minute', { 'retry-after': '40' }, { message: 'Rate limit exceeded the maximum [300] for client.credentials.token.rate.per.minute', code: 'too.many.requests', status: 429 }],
+  ])('a 429 where %s spends that token and goes again at once with another one', async (_case, headers, body) => {
+    const { handler, tokenEndpoint, proxy } = await open({ faulty: true, env: { TOKEN_POOL_SIZE: '2' } });
+    await invoke(handler, QUEUE);
+    proxy!.script(jsonReply(429, body, headers));
+
+    const startedAt = performance.now();
+    await expect(invoke(handler, QUEUE)).resolves.toStrictEqual(WAIT);
+    // And the refused token stays unused: the next invocation takes the new one too.
+    await expect(invoke(handler, QUEUE)).resolves.toStrictEqual(WAIT);
+
+    expect(performance.now() - startedAt).toBeLessThan(2_000);
+    expect(tokenEndpoint.requests).toBe(2);
+    const seen = proxy!.seen.map(({ headers: sent }) => sent.authorization);
+    expect(seen).toHaveLength(4);
+    expect(new Set(seen.slice(0, 2)).size).toBe(1);
+    expect(seen[2]).not.toBe(seen[1]);
+    expect(seen[3]).toBe(seen[2]);
+    expect(recordsOf(logs.records(), 'invocation')[1]).toMatchObject({ outcome: 'ok', upstreamCalls: 2, tokenLimited: 1 });
+  });
+
+  it('a 429 that is not the token\'s own limit behaves as before: Retry-After is waited for, with the same token', async () => {
+    const { handler, tokenEndpoint, proxy } = await open({ faulty: true });
+    await invoke(handler, QUEUE);
+    proxy!.script(jsonReply(429, { message: 'Rate limit exceeded the maximum. Retry the request in [1] seconds', code: 'too.many.requests.retry.after', status: 429 }, { 'retry-after': '1', 'inin-ratelimit-allowed': '300', 'inin-ratelimit-count': '12', 'inin-ratelimit-reset': '50' }));
+
+    const startedAt = performance.now();
+    await expect(invoke(handler, QUEUE)).resolves.toStrictEqual(WAIT);
+
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(950);
+    expect(tokenEndpoint.requests).toBe(1);
+    expect(new Set(proxy!.seen.map(({ headers }) => headers.authorization)).size).toBe(1);
+  });
+
+  it('a full pool whose every token is refused for its own limit ends in UPSTREAM_RATE_LIMITED after one request per token', async () => {
+    const tokenLimited = jsonReply(429, { code: 'too.many.requests.retry.after', status: 429 }, { 'retry-after': '40', 'inin-ratelimit-allowed': '300', 'inin-ratelimit-count': '300', 'inin-ratelimit-reset': '40' });
+    const { handler, tokenEndpoint, proxy } = await open({ faulty: true, env: { TOKEN_POOL_SIZE: '2' } });
+    proxy!.script(tokenLimited, tokenLimited);
+
+    await expect(invoke(handler, QUEUE)).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED' });
+
+    expect(proxy!.requests).toBe(2);
+    expect(tokenEndpoint.requests).toBe(2);
+  });
+});
