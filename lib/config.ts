@@ -84,6 +84,7 @@ const EnvFields = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   PREFETCH_ON_INIT: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   TOKEN_RATE_LIMIT_PER_MINUTE: wholeNumber(1).optional(),
+  METRICS_NAMESPACE: z.string().trim().regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'must be a CloudWatch namespace (letters, digits and . _ / # : -)').default(defaults.METRICS_NAMESPACE),
   TOKEN_POOL_SIZE: wholeNumber(1).max(64, 'must be at most 64').default(defaults.TOKEN_POOL_SIZE),
 });
 
@@ -148,6 +149,8 @@ export interface BridgeConfig extends PlatformSettings {
   /** Requests one token may serve in any 60 s; undefined: no limit (the default except on genesys-cloud). */
   tokenRateLimitPerMinute?: number;
   tokenPoolSize: number;
+  /** The CloudWatch namespace of the embedded-metric-format lines (lib/metrics.ts). */
+  metricsNamespace: string;
 }
 
 function toConfig(env: Env): BridgeConfig {
@@ -172,6 +175,7 @@ function toConfig(env: Env): BridgeConfig {
     prefetchOnInit: env.PREFETCH_ON_INIT === 'true',
     tokenRateLimitPerMinute: env.TOKEN_RATE_LIMIT_PER_MINUTE ?? (env.AUTH_PLATFORM === 'genesys-cloud' ? defaults.GENESYS_TOKEN_RATE_LIMIT_PER_MINUTE : undefined),
     tokenPoolSize: env.TOKEN_POOL_SIZE,
+    metricsNamespace: env.METRICS_NAMESPACE,
   };
 }
 

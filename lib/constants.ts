@@ -64,3 +64,6 @@ export const PREFETCH_BUDGET_MS = 5_000;
 
 /** A fetch shared by concurrent invocations is bounded by at least this (lib/deadline.ts forSharedWork). */
 export const SHARED_FETCH_BUDGET_MS = 10_000;
+
+/** The CloudWatch namespace of the bridge's metrics unless METRICS_NAMESPACE says otherwise. */
+export const METRICS_NAMESPACE = 'DataActionBridge';

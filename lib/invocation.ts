@@ -1,5 +1,6 @@
 import { actionEnv, type AnyAction } from './action';
-import { FALLBACK_INVOCATION_BUDGET_MS, PREFETCH_BUDGET_MS } from './constants';
+import { FALLBACK_INVOCATION_BUDGET_MS, METRICS_NAMESPACE, PREFETCH_BUDGET_MS } from './constants';
+import { InvocationMetrics } from './metrics';
 import { createContainer, type Container } from './container';
 import { Deadline } from './deadline';
 import { asBridgeError, ErrorCode, type BridgeError } from './errors';
@@ -69,20 +70,28 @@ function prefetch(container: Container): void {
 export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): ActionRunner {
   const container = containerOrError(action, env);
   if (!(container instanceof Error) && container.config.prefetchOnInit) prefetch(container);
+  const metrics = new InvocationMetrics(container instanceof Error ? METRICS_NAMESPACE : container.config.metricsNamespace, action.name);
+  let coldStart = true;
   const run: ActionRunner = async (input, invocation) => {
     const startedAt = performance.now();
     const observation: UpstreamObservation = { upstreamCalls: 0 };
     const record = { event: 'invocation', action: action.name, correlationId: invocation.correlationId, organizationId: invocation.organizationId };
+    const cold = coldStart;
+    coldStart = false;
     try {
       if (container instanceof Error) throw container;
       const output = await runAction(container, action, input, deadlineOf(invocation, container, action), observation);
-      logger.info({ ...record, outcome: 'ok', durationMs: elapsedMs(startedAt), ...observation }, `${action.name} ok`);
+      const durationMs = elapsedMs(startedAt);
+      logger.info({ ...record, outcome: 'ok', durationMs, ...observation }, `${action.name} ok`);
+      metrics.publish({ durationMs, observation, coldStart: cold });
       return output;
     } catch (error) {
       const failure = asBridgeError(error);
+      const durationMs = elapsedMs(startedAt);
       // The message of an unexpected failure says "see the function logs": this is where it is.
       if (failure.code === ErrorCode.INTERNAL_ERROR) logger.error({ ...record, event: 'internal_error', err: error }, 'unexpected failure');
-      logger.info({ ...record, outcome: 'error', code: failure.code, durationMs: elapsedMs(startedAt), ...observation }, failure.message);
+      logger.info({ ...record, outcome: 'error', code: failure.code, durationMs, ...observation }, failure.message);
+      metrics.publish({ code: failure.code, durationMs, observation, coldStart: cold });
       throw failure;
     }
   };

@@ -35,6 +35,16 @@ export interface UpstreamObservation {
   secretCacheHit?: boolean;
   /** 429s that were a token's own limit (sent again with another token). */
   tokenLimited?: number;
+  /** Token requests this invocation waited for (not served from the cache). */
+  tokenRequests?: number;
+  /** Time spent in upstream exchanges, retries included, in milliseconds. */
+  upstreamMs?: number;
+}
+
+/** A grant not served from the cache cost a token request (shared or not). */
+function counted(observation: UpstreamObservation, grant: Grant): Grant {
+  if (!grant.cacheHit) observation.tokenRequests = (observation.tokenRequests ?? 0) + 1;
+  return grant;
 }
 
 function buildUrl(baseUrl: string, spec: UpstreamRequestSpec): URL {
@@ -56,6 +66,7 @@ async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamReq
     maxBodyBytes: context.maxBodyBytes,
   };
   observation.upstreamCalls++;
+  const startedAt = performance.now();
   // The breaker sees each exchange as one success or failure, retries included.
   return context.breaker.run(async () => {
     const response = await sendWithRetries(context.agent, request, context.deadline, {
@@ -68,6 +79,7 @@ async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamReq
         failure(ErrorCode.UPSTREAM_RATE_LIMITED, `the upstream API asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this invocation has left`, response),
       onRetry: () => observation.upstreamCalls++,
     });
+    observation.upstreamMs = Math.round(((observation.upstreamMs ?? 0) + performance.now() - startedAt) * 100) / 100;
     const tokenLimited = context.auth.answered(grant, response);
     if (response.status === 429 && !tokenLimited) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, 'the upstream API is rate limiting requests', response);
     if (response.status >= 500) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API failed', response);
@@ -115,7 +127,7 @@ export async function callUpstream<T>(
   schema: z.ZodType<T>,
   observation: UpstreamObservation,
 ): Promise<T> {
-  const first = await context.auth.grant(context.deadline);
+  const first = counted(observation, await context.auth.grant(context.deadline));
   observation.tokenCacheHit = first.cacheHit;
   observation.secretCacheHit = first.secretCacheHit;
   const baseUrl = await context.auth.apiBaseUrl(first, context.deadline);
@@ -124,13 +136,13 @@ export async function callUpstream<T>(
   if (response.status === 401) {
     // The token may have been revoked or expired early: one new token, one retry (SPEC §6).
     context.auth.rejected(grant);
-    grant = await context.auth.grant(context.deadline);
+    grant = counted(observation, await context.auth.grant(context.deadline));
     response = await observe(observation, send(context, baseUrl, spec, grant, observation));
   }
   // A 429 that reaches here is the token's own limit (send throws any other): at once again with another token, pool permitting.
   for (let resends = 0; response.status === 429 && resends < context.auth.poolSize; resends++) {
     observation.tokenLimited = (observation.tokenLimited ?? 0) + 1;
-    grant = await context.auth.grant(context.deadline);
+    grant = counted(observation, await context.auth.grant(context.deadline));
     response = await observe(observation, send(context, baseUrl, spec, grant, observation));
   }
   if (response.status === 429) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, "every token's own rate limit is reached", response);

@@ -1,0 +1,46 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { UpstreamObservation } from './upstream';
+
+/**
+ * One CloudWatch embedded-metric-format line per invocation, through Powertools for AWS
+ * Lambda Metrics: dimensions `service` and `action` only, so no metric or dimension ever
+ * holds a secret, a token or an input value. Outcomes are counted by stable error code
+ * (`Error_<CODE>`: a fixed set of names). serverless.yml's alarms and dashboard read these
+ * (lib/codegen/deployConfig.ts).
+ */
+
+export const METRICS_SERVICE = 'data-action-bridge';
+
+export interface InvocationOutcome {
+  /** The error code; undefined when the invocation answered. */
+  code?: string;
+  durationMs: number;
+  observation: UpstreamObservation;
+  /** The first invocation of this container. */
+  coldStart: boolean;
+}
+
+export class InvocationMetrics {
+  readonly #metrics: Metrics;
+
+  constructor(namespace: string, action: string) {
+    this.#metrics = new Metrics({ namespace, serviceName: METRICS_SERVICE, defaultDimensions: { action } });
+  }
+
+  publish({ code, durationMs, observation, coldStart }: InvocationOutcome): void {
+    const metrics = this.#metrics;
+    const count = (name: string, value: number) => metrics.addMetric(name, MetricUnit.Count, value);
+    count('Invocations', 1);
+    // Always present, 0 or 1: the average is the error rate the alarms watch.
+    count('Errors', code ? 1 : 0);
+    if (code) count(`Error_${code}`, 1);
+    metrics.addMetric('Duration', MetricUnit.Milliseconds, durationMs);
+    if (observation.upstreamMs !== undefined) metrics.addMetric('UpstreamLatency', MetricUnit.Milliseconds, observation.upstreamMs);
+    count('TokenRequests', observation.tokenRequests ?? 0);
+    if (observation.secretCacheHit !== undefined) count('SecretFetches', observation.secretCacheHit ? 0 : 1);
+    if (observation.tokenCacheHit !== undefined) count('TokenCacheHits', observation.tokenCacheHit ? 1 : 0);
+    count('TokenLimited429s', observation.tokenLimited ?? 0);
+    count('ColdStart', coldStart ? 1 : 0);
+    metrics.publishStoredMetrics();
+  }
+}
