@@ -67,3 +67,5 @@ export const SHARED_FETCH_BUDGET_MS = 10_000;
 
 /** The CloudWatch namespace of the bridge's metrics unless METRICS_NAMESPACE says otherwise. */
 export const METRICS_NAMESPACE = 'DataActionBridge';
+/** The `service` dimension of every metric (the alarms and dashboard in deploy/actions.json select on it). */
+export const METRICS_SERVICE = 'data-action-bridge';

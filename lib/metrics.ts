@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS_SERVICE } from './constants';
 import type { UpstreamObservation } from './upstream';
 
 /**
@@ -8,8 +9,6 @@ import type { UpstreamObservation } from './upstream';
  * (`Error_<CODE>`: a fixed set of names). serverless.yml's alarms and dashboard read these
  * (lib/codegen/deployConfig.ts).
  */
-
-export const METRICS_SERVICE = 'data-action-bridge';
 
 export interface InvocationOutcome {
   /** The error code; undefined when the invocation answered. */

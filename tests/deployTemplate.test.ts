@@ -9,6 +9,7 @@ import { evaluateConditions, packageService, resolveIfs, type PackagedService } 
  */
 
 const ORG_ID = '8f0c7a6e-1d2b-4c3d-9e8f-0a1b2c3d4e5f';
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:contact-centre-ops';
 const DIRECT_INVOKE = ACTIONS.map(({ name }) => `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`);
 
 type Resource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
@@ -36,7 +37,7 @@ let withoutOrg: Deploy;
 
 beforeAll(async () => {
   const [a, b, c] = await Promise.all([
-    packageService({ genesysOrgId: ORG_ID }),
+    packageService({ genesysOrgId: ORG_ID, alarmTopicArn: TOPIC }),
     packageService({ genesysOrgId: ORG_ID, genesysRegion: 'use2.us-gov-pure.cloud', httpThrottleRateLimit: '7', httpThrottleBurstLimit: '9', httpReservedConcurrency: '3' }),
     packageService(),
   ]);
@@ -116,6 +117,62 @@ describe('volume protection for the HTTPS front', () => {
     expect(reserved(commercial, 'HttpLambdaFunction')).toBe(25);
     expect(reserved(fedRamp, 'HttpLambdaFunction')).toBe(3);
     for (const logicalId of DIRECT_INVOKE) expect(reserved(commercial, logicalId)).toBeUndefined();
+  });
+});
+
+describe('alarms and the dashboard (issue 12)', () => {
+  const logicalOf = (name: string) => `${name[0]!.toUpperCase()}${name.slice(1)}`;
+  const dimensionsOf = (name: string) => [
+    { Name: 'service', Value: 'data-action-bridge' },
+    { Name: 'action', Value: name },
+  ];
+
+  it.each(ACTIONS.map(({ name }) => name))('%s: error rate over 5 minutes, any TOKEN_INVALID_CLIENT, any CIRCUIT_OPEN, its throttles', (name) => {
+    const logical = logicalOf(name);
+
+    expect(commercial.resource(`${logical}ErrorRateAlarm`).Properties).toMatchObject({
+      Metrics: [
+        { Id: 'errors', MetricStat: { Metric: { Namespace: 'DataActionBridge', MetricName: 'Errors', Dimensions: dimensionsOf(name) }, Stat: 'Sum', Period: 300 } },
+        { Id: 'invocations', MetricStat: { Metric: { Namespace: 'DataActionBridge', MetricName: 'Invocations', Dimensions: dimensionsOf(name) }, Stat: 'Sum', Period: 300 } },
+        { Id: 'rate', Expression: '100 * errors / invocations', ReturnData: true },
+      ],
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    for (const [alarm, metric] of [
+      ['InvalidClientAlarm', 'Error_TOKEN_INVALID_CLIENT'],
+      ['CircuitOpenAlarm', 'Error_CIRCUIT_OPEN'],
+    ]) {
+      expect(commercial.resource(`${logical}${alarm}`).Properties).toMatchObject({ Namespace: 'DataActionBridge', MetricName: metric, Dimensions: dimensionsOf(name), Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    }
+    expect(commercial.resource(`${logical}ThrottlesAlarm`).Properties).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Dimensions: [{ Name: 'FunctionName', Value: `data-action-bridge-dev-${name}` }] });
+  });
+
+  it('notify the SNS topic given as alarmTopicArn, and nothing without it', () => {
+    const alarms = (deploy: Deploy) => Object.keys(deploy.packaged.template.Resources as object).filter((logicalId) => logicalId.endsWith('Alarm'));
+
+    expect(alarms(commercial)).toHaveLength(4 * ACTIONS.length + 1);
+    for (const logicalId of alarms(commercial)) expect(commercial.resource(logicalId).Properties).toMatchObject({ AlarmActions: [TOPIC], OKActions: [TOPIC] });
+    for (const logicalId of alarms(withoutOrg)) expect(withoutOrg.resource(logicalId).Properties.AlarmActions).toStrictEqual({ Ref: 'AWS::NoValue' });
+    expect(commercial.resource('HttpThrottlesAlarm').Properties).toMatchObject({ MetricName: 'Throttles', Dimensions: [{ Name: 'FunctionName', Value: 'data-action-bridge-dev-http' }] });
+  });
+
+  it('a dashboard of every action\'s metrics', () => {
+    const body = JSON.parse((commercial.resource('Dashboard').Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub']) as { widgets: Array<{ properties: { metrics: unknown[][] } }> };
+    const shown = body.widgets.flatMap(({ properties }) => properties.metrics.map((metric) => `${String(metric[5])}:${String(metric[1])}`));
+
+    for (const { name } of ACTIONS) {
+      for (const metric of ['Invocations', 'Errors', 'Duration', 'UpstreamLatency', 'TokenRequests', 'SecretFetches', 'TokenCacheHits', 'TokenLimited429s', 'ColdStart', 'Error_TOKEN_INVALID_CLIENT']) {
+        expect(shown).toContain(`${name}:${metric}`);
+      }
+    }
+  });
+
+  it('gives every function the metrics namespace', () => {
+    for (const logicalId of [...DIRECT_INVOKE, 'HttpLambdaFunction']) {
+      expect((commercial.resource(logicalId).Properties.Environment as { Variables: Record<string, unknown> }).Variables.METRICS_NAMESPACE).toBe('DataActionBridge');
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import type { AnyAction } from '../action';
 import { actionEnvPrefix } from '../action';
 import type { AuthPlatform } from '../auth/platforms/profile';
+import { METRICS_SERVICE } from '../constants';
 
 /**
  * The per-action part of serverless.yml, generated from the action registry into
@@ -53,6 +54,102 @@ export function logicalName(name: string): string {
 function actionEnvironment(action: AnyAction): Record<string, string> {
   const deploy = deployOf(action);
   return { SECRET_ID: `\${param:${deploy.secretParam}}`, ...deploy.env };
+}
+
+/** The EMF metrics of one action (lib/metrics.ts): namespace param, dimensions service and action. */
+function actionMetric(action: AnyAction, name: string): Json {
+  return {
+    Namespace: '${param:metricsNamespace}',
+    MetricName: name,
+    Dimensions: [
+      { Name: 'service', Value: METRICS_SERVICE },
+      { Name: 'action', Value: action.name },
+    ],
+  };
+}
+
+/** Alarms notify the SNS topic given as `alarmTopicArn`, when there is one. */
+const ALARM_ACTIONS = { 'Fn::If': ['HasAlarmTopic', ['${param:alarmTopicArn}'], { Ref: 'AWS::NoValue' }] };
+
+function anyAlarm(description: string, metric: Json): Json {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmDescription: description,
+      ...metric,
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: ALARM_ACTIONS,
+      OKActions: ALARM_ACTIONS,
+    },
+  };
+}
+
+/**
+ * Per action: its error rate (Errors / Invocations over 5 minutes, both fronts), any
+ * TOKEN_INVALID_CLIENT (the classic rotated-or-dirty secret), any CIRCUIT_OPEN, and its
+ * function's Lambda throttles.
+ */
+function actionAlarms(action: AnyAction): Json {
+  const name = logicalName(action.name);
+  const errorRate = {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmDescription: `${action.name}: more than \${param:alarmErrorRatePercent} % of invocations failed over 5 minutes`,
+      Metrics: [
+        { Id: 'errors', MetricStat: { Metric: actionMetric(action, 'Errors'), Period: 300, Stat: 'Sum' }, ReturnData: false },
+        { Id: 'invocations', MetricStat: { Metric: actionMetric(action, 'Invocations'), Period: 300, Stat: 'Sum' }, ReturnData: false },
+        { Id: 'rate', Expression: '100 * errors / invocations', Label: 'error rate (%)', ReturnData: true },
+      ],
+      EvaluationPeriods: 1,
+      Threshold: '${param:alarmErrorRatePercent}',
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: ALARM_ACTIONS,
+      OKActions: ALARM_ACTIONS,
+    },
+  };
+  return {
+    [`${name}ErrorRateAlarm`]: errorRate,
+    [`${name}InvalidClientAlarm`]: anyAlarm(`${action.name}: TOKEN_INVALID_CLIENT, the client id or secret was refused (rotated or dirty secret; run npm run doctor)`, actionMetric(action, 'Error_TOKEN_INVALID_CLIENT')),
+    [`${name}CircuitOpenAlarm`]: anyAlarm(`${action.name}: CIRCUIT_OPEN, a dependency failed repeatedly and calls to it are paused`, actionMetric(action, 'Error_CIRCUIT_OPEN')),
+    [`${name}ThrottlesAlarm`]: throttlesAlarm(action.name),
+  };
+}
+
+function throttlesAlarm(functionName: string): Json {
+  return anyAlarm(`${functionName}: Lambda throttled invocations (concurrency exhausted)`, {
+    Namespace: 'AWS/Lambda',
+    MetricName: 'Throttles',
+    Dimensions: [{ Name: 'FunctionName', Value: `\${self:service}-\${sls:stage}-${functionName}` }],
+  });
+}
+
+/** One dashboard: per action, outcomes, latency, token and secret work, per-token 429s and cold starts. */
+function dashboard(actions: readonly AnyAction[]): Json {
+  const metric = (action: AnyAction, name: string, options: Json = {}) => ['${param:metricsNamespace}', name, 'service', METRICS_SERVICE, 'action', action.name, options];
+  const widget = (title: string, metrics: unknown[], stat: string, index: number) => ({
+    type: 'metric',
+    x: (index % 2) * 12,
+    y: Math.floor(index / 2) * 6,
+    width: 12,
+    height: 6,
+    properties: { title, metrics, stat, period: 300, region: '${AWS::Region}', view: 'timeSeries' },
+  });
+  const widgets = [
+    widget('Invocations and errors', actions.flatMap((action) => [metric(action, 'Invocations', { label: `${action.name} invocations` }), metric(action, 'Errors', { label: `${action.name} errors` })]), 'Sum', 0),
+    widget('Duration and upstream latency (p99)', actions.flatMap((action) => [metric(action, 'Duration', { label: `${action.name} duration` }), metric(action, 'UpstreamLatency', { label: `${action.name} upstream` })]), 'p99', 1),
+    widget('Token requests, secret fetches, token cache hits', actions.flatMap((action) => ['TokenRequests', 'SecretFetches', 'TokenCacheHits'].map((name) => metric(action, name, { label: `${action.name} ${name}` }))), 'Sum', 2),
+    widget('Per-token 429s, cold starts, invalid client, circuit open', actions.flatMap((action) => ['TokenLimited429s', 'ColdStart', 'Error_TOKEN_INVALID_CLIENT', 'Error_CIRCUIT_OPEN'].map((name) => metric(action, name, { label: `${action.name} ${name}` }))), 'Sum', 3),
+  ];
+  return {
+    Type: 'AWS::CloudWatch::Dashboard',
+    Properties: { DashboardName: '${self:service}-${sls:stage}', DashboardBody: { 'Fn::Sub': JSON.stringify({ widgets }) } },
+  };
 }
 
 /** `-??????` matches the six random characters Secrets Manager appends to a secret's ARN. */
@@ -148,6 +245,7 @@ export function deployConfig(actions: readonly AnyAction[]): Json {
       environment: actionEnvironment(action),
     };
     resources[`${name}Role`] = functionRole(action.name, [deployOf(action).secretParam]);
+    Object.assign(resources, actionAlarms(action));
     outputs[`${name}FunctionArn`] = { Description: `${action.name}'s ARN, the request URL of its Genesys Cloud Lambda data action`, Value: { 'Fn::GetAtt': [`${name}LambdaFunction`, 'Arn'] } };
   }
   const httpEnvironment: Record<string, string> = { HTTP_AUTH_SECRET_ID: '${param:httpAuthSecretId}', MAX_OUTPUT_BYTES: '32768' };
@@ -165,6 +263,8 @@ export function deployConfig(actions: readonly AnyAction[]): Json {
   };
   const secretParams = [...new Set(actions.map((action) => deployOf(action).secretParam)), 'httpAuthSecretId'];
   resources.HttpRole = functionRole('http', secretParams);
+  resources.HttpThrottlesAlarm = throttlesAlarm('http');
+  resources.Dashboard = dashboard(actions);
   resources.GenesysDataActionsRole = genesysDataActionsRole(actions);
   // With a customer-managed key: decrypt with that one key, and only through Secrets Manager.
   resources.SecretsKmsDecryptPolicy = {
