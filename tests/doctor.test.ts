@@ -6,7 +6,7 @@ import { doctorFromArgs, renderReport } from '../lib/doctor/cli';
 import { runDoctor, type DoctorOptions, type DoctorReport } from '../lib/doctor/doctor';
 import { Cause } from '../lib/doctor/findings';
 import { startCustomerApiStandIn } from '../lib/actions/customerLookup/standIn';
-import { json, startLoopbackServer, type LoopbackServer } from '../lib/sandbox/loopbackServer';
+import type { LoopbackServer } from '../lib/sandbox/loopbackServer';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../lib/sandbox/secretsManagerStandIn';
 import { startTokenEndpointStandIn, type TokenEndpointOptions, type TokenEndpointStandIn } from '../lib/sandbox/tokenEndpointStandIn';
 import { captureLogs, type CapturedLogs } from './setup/logs';
@@ -14,17 +14,15 @@ import {
   STEP,
   canariesOf,
   causesOf,
-  closedPort,
   diagnose,
   expectNoCanary,
   offlineAgent,
   sha256Fingerprint,
-  startFixedServer,
-  startSilentServer,
   statuses,
   stepNamed,
   type OfflineAgent,
 } from './support/doctor';
+import { closedPort, hang, jsonReply, reply, startFaultyServer, type Fault, type FaultyServer } from './support/faultyServer';
 
 /**
  * `doctor` (SPEC §11, issue "doctor"): each failure cause is set up on loopback and
@@ -61,6 +59,13 @@ afterEach(async () => {
 async function serve<T extends LoopbackServer>(started: Promise<T>): Promise<T> {
   const server = await started;
   servers.push(server);
+  return server;
+}
+
+/** A loopback server answering every request with `fault` (a fixed reply, or hanging), closed after the test. */
+async function serveFault(fault: Fault): Promise<FaultyServer> {
+  const server = await serve(startFaultyServer());
+  server.otherwise(fault);
   return server;
 }
 
@@ -335,7 +340,7 @@ describe('doctor › the token request and the alternatives that differ in one t
   });
 
   it('recognises a URL that answers 200 with an HTML page (NOT_A_TOKEN_ENDPOINT), without alternatives', async () => {
-    const page = await serve(startFixedServer(200, 'text/html; charset=utf-8', '<!doctype html><title>Sign in</title>'));
+    const page = await serveFault(reply(200, '<!doctype html><title>Sign in</title>', { 'content-type': 'text/html; charset=utf-8' }));
 
     const { report } = await diagnose(options({ tokenUrl: `${page.url}/oauth/token` }));
 
@@ -396,7 +401,7 @@ describe('doctor › network failures, told apart from HTTP errors', () => {
   });
 
   it('TIMEOUT: a server that never answers', async () => {
-    const silent = await serve(startSilentServer());
+    const silent = await serveFault(hang);
     const started = Date.now();
 
     const { report } = await diagnose(options({ tokenUrl: `${silent.url}/oauth/token`, timeoutMs: 300 }));
@@ -466,7 +471,7 @@ describe('doctor › the upstream API with the token', () => {
 
   it('UPSTREAM_FORBIDDEN when the API answers 403', async () => {
     const server = await tokenEndpoint();
-    const api = await serve(startLoopbackServer(() => json(403, { message: 'missing permission' })));
+    const api = await serveFault(jsonReply(403, { message: 'missing permission' }));
 
     const { report } = await diagnose(options({ tokenUrl: server.tokenUrl, upstreamUrl: `${api.url}/api/v2/tokens/me` }));
 
@@ -541,7 +546,7 @@ describe('doctor › NICE CXone', () => {
   });
 
   it('DISCOVERY_FAILED when the issuer answers 404', async () => {
-    const notAnIssuer = await serve(startLoopbackServer(() => json(404, { error: 'not_found' })));
+    const notAnIssuer = await serveFault(jsonReply(404, { error: 'not_found' }));
 
     const { report } = await diagnose(options({ platform: 'nice-cxone', cxoneIssuer: notAnIssuer.url, secret: secretOf(cxoneSecret) }));
 

@@ -19,7 +19,8 @@ import {
 import type { CapturedLogs } from './setup/logs';
 import { controlClock, invoke, recordsOf } from './support/bridge';
 import { call, httpApiEvent, signedHeaders, type CallOptions, type HttpAnswer } from './support/httpCalls';
-import { NO_REQUESTS, sampleEvent, startHungServer, useSandbox } from './support/sandboxProcess';
+import { hang, startFaultyServer } from './support/faultyServer';
+import { NO_REQUESTS, sampleEvent, useSandbox } from './support/sandboxProcess';
 import { Servers } from './support/standIns';
 import { ADA } from './support/fixtures';
 
@@ -536,7 +537,8 @@ describe('routing and bodies', () => {
   });
 
   it('answers 504 TIMEOUT when the upstream hangs past ACTION_TIMEOUT_MS', async () => {
-    const hung = servers.track(await startHungServer());
+    const hung = servers.track(await startFaultyServer());
+    hung.otherwise(hang);
     const { url } = await front({ CUSTOMER_LOOKUP__UPSTREAM_BASE_URL: hung.url, ACTION_TIMEOUT_MS: '800', DEADLINE_MARGIN_MS: '100' });
     const startedAt = Date.now();
 

@@ -1,17 +1,15 @@
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo, LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
 import type { HttpAgent } from '../../lib/httpClient';
 import { renderReport } from '../../lib/doctor/cli';
 import { runDoctor, type DoctorOptions, type DoctorReport } from '../../lib/doctor/doctor';
 import type { Cause, Step } from '../../lib/doctor/findings';
 import { createHttpAgent } from '../../lib/httpClient';
-import { startLoopbackServer, type LoopbackServer } from '../../lib/sandbox/loopbackServer';
 
 /**
- * Helpers for the doctor tests: an HTTP agent whose DNS never leaves the process, the
- * loopback servers that reproduce each failure, and the canary that proves nothing secret
- * reaches the report.
+ * Helpers for the doctor tests: an HTTP agent whose DNS never leaves the process and the
+ * canary that proves nothing secret reaches the report. The servers that reproduce each
+ * failure are faulty servers (./faultyServer).
  */
 
 /** Step names as doctor prints them. */
@@ -46,25 +44,6 @@ export function offlineAgent(): OfflineAgent {
     process.nextTick(() => callback(error));
   }) as unknown as LookupFunction;
   return { agent: createHttpAgent({ lookup }), lookups };
-}
-
-/** A loopback port with nothing listening: a server is opened, its port noted, and closed. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A loopback server that accepts requests and never answers them. */
-export function startSilentServer(): Promise<LoopbackServer> {
-  return startLoopbackServer(() => new Promise(() => undefined));
-}
-
-/** A loopback server answering every request with the same status, type and body. */
-export function startFixedServer(status: number, contentType: string, body: string): Promise<LoopbackServer> {
-  return startLoopbackServer(() => ({ status, headers: { 'content-type': contentType }, body }));
 }
 
 export const stepNamed = (report: DoctorReport, name: string): Step | undefined => report.steps.find((s) => s.name === name);

@@ -1,20 +1,24 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { request } from 'undici';
-import type { LoopbackReply } from '../../lib/sandbox/loopbackServer';
+import type { LoopbackReply, LoopbackRequest } from '../../lib/sandbox/loopbackServer';
 
 /**
  * A loopback server that misbehaves on cue, for the fault tests: each request takes the
  * next fault from a script (hang, reset the connection, answer something, answer late)
  * and, once the script is used up, is forwarded to a target (a sandbox stand-in) or
- * answered with a fixed reply. It counts every request it receives, so a test can prove
- * exactly how many times a dependency was called, faults included.
+ * answered with a fixed reply. It counts and keeps every request it receives, so a test can
+ * prove exactly how many times a dependency was called, faults included, and what it was sent.
+ *
+ * It is the tests' one helper for a server that hangs (`otherwise(hang)`), answers the same
+ * thing every time (`otherwise(reply(…))`) or answers from the request (`otherwise(respond(…))`).
  */
 
 export type Fault =
   | { kind: 'hang' }
   | { kind: 'reset' }
   | { kind: 'reply'; reply: LoopbackReply }
+  | { kind: 'respond'; answer: (request: LoopbackRequest) => LoopbackReply | Promise<LoopbackReply> }
   | { kind: 'forward' }
   | { kind: 'delay'; ms: number; then: Fault }
   | { kind: 'partial'; reply: LoopbackReply; bytes: number; then: 'reset' | 'stall' };
@@ -28,6 +32,11 @@ export const forward: Fault = { kind: 'forward' };
 
 export function reply(status: number, body = '', headers: Record<string, string> = {}): Fault {
   return { kind: 'reply', reply: { status, headers, body } };
+}
+
+/** Answers with what `answer` makes of the request (an echo, a redirect to the same path…). */
+export function respond(answer: (request: LoopbackRequest) => LoopbackReply | Promise<LoopbackReply>): Fault {
+  return { kind: 'respond', answer };
 }
 
 export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): Fault {
@@ -130,8 +139,14 @@ export async function startFaultyServer(target?: string): Promise<FaultyServer> 
         return;
       }
       case 'reply':
+      case 'respond':
       case 'forward': {
-        const answer = fault.kind === 'reply' ? fault.reply : await forwardTo(target ?? '', seenRequest);
+        const answer =
+          fault.kind === 'reply'
+            ? fault.reply
+            : fault.kind === 'respond'
+              ? await fault.answer({ method: seenRequest.method, url: new URL(seenRequest.path, 'http://127.0.0.1'), headers: seenRequest.headers, body: seenRequest.body })
+              : await forwardTo(target ?? '', seenRequest);
         if (response.destroyed) return;
         response.writeHead(answer.status, answer.headers);
         response.end(answer.body);

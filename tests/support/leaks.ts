@@ -1,6 +1,5 @@
 import { inspect } from 'node:util';
 import { formUrlEncode } from '../../lib/auth/formEncoding';
-import { startLoopbackServer, type LoopbackReply, type LoopbackRequest, type LoopbackServer } from '../../lib/sandbox/loopbackServer';
 
 /**
  * The leak scan of tests/security.test.ts: every form a credential takes on the wire
@@ -84,31 +83,4 @@ export function findLeaks(haystacks: readonly Haystack[], needles: readonly Need
     if (pattern?.test(text)) found.add(`${where} matches ${pattern}`);
   }
   return [...found];
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  authorization?: string;
-  body: string;
-}
-
-export interface RecordingServer extends LoopbackServer {
-  readonly requests: ReadonlyArray<RecordedRequest>;
-}
-
-/** A loopback server that records each request (Authorization included) and answers with `reply`. */
-export async function startRecordingServer(reply: (request: LoopbackRequest) => LoopbackReply | Promise<LoopbackReply>): Promise<RecordingServer> {
-  const requests: RecordedRequest[] = [];
-  const server = await startLoopbackServer((request) => {
-    const { authorization } = request.headers;
-    requests.push({ method: request.method, path: request.url.pathname + request.url.search, ...(authorization && { authorization }), body: request.body });
-    return reply(request);
-  });
-  return { ...server, requests };
-}
-
-/** A recording server that never answers: a hung dependency. */
-export function startHungRecordingServer(): Promise<RecordingServer> {
-  return startRecordingServer(() => new Promise<LoopbackReply>(() => undefined));
 }

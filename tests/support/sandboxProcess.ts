@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { actionEnvPrefix } from '../../lib/action';
-import { startLoopbackServer, type LoopbackServer } from '../../lib/sandbox/loopbackServer';
 import { ACTIONS_DIR, functionNameOf } from '../../lib/sandbox/runEvents';
 import { startSandbox, type Sandbox, type SandboxCounts, type SandboxOptions } from '../../lib/sandbox/sandbox';
 import { captureLogs, type CapturedLogs } from '../setup/logs';
@@ -50,20 +49,6 @@ export function rescoped(env: Record<string, string>, from: string, to: string):
       .filter(([name]) => name.startsWith(source))
       .map(([name, value]) => [`${target}${name.slice(source.length)}`, value]),
   );
-}
-
-/** A loopback server that accepts requests and never answers: a hung upstream. */
-export function startHungServer(): Promise<LoopbackServer & { readonly requests: number }> {
-  let requests = 0;
-  return startLoopbackServer(() => {
-    requests++;
-    return new Promise(() => undefined);
-  }).then((server) => ({
-    ...server,
-    get requests() {
-      return requests;
-    },
-  }));
 }
 
 /** The sample event files of one action (lib/actions/<name>/events/). */
