@@ -2,14 +2,13 @@ import type { Context } from 'aws-lambda';
 import { customerLookup } from '../../lib/actions/customerLookup/action';
 import { createDirectHandler, type DirectHandler } from '../../lib/front/directInvoke';
 import { createLambdaContext } from '../../lib/sandbox/lambdaContext';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../lib/sandbox/sandbox';
-import { sdkVariablesOf, setSdkProcessEnv } from './processEnv';
+import type { Sandbox, SandboxOptions } from '../../lib/sandbox/sandbox';
+import { openSandbox } from './sandboxProcess';
 
 /**
  * The real handler against the real loopback stand-ins, one cold container per call of
- * `coldContainer`. The AWS SDK reads its own variables (region, credentials, endpoint) from
- * process.env, not from the env given to the container, so they are set there for the
- * duration of a test and restored by `close`.
+ * `coldContainer`, on the sandbox of `openSandbox` (which sets the AWS SDK's variables in
+ * process.env for the duration of a test and restores them on `close`).
  */
 
 
@@ -23,15 +22,11 @@ export interface Bridge {
 }
 
 export async function openBridge(options: SandboxOptions = {}): Promise<Bridge> {
-  const sandbox = await startSandbox(options);
-  const restoreEnv = setSdkProcessEnv(sdkVariablesOf(sandbox.env));
+  const { sandbox, close } = await openSandbox(options);
   return {
     sandbox,
     coldContainer: (overrides = {}) => createDirectHandler(customerLookup, { ...sandbox.env, ...overrides }),
-    close: async () => {
-      restoreEnv();
-      await sandbox.close();
-    },
+    close,
   };
 }
 
