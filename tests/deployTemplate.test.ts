@@ -1,5 +1,6 @@
 import { ACTIONS } from '../lib/actions';
 import { SANDBOX_CLIENT, SANDBOX_CXONE_ACCESS_KEY, SANDBOX_CXONE_CLIENT, SANDBOX_GENESYS_CLIENT, SANDBOX_HTTP_KEYS } from '../lib/sandbox/sandbox';
+import { schemaErrorsOf } from './support/cfnValidate';
 import { evaluateConditions, packageService, resolveIfs, type PackagedService } from './support/packaging';
 
 /**
@@ -174,6 +175,20 @@ describe('alarms and the dashboard (issue 12)', () => {
       expect((commercial.resource(logicalId).Properties.Environment as { Variables: Record<string, unknown> }).Variables.METRICS_NAMESPACE).toBe('DataActionBridge');
     }
   });
+});
+
+describe('the template against the CloudFormation resource schemas (aws-cdk-lib CfnInclude validation)', () => {
+  it('has no schema error with every optional part on (Genesys role, alarm topic, FedRAMP)', () => {
+    expect(schemaErrorsOf(commercial.packaged.template)).toStrictEqual([]);
+    expect(schemaErrorsOf(fedRamp.packaged.template)).toStrictEqual([]);
+  }, 60_000);
+
+  it('finds a property the schema does not have (so a clean run means something)', () => {
+    const broken = JSON.parse(commercial.packaged.templateText) as { Resources: Record<string, { Properties: Record<string, unknown> }> };
+    broken.Resources.Dashboard!.Properties.Widgets = [];
+
+    expect(schemaErrorsOf(broken)).toEqual([expect.objectContaining({ rule: 'F3002', resource: 'Dashboard', description: expect.stringContaining('Widgets') })]);
+  }, 60_000);
 });
 
 it('holds no secret value: only secret names', () => {
