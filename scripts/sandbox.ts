@@ -9,6 +9,7 @@ import type { DirectHandler } from '../lib/front/directInvoke';
 import { redirectLogs } from '../lib/logger';
 import type { HttpHandler } from '../lib/front/httpFront';
 import { serveHttpFront } from '../lib/sandbox/httpFrontServer';
+import { emfRecords, summariseMetrics } from '../lib/sandbox/metricsSummary';
 import { postSampleEvents, runSampleEvents, type EventResult } from '../lib/sandbox/runEvents';
 import { SANDBOX_HTTP_KEYS, startSandbox } from '../lib/sandbox/sandbox';
 
@@ -68,11 +69,23 @@ async function runOnce(): Promise<void> {
   Object.assign(process.env, sandbox.env);
   const logLines: string[] = [];
   const restoreLogs = redirectLogs((line) => logLines.push(line));
+  // Powertools writes the EMF lines straight to stdout: keep them for the summary instead.
+  const emfWritten: string[] = [];
+  const writeStdout = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = String(chunk);
+    if (text.includes('"_aws"')) return emfWritten.push(text) > 0;
+    return writeStdout(chunk, ...(rest as []));
+  }) as typeof process.stdout.write;
+  const restoreStdout = () => {
+    process.stdout.write = writeStdout;
+  };
   const front = await serveHttpFront(await loadHandler<HttpHandler>('http'));
   try {
     const results = await runSampleEvents(loadHandler);
     const overHttp = await postSampleEvents(front.url, API_KEY);
     restoreLogs();
+    restoreStdout();
     printResults('Direct invoke (Genesys Cloud AWS Lambda data action)', results);
     printResults(`HTTP front, POST ${front.url}/actions/{name} (CXone Studio REST action)`, overHttp);
     const warnings = logLines.map((line) => JSON.parse(line) as { level: string; message: string }).filter((line) => line.level === 'warn');
@@ -84,8 +97,11 @@ async function runOnce(): Promise<void> {
         `Secrets Manager requests: ${counts.secret}, discovery requests: ${counts.discovery}, token requests: ${counts.token}, ` +
         `upstream requests: ${counts.upstream} (one secret and one token per action and front: the rest came from warm caches).`,
     );
+    console.log(`\nMetrics (${emfWritten.length} EMF lines, one per invocation, as CloudWatch would sum them):`);
+    for (const line of summariseMetrics(emfRecords(emfWritten))) console.log(`  ${line}`);
   } finally {
     restoreLogs();
+    restoreStdout();
     await Promise.all([sandbox.close(), front.close()]);
   }
 }
