@@ -83,7 +83,8 @@ const EnvFields = z.object({
   MAX_UPSTREAM_BYTES: wholeNumber(1).default(defaults.MAX_UPSTREAM_BYTES),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   PREFETCH_ON_INIT: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
-  TOKEN_RATE_LIMIT_PER_MINUTE: wholeNumber(1).optional(),
+  /** 0 turns the per-token budget off, also on genesys-cloud. */
+  TOKEN_RATE_LIMIT_PER_MINUTE: wholeNumber(0).optional(),
   METRICS_NAMESPACE: z.string().trim().regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'must be a CloudWatch namespace (letters, digits and . _ / # : -)').default(defaults.METRICS_NAMESPACE),
   TOKEN_POOL_SIZE: wholeNumber(1).max(64, 'must be at most 64').default(defaults.TOKEN_POOL_SIZE),
 });
@@ -153,6 +154,12 @@ export interface BridgeConfig extends PlatformSettings {
   metricsNamespace: string;
 }
 
+/** Genesys Cloud's 300 a minute unless set; 0 is no limit. */
+function tokenRateLimitOf(env: Env): number | undefined {
+  const limit = env.TOKEN_RATE_LIMIT_PER_MINUTE ?? (env.AUTH_PLATFORM === 'genesys-cloud' ? defaults.GENESYS_TOKEN_RATE_LIMIT_PER_MINUTE : undefined);
+  return limit === 0 ? undefined : limit;
+}
+
 function toConfig(env: Env): BridgeConfig {
   return {
     secretId: env.SECRET_ID,
@@ -173,7 +180,7 @@ function toConfig(env: Env): BridgeConfig {
     maxUpstreamBytes: env.MAX_UPSTREAM_BYTES,
     logLevel: env.LOG_LEVEL,
     prefetchOnInit: env.PREFETCH_ON_INIT === 'true',
-    tokenRateLimitPerMinute: env.TOKEN_RATE_LIMIT_PER_MINUTE ?? (env.AUTH_PLATFORM === 'genesys-cloud' ? defaults.GENESYS_TOKEN_RATE_LIMIT_PER_MINUTE : undefined),
+    tokenRateLimitPerMinute: tokenRateLimitOf(env),
     tokenPoolSize: env.TOKEN_POOL_SIZE,
     metricsNamespace: env.METRICS_NAMESPACE,
   };

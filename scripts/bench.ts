@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { measureColdStart, measurePrefetch } from '../lib/bench/coldStart';
 import { ms, ratio } from '../lib/bench/stats';
+import { measureSustainedLoad } from '../lib/bench/sustained';
 import { measureBaselines, measureMemory, measureThroughput, measureWarmOverhead } from '../lib/bench/warm';
 import { redirectLogs } from '../lib/logger';
 
@@ -76,6 +77,21 @@ async function main(): Promise<void> {
   for (const row of prefetch) {
     out(`| ${row.gapMs} ms | ${ms(row.without.first.p50, 1)} | ${ms(row.with.first.p50, 1)} | ${ms(row.without.total.p50, 1)} | ${ms(row.with.total.p50, 1)} |`);
   }
+
+  const SUSTAINED = { perMinute: 1_200, durationMs: 70_000 };
+  const sustained = await Promise.all([
+    measureSustainedLoad('per-token budgets (default: 300 a minute, pool of 4)', {}, SUSTAINED.perMinute, SUSTAINED.durationMs),
+    measureSustainedLoad('budgets off (TOKEN_RATE_LIMIT_PER_MINUTE=0: one token for everything)', { TOKEN_RATE_LIMIT_PER_MINUTE: '0' }, SUSTAINED.perMinute, SUSTAINED.durationMs),
+  ]);
+  out(`\n## Sustained load (${SUSTAINED.perMinute.toLocaleString('en-US')} invocations a minute for ${SUSTAINED.durationMs / 1000} s through one container; Genesys stand-in enforcing 300 requests a minute per token; real time)`);
+  out('| run | invocations | answered | caller-visible 429s | upstream 429s | tokens fetched | other errors |');
+  out('|---|---|---|---|---|---|---|');
+  for (const run of sustained) {
+    const others = Object.entries(run.otherErrors).map(([code, count]) => `${count} ${code}`).join(', ') || '0';
+    out(`| ${run.label} | ${run.invocations} | ${run.answered} | ${run.callerVisible429s} | ${run.upstream429s} | ${run.tokensFetched} | ${others} |`);
+  }
+  const budgeted = sustained[0]!;
+  out(`goals: caller-visible 429s 0 — ${verdict(budgeted.callerVisible429s === 0, String(budgeted.callerVisible429s))}; tokens fetched ≤ 5 — ${verdict(budgeted.tokensFetched <= 5, String(budgeted.tokensFetched - 5))}`);
 
   const memory = await measureMemory();
   out('\n## Memory (warm invocations, after a forced GC)');

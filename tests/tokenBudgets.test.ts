@@ -62,14 +62,15 @@ async function open({ standInLimit, env = {}, faulty = false }: Options = {}) {
 }
 
 describe('per-token request budgets', () => {
-  it('defaults to 300 a minute on genesys-cloud and a pool of 4, and to no limit elsewhere', async () => {
+  it('defaults to 300 a minute on genesys-cloud and a pool of 4, to no limit elsewhere, and 0 turns it off', async () => {
     const { loadConfig } = await import('../lib/config');
 
     expect(loadConfig({ SECRET_ID: 's', AUTH_PLATFORM: 'genesys-cloud', GENESYS_REGION: 'mypurecloud.com' })).toMatchObject({ tokenRateLimitPerMinute: 300, tokenPoolSize: 4 });
     expect(loadConfig({ SECRET_ID: 's', TOKEN_URL: 'https://auth.example.com/t' }).tokenRateLimitPerMinute).toBeUndefined();
     expect(loadConfig({ SECRET_ID: 's', TOKEN_URL: 'https://auth.example.com/t', TOKEN_RATE_LIMIT_PER_MINUTE: '60', TOKEN_POOL_SIZE: '2' })).toMatchObject({ tokenRateLimitPerMinute: 60, tokenPoolSize: 2 });
-    expect(() => loadConfig({ SECRET_ID: 's', TOKEN_URL: 'https://auth.example.com/t', TOKEN_RATE_LIMIT_PER_MINUTE: '0', TOKEN_POOL_SIZE: '0' })).toThrow(
-      /TOKEN_RATE_LIMIT_PER_MINUTE must be at least 1.*TOKEN_POOL_SIZE must be at least 1/,
+    expect(loadConfig({ SECRET_ID: 's', AUTH_PLATFORM: 'genesys-cloud', GENESYS_REGION: 'mypurecloud.com', TOKEN_RATE_LIMIT_PER_MINUTE: '0' }).tokenRateLimitPerMinute).toBeUndefined();
+    expect(() => loadConfig({ SECRET_ID: 's', TOKEN_URL: 'https://auth.example.com/t', TOKEN_RATE_LIMIT_PER_MINUTE: '-1', TOKEN_POOL_SIZE: '0' })).toThrow(
+      /TOKEN_RATE_LIMIT_PER_MINUTE must be at least 0.*TOKEN_POOL_SIZE must be at least 1/,
     );
   });
 
