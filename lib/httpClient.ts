@@ -29,6 +29,36 @@ export function createHttpAgent(connect: ConnectOptions = {}): HttpAgent {
   });
 }
 
+/**
+ * undici compiles its HTTP parser (WebAssembly, llhttp) when its first connection opens, on
+ * the first invocation. Compiling the same bytes here, at module initialisation, lets V8 hand
+ * undici the module it already compiled (V8 keeps one compiled module per distinct bytes while
+ * one is alive, hence the reference kept below). Mirrors undici's own choice of build
+ * (client-h1.js lazyllhttp: SIMD unless UNDICI_NO_WASM_SIMD=1, or ppc64 before Node 24.12;
+ * the plain build under jest). A failure leaves undici to compile as before.
+ */
+// The WebAssembly global, which TypeScript's ES library settings here do not declare.
+const { WebAssembly: Wasm } = globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object } };
+let compiledParser: object | undefined;
+export function precompileHttpParser(): void {
+  if (compiledParser || process.env.JEST_WORKER_ID) return;
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const simd = process.env.UNDICI_NO_WASM_SIMD === '0' || (process.env.UNDICI_NO_WASM_SIMD !== '1' && !(process.arch === 'ppc64' && (major < 24 || (major === 24 && minor < 12))));
+  const compile = (build: 'simd' | 'plain') =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    new Wasm.Module(build === 'simd' ? require('undici/lib/llhttp/llhttp_simd-wasm.js') : require('undici/lib/llhttp/llhttp-wasm.js'));
+  try {
+    if (simd) compiledParser = compile('simd');
+  } catch {
+    // undici falls back to the plain build too.
+  }
+  try {
+    compiledParser ??= compile('plain');
+  } catch {
+    compiledParser = undefined;
+  }
+}
+
 export type ConnectOptions = Exclude<NonNullable<ConstructorParameters<typeof Agent>[0]>['connect'], Function | undefined>;
 
 async function readLimited(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<{ text?: string; bytes: number }> {

@@ -1,3 +1,4 @@
+import type * as z from 'zod';
 import { isIdempotent, type AnyAction } from './action';
 import type { Container } from './container';
 import type { Deadline } from './deadline';
@@ -30,6 +31,29 @@ function checkOutput(action: AnyAction, output: unknown, maxOutputBytes: number)
     );
   }
   return parsed.data;
+}
+
+/**
+ * zod compiles an object schema (its key analysis and a generated fast path) the first time
+ * it parses an object, i.e. on the first invocation. Parsing an empty object with every
+ * object schema in the action's input, upstream response and output compiles them at module
+ * initialisation instead; the results are thrown away.
+ */
+export function precompileSchemas(action: AnyAction): void {
+  const seen = new Set<unknown>();
+  const visit = (schema: unknown): void => {
+    const zod = (schema as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod;
+    if (!zod?.def || seen.has(schema)) return;
+    seen.add(schema);
+    const def = zod.def;
+    if (def.type === 'object') {
+      (schema as z.ZodType).safeParse({});
+      for (const field of Object.values(def.shape as Record<string, unknown>)) visit(field);
+    }
+    for (const key of ['element', 'innerType', 'in', 'out', 'left', 'right', 'keyType', 'valueType', 'catchall']) visit(def[key]);
+    for (const key of ['options', 'items']) if (Array.isArray(def[key])) (def[key] as unknown[]).forEach(visit);
+  };
+  for (const schema of [action.input, action.response, action.output]) visit(schema);
 }
 
 export async function runAction(

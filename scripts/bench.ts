@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { measureColdStart, measurePrefetch } from '../lib/bench/coldStart';
+import { cpuLimitedCgroup, measureColdPath, measureColdStart, measurePrefetch } from '../lib/bench/coldStart';
 import { ms, ratio } from '../lib/bench/stats';
 import { measureSustainedLoad } from '../lib/bench/sustained';
 import { measureBaselines, measureMemory, measureThroughput, measureWarmOverhead } from '../lib/bench/warm';
@@ -14,7 +14,7 @@ import { redirectLogs } from '../lib/logger';
 
 const SECRET_LATENCY_MS = 30;
 const TOKEN_LATENCY_MS = 80;
-const GOALS = { warmRatio: 1.5, bundleBytes: 600 * 1024, initMs: 60 };
+const GOALS = { warmRatio: 1.5, bundleBytes: 700 * 1024, initMs: 60, firstOwnMs: 20 };
 
 const lines: string[] = [];
 const out = (line = '') => {
@@ -68,6 +68,30 @@ async function main(): Promise<void> {
   }
   const packaged = cold.variants[0]!;
   out(`goals: bundle ≤ ${kb(GOALS.bundleBytes)} — ${verdict(packaged.bytes <= GOALS.bundleBytes, kb(packaged.bytes - GOALS.bundleBytes))}; load ≤ ${GOALS.initMs} ms — ${verdict(packaged.init.p50 <= GOALS.initMs, ms(packaged.init.p50 - GOALS.initMs, 1))}`);
+
+  // Lambda: on-demand init gets more CPU than the memory size implies; the invoke phase runs at its share.
+  const limit = cpuLimitedCgroup();
+  const coldPath = await measureColdPath(
+    cold.packagedFile,
+    11,
+    [
+      { warmUp: 'none (not in Lambda)', env: {} },
+      { warmUp: 'init warm-up (AWS_LAMBDA_INITIALIZATION_TYPE=on-demand)', env: { AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' } },
+      { warmUp: 'init warm-up + PREFETCH_ON_INIT=true', env: { AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', PREFETCH_ON_INIT: 'true' } },
+    ],
+    'unavailable' in limit ? undefined : limit,
+  ).finally(() => {
+    if (!('unavailable' in limit)) limit.cleanup();
+  });
+  out('\n## Cold path (fresh process each, median of 11; stand-ins add no latency, so the first invocation is all the bridge\'s own work)');
+  out(`256 MB's CPU share for the first invocation: ${'unavailable' in limit ? `not measured (${limit.unavailable}; needs root and a cgroup CPU controller)` : `${limit.description}, the process moved into it when init ends`}`);
+  out('| init warm-up | CPU of the first invocation | module load | init (load + warm-up) | first invocation (own work) | its CPU time | total |');
+  out('|---|---|---|---|---|---|---|');
+  for (const row of coldPath) {
+    out(`| ${row.warmUp} | ${row.cpu} | ${ms(row.load.p50, 1)} | ${ms(row.init.p50, 1)} | ${ms(row.first.p50, 1)} | ${ms(row.firstCpu.p50, 1)} | ${ms(row.total.p50, 1)} |`);
+  }
+  const lambdaFull = coldPath.find((row) => row.cpu === 'full core' && row.warmUp.startsWith('init warm-up ('))!;
+  out(`goals (full core, init warm-up): module load ≤ ${GOALS.initMs} ms — ${verdict(lambdaFull.load.p50 <= GOALS.initMs, ms(lambdaFull.load.p50 - GOALS.initMs, 1))}; first invocation's own work ≤ ${GOALS.firstOwnMs} ms — ${verdict(lambdaFull.first.p50 <= GOALS.firstOwnMs, ms(lambdaFull.first.p50 - GOALS.firstOwnMs, 1))}`);
 
   const prefetch = await measurePrefetch(cold.packagedFile, 7, [0, 100], { secretMs: SECRET_LATENCY_MS, tokenMs: TOKEN_LATENCY_MS });
   cold.cleanup();

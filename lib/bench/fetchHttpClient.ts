@@ -12,6 +12,9 @@ export function createHttpAgent(): HttpAgent {
   return { close: async () => undefined } as unknown as HttpAgent;
 }
 
+/** Node's fetch loads its own copy of undici lazily, on the first call: nothing to compile ahead. */
+export function precompileHttpParser(): void {}
+
 async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<{ text?: string; bytes: number }> {
   if (!body) return { text: '', bytes: 0 };
   const chunks: Uint8Array[] = [];
