@@ -11,6 +11,7 @@ import { ms, ratio } from '../lib/bench/stats';
 import { measureSustainedLoad } from '../lib/bench/sustained';
 import { measureBaselines, measureMemory, measureThroughput, measureWarmOverhead } from '../lib/bench/warm';
 import { redirectLogs } from '../lib/logger';
+import { redirectMetrics } from '../lib/metrics';
 
 const SECRET_LATENCY_MS = 30;
 const TOKEN_LATENCY_MS = 80;
@@ -25,8 +26,9 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const verdict = (met: boolean, by: string) => (met ? 'met' : `missed by ${by}`);
 
 async function main(): Promise<void> {
-  // The bridge formats every log line as in production; only the write to stdout is skipped.
+  // The bridge formats every log and metrics line as in production; only the write to stdout is skipped.
   redirectLogs(() => undefined);
+  redirectMetrics(() => undefined);
   // The AWS SDK takes credentials from the process environment; the stand-ins accept any.
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
   const started = Date.now();
