@@ -110,7 +110,7 @@ setTimeout(async () => {
   const t = process.hrtime.bigint();
   await handler({ phoneNumber: '+15551234567' }, { getRemainingTimeInMillis: () => 10000, awsRequestId: 'bench' });
   const done = process.hrtime.bigint();
-  process.stdout.write(JSON.stringify({ first: Number(done - t) / 1e6, total: Number(done - started) / 1e6, load: Number(loaded - started) / 1e6 }));
+  process.stdout.write('\\n' + JSON.stringify({ first: Number(done - t) / 1e6, total: Number(done - started) / 1e6, load: Number(loaded - started) / 1e6 }));
   process.exit(0);
 }, Number(process.argv[2]));
 `;
@@ -121,7 +121,8 @@ function firstInvocation(file: string, env: Record<string, string>, gapMs: numbe
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { first: number; total: number }) : reject(new Error(`first invocation exited ${code}`))));
+    // The result is the last line; the handler's EMF metrics line comes before it.
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as { first: number; total: number }) : reject(new Error(`first invocation exited ${code}`))));
   });
 }
 
