@@ -34,14 +34,15 @@ export function createHttpAgent(connect: ConnectOptions = {}): HttpAgent {
  * the first invocation. Compiling the same bytes here, at module initialisation, lets V8 hand
  * undici the module it already compiled (V8 keeps one compiled module per distinct bytes while
  * one is alive, hence the reference kept below). Mirrors undici's own choice of build
- * (client-h1.js lazyllhttp: SIMD unless UNDICI_NO_WASM_SIMD=1, or ppc64 before Node 24.12;
- * the plain build under jest). A failure leaves undici to compile as before.
+ * (client-h1.js lazyllhttp: SIMD unless UNDICI_NO_WASM_SIMD=1, or ppc64 before Node 24.12).
+ * These two files are undici internals too: tests/undiciPin.test.ts checks them with the pin.
+ * A failure leaves undici to compile as before.
  */
 // The WebAssembly global, which TypeScript's ES library settings here do not declare.
 const { WebAssembly: Wasm } = globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object } };
 let compiledParser: object | undefined;
 export function precompileHttpParser(): void {
-  if (compiledParser || process.env.JEST_WORKER_ID) return;
+  if (compiledParser) return;
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   const simd = process.env.UNDICI_NO_WASM_SIMD === '0' || (process.env.UNDICI_NO_WASM_SIMD !== '1' && !(process.arch === 'ppc64' && (major < 24 || (major === 24 && minor < 12))));
   const compile = (build: 'simd' | 'plain') =>

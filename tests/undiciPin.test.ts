@@ -12,6 +12,8 @@ import { join } from 'node:path';
 
 const PINNED = '7.30.2';
 const INTERNALS = ['lib/dispatcher/agent.js', 'lib/api/api-request.js'];
+/** The HTTP parser builds lib/httpClient.ts compiles at init (precompileHttpParser). */
+const PARSER_BUILDS = ['lib/llhttp/llhttp_simd-wasm.js', 'lib/llhttp/llhttp-wasm.js'];
 
 const root = join(__dirname, '..');
 const undiciDir = join(root, 'node_modules', 'undici');
@@ -40,6 +42,34 @@ describe('undici pinned for the deep imports in lib/httpClient.ts', () => {
 
   it('the installed undici is the pinned version', () => {
     expectSame(readJson(join(undiciDir, 'package.json')).version, PINNED, 'installed node_modules/undici version');
+  });
+
+  it.each(PARSER_BUILDS)('undici/%s exists and holds the WebAssembly bytes lib/httpClient.ts precompiles at init', (file) => {
+    if (!existsSync(join(undiciDir, file))) {
+      throw new Error(`node_modules/undici/${file} is gone: lib/httpClient.ts precompiles it (undici ${PINNED} had it).`);
+    }
+    const bytes = require(`undici/${file}`);
+    expect(Buffer.isBuffer(bytes)).toBe(true);
+    // WebAssembly's magic number, "\0asm".
+    expect((bytes as Buffer).subarray(0, 4)).toStrictEqual(Buffer.from([0x00, 0x61, 0x73, 0x6d]));
+  });
+
+  it('precompileHttpParser compiles one of them, and undici then serves a request', async () => {
+    const { createHttpAgent, precompileHttpParser, sendHttpRequest } = await import('../lib/httpClient');
+    const { Deadline } = await import('../lib/deadline');
+    const { json, startLoopbackServer } = await import('../lib/sandbox/loopbackServer');
+    const server = await startLoopbackServer(() => json(200, { ok: true }));
+    const agent = createHttpAgent();
+
+    try {
+      expect(() => precompileHttpParser()).not.toThrow();
+      const response = await sendHttpRequest(agent, { method: 'GET', url: new URL(`${server.url}/x`), headers: {}, step: 'test', maxBodyBytes: 1_024 }, Deadline.after(2_000));
+
+      expect([response.status, response.body]).toStrictEqual([200, '{"ok":true}']);
+    } finally {
+      await agent.close();
+      await server.close();
+    }
   });
 
   it.each(INTERNALS)('undici/%s exists and has the shape lib/httpClient.ts relies on', (file) => {
