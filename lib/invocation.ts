@@ -63,7 +63,7 @@ function elapsedMs(startedAt: number): number {
  * request, so it simply asks again.
  */
 function prefetch(container: Container): void {
-  container.auth.grant(Deadline.after(PREFETCH_BUDGET_MS)).catch((error: unknown) => {
+  container.auth.warm(Deadline.after(PREFETCH_BUDGET_MS)).catch((error: unknown) => {
     logger.info({ event: 'prefetch_failed', code: asBridgeError(error).code }, 'prefetch at init failed; the first invocation will fetch again');
   });
 }
@@ -84,6 +84,9 @@ function warmUpAtInit(action: AnyAction): void {
   precompileHttpParser();
 }
 
+/** The first invocation of this execution environment (process), whichever action or front it reaches. */
+let coldStart = true;
+
 export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): ActionRunner {
   const container = containerOrError(action, env);
   if (!(container instanceof Error)) {
@@ -91,13 +94,13 @@ export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): A
     if (container.config.prefetchOnInit) prefetch(container);
   }
   const metrics = new InvocationMetrics(container instanceof Error ? METRICS_NAMESPACE : container.config.metricsNamespace, action.name);
-  let coldStart = true;
   const run: ActionRunner = async (input, invocation) => {
     const startedAt = performance.now();
     const observation: UpstreamObservation = { upstreamCalls: 0 };
     const record = { event: 'invocation', action: action.name, correlationId: invocation.correlationId, organizationId: invocation.organizationId };
     const cold = coldStart;
     coldStart = false;
+
     try {
       if (container instanceof Error) throw container;
       const output = await runAction(container, action, input, deadlineOf(invocation, container, action), observation);

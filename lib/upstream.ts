@@ -76,41 +76,55 @@ async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamReq
       unreachable: (detail, cause) => new UpstreamError(ErrorCode.UPSTREAM_ERROR, `could not reach the upstream API at ${request.url.host} (${detail})`, { cause }),
       // SPEC §7: a Retry-After that does not fit before the deadline fails at once, as rate limiting.
       waitDoesNotFit: (response, waitMs) =>
-        failure(ErrorCode.UPSTREAM_RATE_LIMITED, `the upstream API asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this invocation has left`, response),
-      onRetry: () => observation.upstreamCalls++,
+        failure(ErrorCode.UPSTREAM_RATE_LIMITED, `the upstream API asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this invocation has left`, response, grant),
+      // Each attempt after the first is another request with this token: it takes budget too.
+      onRetry: () => {
+        observation.upstreamCalls++;
+        context.auth.spend(grant);
+      },
     });
     observation.upstreamMs = Math.round(((observation.upstreamMs ?? 0) + performance.now() - startedAt) * 100) / 100;
     const tokenLimited = context.auth.answered(grant, response);
-    if (response.status === 429 && !tokenLimited) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, 'the upstream API is rate limiting requests', response);
-    if (response.status >= 500) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API failed', response);
+    if (response.status === 429 && !tokenLimited) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, 'the upstream API is rate limiting requests', response, grant);
+    if (response.status >= 500) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API failed', response, grant);
     return response;
   });
 }
 
-function failure(code: ErrorCode, detail: string, response: HttpResponse): UpstreamError {
-  const correlationId = correlationIdOf(response);
+/**
+ * The response's correlation id, unless it holds the token that was sent: an upstream that
+ * echoes the bare token into x-request-id would otherwise put it in messages and log lines
+ * (the id shape alone does not rule out an opaque token).
+ */
+function correlationIdFor(response: HttpResponse, grant?: Grant): string | undefined {
+  const id = correlationIdOf(response);
+  return id && grant && id.includes(grant.token.accessToken.reveal()) ? undefined : id;
+}
+
+function failure(code: ErrorCode, detail: string, response: HttpResponse, grant?: Grant): UpstreamError {
+  const correlationId = correlationIdFor(response, grant);
   const suffix = `(HTTP ${response.status}${correlationId ? `, correlation id ${correlationId}` : ''})`;
   return new UpstreamError(code, `${detail} ${suffix}`, { status: response.status, upstreamCorrelationId: correlationId });
 }
 
-function parseBody<T>(response: HttpResponse, schema: z.ZodType<T>): T {
+function parseBody<T>(response: HttpResponse, schema: z.ZodType<T>, grant: Grant): T {
   // 204 No Content (CXone's answer when it has no data) reaches the action's schema as null.
   const body = response.status === 204 ? { ok: true as const, json: null } : parseJsonBody(response, 'MAX_UPSTREAM_BYTES');
-  if (!body.ok) throw failure(ErrorCode.UPSTREAM_INVALID_RESPONSE, `upstream: ${body.problem}`, response);
+  if (!body.ok) throw failure(ErrorCode.UPSTREAM_INVALID_RESPONSE, `upstream: ${body.problem}`, response, grant);
   const parsed = schema.safeParse(body.json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
-    throw failure(ErrorCode.UPSTREAM_INVALID_RESPONSE, `the upstream response does not match the expected shape: ${problems}`, response);
+    throw failure(ErrorCode.UPSTREAM_INVALID_RESPONSE, `the upstream response does not match the expected shape: ${problems}`, response, grant);
   }
   return parsed.data;
 }
 
 /** Records the final status and correlation id for the log line, from a response or a failure. */
-async function observe(observation: UpstreamObservation, sending: Promise<HttpResponse>): Promise<HttpResponse> {
+async function observe(observation: UpstreamObservation, sending: Promise<HttpResponse>, grant: Grant): Promise<HttpResponse> {
   try {
     const response = await sending;
     observation.upstreamStatus = response.status;
-    observation.upstreamCorrelationId = correlationIdOf(response);
+    observation.upstreamCorrelationId = correlationIdFor(response, grant);
     return response;
   } catch (error) {
     if (error instanceof UpstreamError) {
@@ -132,23 +146,29 @@ export async function callUpstream<T>(
   observation.secretCacheHit = first.secretCacheHit;
   const baseUrl = await context.auth.apiBaseUrl(first, context.deadline);
   let grant = first;
-  let response = await observe(observation, send(context, baseUrl, spec, grant, observation));
+  const exchange = () => observe(observation, send(context, baseUrl, spec, grant, observation), grant);
+  let response = await exchange();
+  let unauthorizedRetried = false;
+  let tokenLimitResends = 0;
+  for (;;) {
+    if (response.status === 401) {
+      // The token may have been revoked or expired early: dropped, and one retry with a newly requested one (SPEC §6).
+      context.auth.rejected(grant);
+      if (unauthorizedRetried) break;
+      unauthorizedRetried = true;
+      grant = counted(observation, await context.auth.grant(context.deadline, { fresh: true }));
+    } else if (response.status === 429 && context.idempotent && tokenLimitResends < context.auth.poolSize) {
+      // A 429 that reaches here is the token's own limit (send throws any other): at once again with another token, pool permitting.
+      tokenLimitResends++;
+      observation.tokenLimited = (observation.tokenLimited ?? 0) + 1;
+      grant = counted(observation, await context.auth.grant(context.deadline));
+    } else break;
+    response = await exchange();
+  }
+  if (response.status === 429) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, "the token's own rate limit is reached", response, grant);
   if (response.status === 401) {
-    // The token may have been revoked or expired early: one new token, one retry (SPEC §6).
-    context.auth.rejected(grant);
-    grant = counted(observation, await context.auth.grant(context.deadline));
-    response = await observe(observation, send(context, baseUrl, spec, grant, observation));
+    throw failure(ErrorCode.UPSTREAM_UNAUTHORIZED, 'the upstream API rejected a freshly issued token; check the client\'s roles or permissions', response, grant);
   }
-  // A 429 that reaches here is the token's own limit (send throws any other): at once again with another token, pool permitting.
-  for (let resends = 0; response.status === 429 && resends < context.auth.poolSize; resends++) {
-    observation.tokenLimited = (observation.tokenLimited ?? 0) + 1;
-    grant = counted(observation, await context.auth.grant(context.deadline));
-    response = await observe(observation, send(context, baseUrl, spec, grant, observation));
-  }
-  if (response.status === 429) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, "every token's own rate limit is reached", response);
-  if (response.status === 401) {
-    throw failure(ErrorCode.UPSTREAM_UNAUTHORIZED, 'the upstream API rejected a freshly issued token; check the client\'s roles or permissions', response);
-  }
-  if (response.status < 200 || response.status > 299) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API answered with an error', response);
-  return parseBody(response, schema);
+  if (response.status < 200 || response.status > 299) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API answered with an error', response, grant);
+  return parseBody(response, schema, grant);
 }

@@ -124,12 +124,15 @@ describe('queueEstimatedWait (Genesys Cloud)', () => {
     await invoke(handler, { queueId: SAMPLE_QUEUE_ID, mediaType: 'call', labelId: LABEL_ID });
     await invoke(handler, { queueId: SAMPLE_QUEUE_ID });
     await invoke(handler, { queueId: SAMPLE_QUEUE_ID, mediaType: 'videoComm' });
+    // A flow that passes conversationId with mediaType is served; the media-type path does not take it, so it is not sent.
+    await invoke(handler, { queueId: SAMPLE_QUEUE_ID, mediaType: 'chat', conversationId: CONVERSATION_ID });
 
     expect(proxy.requests.map(({ path: sent }) => sent)).toStrictEqual([
       `/api/v2/routing/queues/${SAMPLE_QUEUE_ID}/estimatedwaittime?conversationId=${CONVERSATION_ID}`,
       `/api/v2/routing/queues/${SAMPLE_QUEUE_ID}/mediatypes/call/estimatedwaittime?labelId=${LABEL_ID}`,
       `/api/v2/routing/queues/${SAMPLE_QUEUE_ID}/estimatedwaittime`,
       `/api/v2/routing/queues/${SAMPLE_QUEUE_ID}/mediatypes/videoComm/estimatedwaittime`,
+      `/api/v2/routing/queues/${SAMPLE_QUEUE_ID}/mediatypes/chat/estimatedwaittime`,
     ]);
   });
 
@@ -159,7 +162,6 @@ describe('queueEstimatedWait (Genesys Cloud)', () => {
     ['no queue id', {}, /^INPUT_INVALID: queueId is required$/],
     ['a numeric queue id', { queueId: 42 }, /^INPUT_INVALID: queueId must be a string$/],
     ['an unknown media type', { queueId: SAMPLE_QUEUE_ID, mediaType: 'video' }, /^INPUT_INVALID: mediaType must be one of all, call, callback, chat, email, message, videoComm$/],
-    ['a conversation id with a media type', { queueId: SAMPLE_QUEUE_ID, mediaType: 'call', conversationId: CONVERSATION_ID }, /^INPUT_INVALID: conversationId applies only without mediaType/],
     ['a label id without a media type', { queueId: SAMPLE_QUEUE_ID, labelId: LABEL_ID }, /^INPUT_INVALID: labelId applies only with mediaType$/],
     ['a label id that is not a UUID', { queueId: SAMPLE_QUEUE_ID, mediaType: 'chat', labelId: 'vip' }, /^INPUT_INVALID: labelId must be a UUID$/],
     ['a conversation id that is not a UUID', { queueId: SAMPLE_QUEUE_ID, conversationId: 'conv-1' }, /^INPUT_INVALID: conversationId must be a UUID$/],

@@ -78,4 +78,19 @@ describe('upstream correlation ids (SPEC §9)', () => {
     await expect(result).rejects.toMatchObject({ message: expect.not.stringContaining(authorization.replace(/^Bearer /, '')) });
     expect(logs.lines.join('\n')).not.toContain(authorization.replace(/^Bearer /, ''));
   });
+
+  it('drops a correlation id that holds the bare token the request carried (an opaque token is id-shaped)', async () => {
+    const bench = await openBench();
+    const upstream = await bench.faulty(bench.bridge.sandbox.customerApi.url);
+    const handler = bench.bridge.coldContainer({ UPSTREAM_BASE_URL: upstream.url });
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+    const token = String(upstream.seen[0]!.headers.authorization).replace(/^Bearer /, '');
+    upstream.script(reply(500, '', { 'x-request-id': token }));
+
+    const result = invoke(handler, FOUND);
+
+    await expect(result).rejects.toMatchObject({ code: 'UPSTREAM_ERROR', message: expect.not.stringContaining(token) });
+    await expect(result).rejects.toMatchObject({ upstreamCorrelationId: undefined });
+    expect(logs.lines.join('\n')).not.toContain(token);
+  });
 });

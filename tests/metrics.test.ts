@@ -81,6 +81,12 @@ describe('one EMF line per invocation', () => {
     expect(cold!.UpstreamLatency as number).toBeLessThanOrEqual(cold!.Duration as number);
   });
 
+  it('reports a cold start once per process: a second container (another action of the HTTPS front) is not cold', async () => {
+    await invoke(bridge.coldContainer(), FOUND);
+
+    expect(lines()[0]).toMatchObject({ ColdStart: 0 });
+  });
+
   it('counts a failure by its error code, invalid input too, and holds no input value', async () => {
     const handler = bridge.coldContainer();
 

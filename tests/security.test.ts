@@ -861,7 +861,7 @@ describe('the packaged functions (serverless package)', () => {
   it('gives the functions only names of secrets and plain settings in their environment', () => {
     const functions = resources().filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBe(ACTIONS.length + 1);
-    const ALLOWED_SENSITIVE_NAMES = /(^|__)(SECRET_ID|HTTP_AUTH_SECRET_ID|TOKEN_URL|TOKEN_EXTRA_PARAMS|SECRET_TTL_SECONDS|SECRET_STALE_SECONDS)$/;
+    const ALLOWED_SENSITIVE_NAMES = /(^|__)(SECRET_ID|HTTP_AUTH_SECRET_ID|TOKEN_URL|TOKEN_EXTRA_PARAMS|SECRET_TTL_SECONDS|SECRET_STALE_SECONDS|TOKEN_RATE_LIMIT_PER_MINUTE|TOKEN_POOL_SIZE)$/;
     const KEY_LIKE = /[A-Za-z0-9+/=_-]{24,}/g;
     const problems: string[] = [];
     for (const [logicalId, resource] of functions) {

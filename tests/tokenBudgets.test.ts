@@ -1,11 +1,12 @@
 import type { TokenLimit } from '../lib/sandbox/apiStandIn';
 import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
 import { SAMPLE_QUEUE_ID, startGenesysApiStandIn } from '../lib/actions/queueEstimatedWait/standIn';
+import { TokenBudget } from '../lib/auth/tokenBudget';
 import { createDirectHandler } from '../lib/front/directInvoke';
 import { startTokenEndpointStandIn } from '../lib/sandbox/tokenEndpointStandIn';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { controlClock, invoke, recordsOf } from './support/bridge';
-import { jsonReply, startFaultyServer } from './support/faultyServer';
+import { jsonReply, reply, startFaultyServer } from './support/faultyServer';
 import { Servers, startTestSecrets } from './support/standIns';
 
 /**
@@ -180,5 +181,45 @@ describe('per-token request budgets', () => {
 
     expect(proxy!.requests).toBe(2);
     expect(tokenEndpoint.requests).toBe(2);
+  });
+
+  it("never lowers a token's count within a window when a response reports an older one (requests still in flight)", () => {
+    const budget = new TokenBudget(300);
+    const counters = (count: number) => ({ status: 200, headers: { 'inin-ratelimit-allowed': '300', 'inin-ratelimit-count': String(count), 'inin-ratelimit-reset': '30' }, body: '', bodyBytes: 0 });
+    budget.follow(counters(250), 1_000);
+    for (let i = 0; i < 50; i++) budget.take(1_001);
+
+    budget.follow(counters(251), 1_002);
+
+    expect(budget.remaining(1_003)).toBe(0);
+    // A new window starts from what the platform says.
+    budget.follow(counters(1), 32_000);
+    expect(budget.remaining(32_001)).toBe(299);
+  });
+
+  it('a retried exchange takes budget for every attempt it sends with the token', async () => {
+    const { handler, tokenEndpoint, proxy } = await open({ faulty: true, env: { TOKEN_RATE_LIMIT_PER_MINUTE: '3', TOKEN_POOL_SIZE: '2' } });
+    proxy!.script(reply(503, '', {}));
+
+    for (let i = 0; i < 3; i++) await expect(invoke(handler, QUEUE)).resolves.toStrictEqual(WAIT);
+
+    // 503 + retry + 1 = 3 requests on the first token, so the third invocation needs a second one.
+    expect(proxy!.requests).toBe(4);
+    expect(tokenEndpoint.requests).toBe(2);
+    const seen = proxy!.seen.map(({ headers }) => headers.authorization);
+    expect(new Set(seen.slice(0, 3)).size).toBe(1);
+    expect(seen[3]).not.toBe(seen[0]);
+  });
+
+  it('an upstream 401 with several tokens held retries with a newly requested token, not another held one', async () => {
+    const { handler, tokenEndpoint, api } = await open({ env: { TOKEN_RATE_LIMIT_PER_MINUTE: '2', TOKEN_POOL_SIZE: '3' } });
+    for (let i = 0; i < 3; i++) await invoke(handler, QUEUE);
+    expect(tokenEndpoint.requests).toBe(2);
+    tokenEndpoint.revokeIssuedTokens();
+
+    await expect(invoke(handler, QUEUE)).resolves.toStrictEqual(WAIT);
+
+    expect(tokenEndpoint.requests).toBe(3);
+    expect(api.requests).toBe(5);
   });
 });

@@ -55,7 +55,11 @@ export class TokenBudget {
   /** Follows what the platform says of this token's budget, when the response says anything. */
   follow(response: HttpResponse, nowMs: number): void {
     const reported = reportedCount(response);
-    if (reported) this.#platform = { allowed: reported.allowed, count: reported.count, resetAtMs: nowMs + reported.resetSeconds * 1000 };
+    if (!reported) return;
+    // Within a window the count never goes down: requests taken since this one was sent are not in its report yet.
+    const current = this.#platformAt(nowMs);
+    const count = current ? Math.max(reported.count, current.count) : reported.count;
+    this.#platform = { allowed: reported.allowed, count, resetAtMs: current ? current.resetAtMs : nowMs + reported.resetSeconds * 1000 };
   }
 
   /** The platform refused this token for its rate: no more requests with it until `untilMs`. */

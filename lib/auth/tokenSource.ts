@@ -58,14 +58,15 @@ export class TokenSource {
    * UPSTREAM_RATE_LIMITED without any upstream request. Budget is taken synchronously after
    * the check, so concurrent invocations never overspend a token.
    */
-  async grant(deadline: Deadline): Promise<Grant> {
+  async grant(deadline: Deadline, { fresh = false } = {}): Promise<Grant> {
     const limit = this.settings.tokenRateLimitPerMinute;
     if (limit === undefined) return this.#tokens.get(deadline);
-    for (;;) {
+    for (let pass = 0; ; pass++) {
       const nowMs = Date.now();
       const held = this.#tokens.heldTokens(this.#poolSize);
       let best: { read: Grant; remaining: number } | undefined;
-      for (const { read } of held) {
+      // `fresh` (after an upstream 401): a newly requested token first, not another held one.
+      for (const { read } of fresh && pass === 0 ? [] : held) {
         const remaining = this.#budgetOf(read.token).remaining(nowMs);
         if (remaining > (best?.remaining ?? 0)) best = { read, remaining };
       }
@@ -111,6 +112,16 @@ export class TokenSource {
    * that is the token's own limit spends it until the reset. True when the request should be
    * sent again at once with another token instead of waiting its Retry-After.
    */
+  /** Counts one more request sent with `grant`'s token (a retry of the same exchange). */
+  spend(grant: Grant): void {
+    if (this.settings.tokenRateLimitPerMinute !== undefined) this.#budgetOf(grant.token).take(Date.now());
+  }
+
+  /** A token for a prefetch at init: requested and cached, no budget taken (no request is sent with it). */
+  warm(deadline: Deadline): Promise<Grant> {
+    return this.#tokens.get(deadline);
+  }
+
   /** The most tokens held for one client. */
   get poolSize(): number {
     return this.#poolSize;

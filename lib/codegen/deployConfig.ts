@@ -51,9 +51,12 @@ export function logicalName(name: string): string {
   return `${name[0]!.toUpperCase()}${name.slice(1)}`;
 }
 
+/** Per-token request budgets (empty params: the defaults, 300 a minute on genesys-cloud and a pool of 4). */
+const BUDGET_ENV = { TOKEN_RATE_LIMIT_PER_MINUTE: '${param:tokenRateLimitPerMinute}', TOKEN_POOL_SIZE: '${param:tokenPoolSize}' };
+
 function actionEnvironment(action: AnyAction): Record<string, string> {
   const deploy = deployOf(action);
-  return { SECRET_ID: `\${param:${deploy.secretParam}}`, ...deploy.env };
+  return { SECRET_ID: `\${param:${deploy.secretParam}}`, ...deploy.env, ...BUDGET_ENV };
 }
 
 /** The EMF metrics of one action (lib/metrics.ts): namespace param, dimensions service and action. */

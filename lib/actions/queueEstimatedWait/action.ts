@@ -33,10 +33,7 @@ const Input = z.object(
   },
   { error: 'input must be a JSON object like {"queueId": "…"}' },
 ).superRefine((input, ctx) => {
-  // Each path takes its own parameter: sending the other would be ignored or refused by Genesys Cloud.
-  if (input.mediaType && input.conversationId) {
-    ctx.addIssue({ code: 'custom', message: 'conversationId applies only without mediaType (the media-type estimate takes labelId)' });
-  }
+  // The queue path does not take labelId. (A conversationId given with mediaType is not sent: flows often pass both.)
   if (input.labelId && !input.mediaType) ctx.addIssue({ code: 'custom', message: 'labelId applies only with mediaType' });
 });
 
