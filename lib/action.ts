@@ -47,7 +47,8 @@ export interface ActionDefinition<Input, UpstreamResponse, Output> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyAction = ActionDefinition<any, any, any>;
 
-const ACTION_NAME = /^[a-z][A-Za-z0-9]*$/;
+/** What an action may be named: it becomes a function name, a folder and an environment prefix. */
+export const ACTION_NAME = /^[a-z][A-Za-z0-9]*$/;
 
 /**
  * Declares an action. Its input and output must be flat, as data action contracts require

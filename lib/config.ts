@@ -187,13 +187,13 @@ function toConfig(env: Env): BridgeConfig {
 }
 
 /** Empty variables count as unset, as they do in most deploy tools' templates. */
-export function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
+function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
   const present: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') present[key] = value;
   return present;
 }
 
-export function formatIssues(issues: readonly Issue[]): string {
+function formatIssues(issues: readonly Issue[]): string {
   return issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ');
 }
 

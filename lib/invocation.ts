@@ -100,7 +100,6 @@ export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): A
     const record = { event: 'invocation', action: action.name, correlationId: invocation.correlationId, organizationId: invocation.organizationId };
     const cold = coldStart;
     coldStart = false;
-
     try {
       if (container instanceof Error) throw container;
       const output = await runAction(container, action, input, deadlineOf(invocation, container, action), observation);

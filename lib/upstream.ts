@@ -96,12 +96,12 @@ async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamReq
  * echoes the bare token into x-request-id would otherwise put it in messages and log lines
  * (the id shape alone does not rule out an opaque token).
  */
-function correlationIdFor(response: HttpResponse, grant?: Grant): string | undefined {
+function correlationIdFor(response: HttpResponse, grant: Grant): string | undefined {
   const id = correlationIdOf(response);
-  return id && grant && id.includes(grant.token.accessToken.reveal()) ? undefined : id;
+  return id && id.includes(grant.token.accessToken.reveal()) ? undefined : id;
 }
 
-function failure(code: ErrorCode, detail: string, response: HttpResponse, grant?: Grant): UpstreamError {
+function failure(code: ErrorCode, detail: string, response: HttpResponse, grant: Grant): UpstreamError {
   const correlationId = correlationIdFor(response, grant);
   const suffix = `(HTTP ${response.status}${correlationId ? `, correlation id ${correlationId}` : ''})`;
   return new UpstreamError(code, `${detail} ${suffix}`, { status: response.status, upstreamCorrelationId: correlationId });

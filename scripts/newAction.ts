@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AUTH_PLATFORMS, type AuthPlatform } from '../lib/auth/platforms/profile';
 import { ACTIONS_DIR, PROJECT_ROOT } from '../lib/codegen/actionFolders';
-import { ACTION_NAME, scaffoldFiles } from '../lib/codegen/scaffold';
+import { ACTION_NAME } from '../lib/action';
+import { scaffoldFiles } from '../lib/codegen/scaffold';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { platform: { type: 'string' } } });
 const [name] = positionals;

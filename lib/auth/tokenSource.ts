@@ -78,8 +78,10 @@ export class TokenSource {
       if (emptySlot !== undefined) {
         // Fetch (or join the fetch of) the token for that slot, then choose again: others may have taken its budget meanwhile.
         const fetched = await this.#tokens.get(deadline, emptySlot);
-        if (this.#budgetOf(fetched.token).remaining(Date.now()) > 0) {
-          this.#budgetOf(fetched.token).take(Date.now());
+        const budget = this.#budgetOf(fetched.token);
+        const fetchedAtMs = Date.now();
+        if (budget.remaining(fetchedAtMs) > 0) {
+          budget.take(fetchedAtMs);
           return fetched;
         }
         continue;
@@ -107,11 +109,6 @@ export class TokenSource {
     return budget;
   }
 
-  /**
-   * What the upstream answered with `grant`: its budget follows Genesys's counters, and a 429
-   * that is the token's own limit spends it until the reset. True when the request should be
-   * sent again at once with another token instead of waiting its Retry-After.
-   */
   /** Counts one more request sent with `grant`'s token (a retry of the same exchange). */
   spend(grant: Grant): void {
     if (this.settings.tokenRateLimitPerMinute !== undefined) this.#budgetOf(grant.token).take(Date.now());
@@ -132,6 +129,11 @@ export class TokenSource {
     return this.settings.tokenRateLimitPerMinute !== undefined && isTokenLimit(response);
   }
 
+  /**
+   * What the upstream answered with `grant`: its budget follows Genesys's counters, and a 429
+   * that is the token's own limit spends it until the reset. True when the request should be
+   * sent again at once with another token instead of waiting its Retry-After.
+   */
   answered(grant: Grant, response: HttpResponse): boolean {
     if (this.settings.tokenRateLimitPerMinute === undefined) return false;
     const nowMs = Date.now();

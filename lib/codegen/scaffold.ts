@@ -7,8 +7,6 @@ import type { AuthPlatform } from '../auth/platforms/profile';
  * written: `npm start`, `npm test` and `serverless package` include it at once.
  */
 
-export const ACTION_NAME = /^[a-z][A-Za-z0-9]*$/;
-
 /** customerLookup → customer-lookup: the stand-in's resource path. */
 function kebab(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();

@@ -40,7 +40,7 @@ export interface CallerRequest {
 }
 
 /** What an HMAC caller signs: `timestamp.METHOD.path.body`. */
-export function signedText(timestamp: string, request: Pick<CallerRequest, 'method' | 'path' | 'body'>): string {
+function signedText(timestamp: string, request: Pick<CallerRequest, 'method' | 'path' | 'body'>): string {
   return `${timestamp}.${request.method.toUpperCase()}.${request.path}.${request.body}`;
 }
 
