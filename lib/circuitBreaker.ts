@@ -1,7 +1,7 @@
 import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_MS } from './constants';
 import { BridgeError, ErrorCode } from './errors';
-import { logger } from './logger';
+import type { Log } from './logger';
 
 /**
  * A circuit breaker per dependency and container (cockatiel's ConsecutiveBreaker): after
@@ -27,19 +27,21 @@ export function isAvailabilityFailure(error: unknown): boolean {
 
 export class DependencyBreaker {
   readonly #policy: CircuitBreakerPolicy;
+  /** A change of state not yet logged: written by the call that sees it, in its invocation's log. */
+  #unreported?: 'open' | 'closed';
 
   constructor(readonly dependency: string) {
     this.#policy = circuitBreaker(handleWhen(isAvailabilityFailure), {
       halfOpenAfter: CIRCUIT_OPEN_MS,
       breaker: new ConsecutiveBreaker(CIRCUIT_FAILURE_THRESHOLD),
     });
-    this.#policy.onBreak(() =>
-      logger.warn({ event: 'circuit_open', dependency, openMs: CIRCUIT_OPEN_MS }, `${dependency} failed ${CIRCUIT_FAILURE_THRESHOLD} times in a row: failing fast for ${CIRCUIT_OPEN_MS / 1000} s`),
-    );
-    this.#policy.onReset(() => logger.info({ event: 'circuit_closed', dependency }, `${dependency} answers again`));
+    // cockatiel emits these inside the call whose outcome changed the state; that call reports them on its way out.
+    this.#policy.onBreak(() => (this.#unreported = 'open'));
+    this.#policy.onReset(() => (this.#unreported = 'closed'));
   }
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  /** Runs `work` through the breaker; `log` is the invocation's, where a change of state it causes is written. */
+  async run<T>(log: Log, work: () => Promise<T>): Promise<T> {
     try {
       return await this.#policy.execute(work);
     } catch (error) {
@@ -51,6 +53,18 @@ export class DependencyBreaker {
         );
       }
       throw error;
+    } finally {
+      if (this.#unreported) this.#report(log, this.#unreported);
+    }
+  }
+
+  #report(log: Log, state: 'open' | 'closed'): void {
+    this.#unreported = undefined;
+    const { dependency } = this;
+    if (state === 'open') {
+      log.warn({ event: 'circuit_open', dependency, openMs: CIRCUIT_OPEN_MS }, `${dependency} failed ${CIRCUIT_FAILURE_THRESHOLD} times in a row: failing fast for ${CIRCUIT_OPEN_MS / 1000} s`);
+    } else {
+      log.info({ event: 'circuit_closed', dependency }, `${dependency} answers again`);
     }
   }
 }

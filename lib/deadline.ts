@@ -1,16 +1,22 @@
 import { SHARED_FETCH_BUDGET_MS } from './constants';
 import { ErrorCode, TimeoutError } from './errors';
+import { logger, type Log } from './logger';
 
 /**
  * The time an invocation may spend (SPEC §7): now + min(remaining Lambda time, action
  * timeout) − margin. Every network step runs through `run`, so a hung dependency becomes a
- * clean TIMEOUT naming the step before Lambda kills the container.
+ * clean TIMEOUT naming the step before Lambda kills the container. It also carries the log
+ * of the invocation it bounds (lib/logger.ts `invocationLog`): the steps it is handed to
+ * write their lines there, so each line names the invocation.
  */
 export class Deadline {
-  constructor(readonly atMs: number) {}
+  constructor(
+    readonly atMs: number,
+    readonly log: Log = logger,
+  ) {}
 
-  static after(budgetMs: number): Deadline {
-    return new Deadline(Date.now() + budgetMs);
+  static after(budgetMs: number, log: Log = logger): Deadline {
+    return new Deadline(Date.now() + budgetMs, log);
   }
 
   remainingMs(): number {
@@ -21,10 +27,10 @@ export class Deadline {
    * The bound of a request shared by concurrent invocations (secret, token, discovery): the
    * starter's deadline or SHARED_FETCH_BUDGET_MS, whichever is later, so that the starter
    * giving up does not fail invocations that joined it with more time. Each invocation still
-   * waits only until its own deadline.
+   * waits only until its own deadline. The shared work's lines carry the starter's keys.
    */
   forSharedWork(): Deadline {
-    return Deadline.after(Math.max(this.remainingMs(), SHARED_FETCH_BUDGET_MS));
+    return Deadline.after(Math.max(this.remainingMs(), SHARED_FETCH_BUDGET_MS), this.log);
   }
 
   timeoutError(step: string): TimeoutError {

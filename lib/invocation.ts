@@ -4,7 +4,7 @@ import { InvocationMetrics } from './metrics';
 import { createContainer, type Container } from './container';
 import { Deadline } from './deadline';
 import { asBridgeError, ErrorCode, type BridgeError } from './errors';
-import { logger, logKeysOf, withLogKeys } from './logger';
+import { invocationLog, logger, logKeysOf } from './logger';
 import { precompileHttpParser } from './httpClient';
 import { precompileSchemas, runAction } from './pipeline';
 import type { UpstreamObservation } from './upstream';
@@ -12,8 +12,8 @@ import type { UpstreamObservation } from './upstream';
 /**
  * One action's entry, shared by every front (direct invoke, HTTP): the container built at
  * module initialisation, the invocation's deadline, and the one log line per invocation
- * (SPEC §10), with the invocation's keys on every line it writes. Fronts only adapt their
- * event and map errors.
+ * (SPEC §10), with the invocation's keys on every line it writes (its deadline carries its
+ * log). Fronts only adapt their event and map errors.
  */
 
 export interface Invocation {
@@ -39,7 +39,8 @@ export function deadlineOf(invocation: Invocation, container: Container, action:
     actionTimeoutMs ?? Number.POSITIVE_INFINITY,
     action.timeoutMs ?? Number.POSITIVE_INFINITY,
   );
-  return new Deadline((invocation.receivedAtMs ?? Date.now()) + budgetMs - deadlineMarginMs);
+  const log = invocationLog(logKeysOf(invocation.correlationId, invocation.organizationId));
+  return new Deadline((invocation.receivedAtMs ?? Date.now()) + budgetMs - deadlineMarginMs, log);
 }
 
 /** A bad configuration is logged at cold start and reported by every invocation. */
@@ -94,7 +95,8 @@ export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): A
     if (container.config.prefetchOnInit) prefetch(container);
   }
   const metrics = new InvocationMetrics(container instanceof Error ? METRICS_NAMESPACE : container.config.metricsNamespace, action.name);
-  const run: ActionRunner = async (input, invocation) => {
+  // The invocation's own lines name it in their fields; the deadline's log stamps the lines of the steps it runs.
+  return async (input, invocation) => {
     const startedAt = performance.now();
     const observation: UpstreamObservation = { upstreamCalls: 0 };
     const record = { event: 'invocation', action: action.name, correlationId: invocation.correlationId, organizationId: invocation.organizationId };
@@ -117,6 +119,4 @@ export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): A
       throw failure;
     }
   };
-  // Every line the invocation writes, however deep, carries its correlation id (lib/logger.ts).
-  return (input, invocation) => withLogKeys(logKeysOf(invocation.correlationId, invocation.organizationId), () => run(input, invocation));
 }

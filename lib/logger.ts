@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import pino from 'pino';
 import { SecretText } from './secretText';
 
@@ -43,39 +42,17 @@ export interface LogKeys {
   readonly organizationId?: string;
 }
 
-/**
- * The keys of the invocation whose work is running, as Powertools Logger's
- * `injectLambdaContext` keeps them: AsyncLocalStorage follows every await, timer and socket
- * callback started inside `withLogKeys`, so a line written deep in the secret cache or the
- * circuit breaker is stamped without passing anything down. A fetch shared by several
- * invocations (lib/auth/sharedCache.ts) runs in the context of the invocation that started
- * it, so its lines (retries, stale secret, circuit changes) carry that invocation's id, even
- * for the waiters that joined it later. Lines written outside any invocation (cold-start
- * configuration errors, the init-phase prefetch) carry none. Cost: on Node 20 the store is
- * carried by async hooks, a small charge on every promise of the process (measured at
- * about 5-20 µs per warm invocation on loopback); a line pays one lookup and one copy.
- */
-const invocationKeys = new AsyncLocalStorage<LogKeys>();
-
 /** The keys of an invocation as one object, made once per invocation: absent values are left out, not undefined. */
 export function logKeysOf(correlationId: string | undefined, organizationId?: string): LogKeys {
   return { ...(correlationId && { correlationId }), ...(organizationId && { organizationId }) };
 }
 
-/** Runs `work` so that every line it logs, synchronously or after any await, carries `keys`. */
-export function withLogKeys<T>(keys: LogKeys, work: () => T): T {
-  return invocationKeys.run(keys, work);
-}
-
-const NO_KEYS: LogKeys = Object.freeze({});
-
-/**
- * The line's own fields win over the invocation's keys. pino's default strategy would
- * Object.assign the line into the mixin's result, i.e. into the shared store; this copies
- * instead, and only inside an invocation.
- */
-function mergeLogKeys(line: object, keys: object): object {
-  return keys === NO_KEYS ? line : { ...keys, ...line };
+/** Where a line goes: the shared logger, or one that stamps an invocation's keys (`invocationLog`). */
+export interface Log {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
 }
 
 type LineSink = (line: string) => void;
@@ -92,13 +69,48 @@ export const logger = pino(
     messageKey: 'message',
     // Epoch milliseconds: cheaper than an ISO string on every line, and CloudWatch stamps lines itself.
     timestamp: pino.stdTimeFunctions.epochTime,
-    // Called only for lines at an enabled level; redaction (formatters.log) runs after the merge.
-    mixin: () => invocationKeys.getStore() ?? NO_KEYS,
-    mixinMergeStrategy: mergeLogKeys,
     formatters: { level: (label) => ({ level: label }), log: (object) => redactDeep(object) as Record<string, unknown> },
   },
   { write: (line: string) => sink(line) },
 );
+
+/**
+ * The log of one invocation: each line carries its keys, and a line's own fields win. It
+ * travels with the invocation's deadline (lib/deadline.ts), which every step that can log
+ * is given, so a line written deep in the secret cache, the retry loop or the circuit
+ * breaker is stamped without a global. A fetch shared by several invocations runs under
+ * the deadline of the one that started it (Deadline.forSharedWork), so its lines carry
+ * that invocation's keys. Explicit rather than AsyncLocalStorage: on Node 20 the store is
+ * carried by a hook on every promise of the process, which cost about 35 µs of the warm
+ * path's own work (`npm run bench`), for lines that are written rarely.
+ */
+export function invocationLog(keys: LogKeys): Log {
+  return keys.correlationId === undefined && keys.organizationId === undefined ? logger : new KeyedLog(keys);
+}
+
+class KeyedLog implements Log {
+  constructor(private readonly keys: LogKeys) {}
+
+  debug(fields: object, message: string): void {
+    this.#write('debug', fields, message);
+  }
+
+  info(fields: object, message: string): void {
+    this.#write('info', fields, message);
+  }
+
+  warn(fields: object, message: string): void {
+    this.#write('warn', fields, message);
+  }
+
+  error(fields: object, message: string): void {
+    this.#write('error', fields, message);
+  }
+
+  #write(level: LogLevel, fields: object, message: string): void {
+    if (logger.isLevelEnabled(level)) logger[level]({ ...this.keys, ...fields }, message);
+  }
+}
 
 export function setLogLevel(level: LogLevel): void {
   logger.level = level;

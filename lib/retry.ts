@@ -3,7 +3,6 @@ import type { Deadline } from './deadline';
 import { BridgeError } from './errors';
 import { headerValue, type HttpRequest, type HttpResponse } from './http';
 import { sendHttpRequest } from './httpClient';
-import { logger } from './logger';
 import { isTlsFailure, networkCodeOf } from './networkErrors';
 import type { HttpAgent } from './httpClient';
 
@@ -103,7 +102,7 @@ export async function retryWithDeadline<T>(attempt: () => Promise<T>, deadline: 
       return outcome;
     }
     policy.onRetry?.(attemptNumber, delayMs, reason);
-    logger.debug({ event: 'retry', step: policy.step, attempt: attemptNumber, delayMs, reason }, `${policy.step}: retrying after ${reason}`);
+    deadline.log.debug({ event: 'retry', step: policy.step, attempt: attemptNumber, delayMs, reason }, `${policy.step}: retrying after ${reason}`);
     await sleep(delayMs);
   }
 }

@@ -68,7 +68,7 @@ async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamReq
   observation.upstreamCalls++;
   const startedAt = performance.now();
   // The breaker sees each exchange as one success or failure, retries included.
-  return context.breaker.run(async () => {
+  return context.breaker.run(context.deadline.log, async () => {
     const response = await sendWithRetries(context.agent, request, context.deadline, {
       idempotent: context.idempotent,
       // A 429 that is this token's own limit is sent again at once with another token (callUpstream), not waited for.
@@ -84,7 +84,7 @@ async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamReq
       },
     });
     observation.upstreamMs = Math.round(((observation.upstreamMs ?? 0) + performance.now() - startedAt) * 100) / 100;
-    const tokenLimited = context.auth.answered(grant, response);
+    const tokenLimited = context.auth.answered(grant, response, context.deadline.log);
     if (response.status === 429 && !tokenLimited) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, 'the upstream API is rate limiting requests', response, grant);
     if (response.status >= 500) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API failed', response, grant);
     return response;

@@ -2,7 +2,7 @@ import { ACTIONS } from '../lib/actions';
 import { CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_MS } from '../lib/constants';
 import type { DirectHandler } from '../lib/front/directInvoke';
 import { createHttpHandler } from '../lib/front/httpFront';
-import { logger, logKeysOf, withLogKeys } from '../lib/logger';
+import { invocationLog, logger, logKeysOf } from '../lib/logger';
 import { SANDBOX_CLIENT, SANDBOX_HTTP_AUTH_SECRET_ID, SANDBOX_HTTP_KEYS, SANDBOX_SECRET_ID } from '../lib/sandbox/sandbox';
 import { controlClock, lambdaContext, recordsOf } from './support/bridge';
 import { ADA, FOUND, openBench, useFaultBench } from './support/faultBench';
@@ -13,7 +13,8 @@ import { httpApiEvent } from './support/httpCalls';
  * SPEC §10: every line an invocation writes carries its correlation id (and the Genesys
  * organization id when there is one), not only the summary line — lines written deep in
  * the secret cache, the retry loop, the circuit breaker and the HTTP front's caller
- * authentication included (lib/logger.ts, AsyncLocalStorage). Real handler, real AWS SDK,
+ * authentication included (the invocation's deadline carries its log: lib/logger.ts
+ * invocationLog). Real handler, real AWS SDK,
  * real sockets on loopback.
  */
 
@@ -34,15 +35,14 @@ function linesFromNow(): () => Array<Record<string, unknown>> {
 
 const idsOf = (records: Array<Record<string, unknown>>) => records.map((record) => record.correlationId);
 
-describe('withLogKeys (lib/logger.ts)', () => {
+describe('invocationLog (lib/logger.ts)', () => {
   it("stamps the keys on each line without accumulating one line's fields into the next, and a line's own fields win", () => {
     const keys = logKeysOf('unit-corr-1', ORGANIZATION_ID);
+    const log = invocationLog(keys);
     const written = linesFromNow();
 
-    withLogKeys(keys, () => {
-      logger.warn({ event: 'first', extra: 1 }, 'first');
-      logger.warn({ event: 'second', correlationId: 'its-own' }, 'second');
-    });
+    log.warn({ event: 'first', extra: 1 }, 'first');
+    log.warn({ event: 'second', correlationId: 'its-own' }, 'second');
     logger.warn({ event: 'outside' }, 'outside');
 
     expect(written()).toStrictEqual([
@@ -52,6 +52,17 @@ describe('withLogKeys (lib/logger.ts)', () => {
     ]);
     expect(written()[1]).toMatchObject({ event: 'second', correlationId: 'its-own', organizationId: ORGANIZATION_ID });
     expect(keys).toStrictEqual({ correlationId: 'unit-corr-1', organizationId: ORGANIZATION_ID });
+  });
+
+  it('writes at the levels the logger has enabled only, and without keys is the shared logger itself', () => {
+    const log = invocationLog(logKeysOf('unit-corr-2'));
+    const written = linesFromNow();
+
+    log.debug({ event: 'below_level' }, 'not written at info');
+    log.error({ event: 'at_level' }, 'written');
+
+    expect(written()).toStrictEqual([expect.objectContaining({ level: 'error', event: 'at_level', correlationId: 'unit-corr-2' })]);
+    expect(invocationLog(logKeysOf(undefined))).toBe(logger);
   });
 });
 
@@ -130,7 +141,7 @@ describe('concurrent invocations', () => {
     expect(idsOf(recordsOf(logs.records(), 'invocation')).slice(1).sort()).toStrictEqual(['concurrent-a', 'concurrent-b']);
   });
 
-  it('a fetch shared by two invocations logs under the id of the one that started it (what AsyncLocalStorage gives)', async () => {
+  it("a fetch shared by two invocations logs under the id of the one that started it (it runs under the starter's deadline)", async () => {
     const bench = await openBench({ secretString: JSON.stringify({ ...SANDBOX_CLIENT, clientSecret: ` ${SANDBOX_CLIENT.clientSecret}` }) });
     const handler = bench.bridge.coldContainer();
 

@@ -1,6 +1,6 @@
 import { ErrorCode, SecretError } from '../errors';
 import { cleanCredentialValue, findForbiddenCharacter } from './hygiene';
-import { logger } from '../logger';
+import type { Log } from '../logger';
 import type { FetchedSecret } from './secretCache';
 import { SecretText } from '../secretText';
 
@@ -128,20 +128,21 @@ export class CredentialParser {
 
   constructor(private readonly secretId: string) {}
 
-  credentialsOf(secret: FetchedSecret): Credentials {
+  /** `log`: the invocation reading the secret, where the hygiene warning goes. */
+  credentialsOf(secret: FetchedSecret, log: Log): Credentials {
     let parsed = this.#parsed.get(secret);
     if (!parsed) {
-      parsed = this.#parse(secret);
+      parsed = this.#parse(secret, log);
       this.#parsed.set(secret, parsed);
     }
     if (parsed instanceof SecretError) throw parsed;
     return parsed.credentials;
   }
 
-  #parse(secret: FetchedSecret): ParsedSecret | SecretError {
+  #parse(secret: FetchedSecret, log: Log): ParsedSecret | SecretError {
     try {
       const parsed = parseCredentials(secret, this.secretId);
-      this.#warnOnce(secret, parsed.changes);
+      this.#warnOnce(secret, parsed.changes, log);
       return parsed;
     } catch (error) {
       if (error instanceof SecretError) return error;
@@ -149,10 +150,10 @@ export class CredentialParser {
     }
   }
 
-  #warnOnce(secret: FetchedSecret, changes: HygieneChange[]): void {
+  #warnOnce(secret: FetchedSecret, changes: HygieneChange[], log: Log): void {
     if (changes.length === 0 || this.#warnedVersions.has(secret.versionId)) return;
     this.#warnedVersions.add(secret.versionId);
-    logger.warn(
+    log.warn(
       { event: 'secret_hygiene', secretId: this.secretId, versionId: secret.versionId, changes },
       `secret ${this.secretId} needed cleaning (${changes.map((change) => `${change.key}: ${change.removed.join(', ')}`).join('; ')}); ` +
         'it works, but fix the stored value so other clients of this secret do not fail with invalid_client',

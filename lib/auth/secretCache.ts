@@ -2,7 +2,6 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import type { Deadline } from '../deadline';
 import { STALE_REFRESH_WAIT_MAX_MS, STALE_RETRY_INTERVAL_MS } from '../constants';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
-import { logger } from '../logger';
 import { isTlsFailure, networkCodeOf } from '../networkErrors';
 import { retryWithDeadline } from '../retry';
 import { SharedCache } from './sharedCache';
@@ -79,20 +78,20 @@ export class SecretCache {
     try {
       const outcome = await Promise.race([refreshing, slow]);
       if (outcome !== 'slow') return { secret: outcome, cacheHit: false };
-      this.#warnStale(previous, `the refresh is taking longer than ${Math.round(waitMs)} ms`);
+      this.#warnStale(deadline, previous, `the refresh is taking longer than ${Math.round(waitMs)} ms`);
     } catch (error) {
       if (!isMaskable(error)) throw error;
       this.#retryRefreshAtMs = Date.now() + STALE_RETRY_INTERVAL_MS;
-      this.#warnStale(previous, (error as BridgeError).code);
+      this.#warnStale(deadline, previous, (error as BridgeError).code);
     } finally {
       clearTimeout(timer);
     }
     return { secret: previous, cacheHit: true };
   }
 
-  #warnStale(previous: FetchedSecret, reason: string): void {
+  #warnStale(deadline: Deadline, previous: FetchedSecret, reason: string): void {
     const ageSeconds = Math.round((Date.now() - previous.fetchedAtMs) / 1000);
-    logger.warn(
+    deadline.log.warn(
       { event: 'secret_stale', secretId: this.options.secretId, versionId: previous.versionId, ageSeconds, reason },
       `serving the secret fetched ${ageSeconds} s ago: Secrets Manager could not refresh it (${reason})`,
     );

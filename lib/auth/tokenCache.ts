@@ -4,7 +4,6 @@ import type { Deadline } from '../deadline';
 import { ErrorCode, TokenError } from '../errors';
 import { DependencyBreaker } from '../circuitBreaker';
 import { sendWithRetries } from '../retry';
-import { logger } from '../logger';
 import type { SecretCache } from './secretCache';
 import type { SecretText } from '../secretText';
 import { SharedCache } from './sharedCache';
@@ -80,7 +79,7 @@ export class TokenCache {
     if (warm) return warm;
 
     const { secret, cacheHit: secretCacheHit } = await this.options.secrets.get(deadline);
-    const credentials = this.options.parser.credentialsOf(secret);
+    const credentials = this.options.parser.credentialsOf(secret, deadline.log);
     const settings = await this.options.resolveSettings(credentials, deadline);
     const key = cacheKey(settings, credentials);
     const held = await this.#held(slotKey(key, slot), credentials, secretCacheHit, deadline);
@@ -147,9 +146,9 @@ export class TokenCache {
     } catch (error) {
       if (!isInvalidClient(error)) throw error;
       const refetched = await this.options.secrets.refresh(deadline, credentials.generation);
-      const fresh = this.options.parser.credentialsOf(refetched);
+      const fresh = this.options.parser.credentialsOf(refetched, deadline.log);
       if (sameCredentials(fresh, credentials)) throw this.#remember(cacheKey(settings, fresh), error as TokenError);
-      logger.info({ event: 'token_retry_after_rotation' }, 'client rejected; the secret changed since, retrying once with the new value');
+      deadline.log.info({ event: 'token_retry_after_rotation' }, 'client rejected; the secret changed since, retrying once with the new value');
       const token = await this.#request(settings, fresh, deadline).catch((retryError: unknown) => {
         if (!isInvalidClient(retryError)) throw retryError;
         throw this.#remember(
@@ -171,7 +170,7 @@ export class TokenCache {
     const built = buildTokenRequest(settings, credentials);
     // The first attempt's send time: a retried token is then taken to expire a little early, never late.
     const sentAtMs = Date.now();
-    const issued = await this.#breaker.run(async () => {
+    const issued = await this.#breaker.run(deadline.log, async () => {
       const response = await sendWithRetries(
         this.options.agent,
         { method: 'POST', url: built.url, headers: built.headers, body: built.body, step: 'token request', maxBodyBytes: MAX_UPSTREAM_BYTES },
@@ -185,7 +184,7 @@ export class TokenCache {
       return parseTokenResponse(response);
     });
     if (issued.lifetimeAssumed) {
-      logger.warn({ event: 'token_lifetime_assumed', expiresInSeconds: issued.expiresInSeconds }, 'token response has no expires_in; assuming a short lifetime');
+      deadline.log.warn({ event: 'token_lifetime_assumed', expiresInSeconds: issued.expiresInSeconds }, 'token response has no expires_in; assuming a short lifetime');
     }
     const lifetimeMs = issued.expiresInSeconds * 1000;
     return { accessToken: issued.accessToken, refreshAtMs: sentAtMs + lifetimeMs - expirySkewMs(lifetimeMs), ...(issued.tenantId && { tenantId: issued.tenantId }) };

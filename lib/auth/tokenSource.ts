@@ -4,7 +4,7 @@ import { RETRY_BASE_DELAY_MS, TOKEN_POOL_SIZE } from '../constants';
 import { ConfigError, ErrorCode, UpstreamError } from '../errors';
 import type { HttpResponse } from '../http';
 import type { HttpAgent } from '../httpClient';
-import { logger } from '../logger';
+import type { Log } from '../logger';
 import { retryAfterMs } from '../retry';
 import { CredentialParser } from './credentials';
 import { createPlatformProfile, type PlatformProfile, type PlatformSettings } from './platforms/profile';
@@ -132,15 +132,16 @@ export class TokenSource {
   /**
    * What the upstream answered with `grant`: its budget follows Genesys's counters, and a 429
    * that is the token's own limit spends it until the reset. True when the request should be
-   * sent again at once with another token instead of waiting its Retry-After.
+   * sent again at once with another token instead of waiting its Retry-After. `log`: the
+   * invocation's, where that is said.
    */
-  answered(grant: Grant, response: HttpResponse): boolean {
+  answered(grant: Grant, response: HttpResponse, log: Log): boolean {
     if (this.settings.tokenRateLimitPerMinute === undefined) return false;
     const nowMs = Date.now();
     const budget = this.#budgetOf(grant.token);
     budget.follow(response, nowMs);
     if (!isTokenLimit(response)) return false;
-    logger.info({ event: 'token_rate_limited', status: response.status }, 'the upstream refused a token for its own rate limit; the request goes again with another token');
+    log.info({ event: 'token_rate_limited', status: response.status }, 'the upstream refused a token for its own rate limit; the request goes again with another token');
     const waitMs = Math.max((reportedCount(response)?.resetSeconds ?? 0) * 1000, retryAfterMs(response, nowMs) ?? 0, 1_000);
     budget.spendUntil(nowMs + waitMs);
     return true;

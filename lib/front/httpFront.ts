@@ -7,7 +7,7 @@ import { asBridgeError, BridgeError, ConfigError, ErrorCode, InputError, type Er
 import { loadHttpFrontConfig, type HttpFrontConfig } from '../config';
 import { firstIdShaped } from '../correlationId';
 import { createActionRunner, type ActionRunner } from '../invocation';
-import { logger, logKeysOf, withLogKeys } from '../logger';
+import { invocationLog, logger, logKeysOf } from '../logger';
 import { SecretCache } from '../auth/secretCache';
 import { CallerAuth, CallerError } from './callerAuth';
 
@@ -145,7 +145,8 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
     let request: ParsedRequest;
     try {
       const authBudgetMs = Math.min((lambdaRemainingMs ?? AUTH_BUDGET_MS) - DEADLINE_MARGIN_MS, AUTH_BUDGET_MS);
-      request = await parseRequest(event, headers, rawBody(event), Deadline.after(authBudgetMs));
+      // Lines written while authenticating the caller (a stale callers' secret) carry the request's id.
+      request = await parseRequest(event, headers, rawBody(event), Deadline.after(authBudgetMs, invocationLog(logKeysOf(correlationId))));
     } catch (error) {
       const failure = asBridgeError(error);
       // An unexpected failure says "see the function logs" to the caller: this is where it is.
@@ -165,7 +166,6 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
     const receivedAtMs = Date.now();
     const headers = lowerCaseHeaders(event);
     const correlationId = firstIdShaped(headers['inin-correlation-id'], headers['x-correlation-id'], event.requestContext?.requestId, context?.awsRequestId);
-    // The whole request under its correlation id: lines written while authenticating the caller carry it too (lib/logger.ts).
-    return withLogKeys(logKeysOf(correlationId), () => handle(event, context, headers, correlationId, receivedAtMs));
+    return handle(event, context, headers, correlationId, receivedAtMs);
   };
 }
