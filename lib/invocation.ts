@@ -54,6 +54,16 @@ function containerOrError(action: AnyAction, env: NodeJS.ProcessEnv): Container 
   }
 }
 
+/**
+ * A line's fields, merged left to right. Object.assign, not a spread: on Node 20 a spread copy
+ * that then gains more properties (`{ ...record, outcome, ...observation }`) costs 6–10 µs,
+ * V8 building a new shape for the copy each time, against about 0.3 µs here; it was a tenth
+ * of the warm path's own work (`npm run bench`).
+ */
+function lineOf(...parts: object[]): object {
+  return Object.assign({}, ...parts);
+}
+
 function elapsedMs(startedAt: number): number {
   return Math.round((performance.now() - startedAt) * 100) / 100;
 }
@@ -106,15 +116,15 @@ export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): A
       if (container instanceof Error) throw container;
       const output = await runAction(container, action, input, deadlineOf(invocation, container, action), observation);
       const durationMs = elapsedMs(startedAt);
-      logger.info({ ...record, outcome: 'ok', durationMs, ...observation }, `${action.name} ok`);
+      logger.info(lineOf(record, { outcome: 'ok', durationMs }, observation), `${action.name} ok`);
       metrics.publish({ durationMs, observation, coldStart: cold });
       return output;
     } catch (error) {
       const failure = asBridgeError(error);
       const durationMs = elapsedMs(startedAt);
       // The message of an unexpected failure says "see the function logs": this is where it is.
-      if (failure.code === ErrorCode.INTERNAL_ERROR) logger.error({ ...record, event: 'internal_error', err: error }, 'unexpected failure');
-      logger.info({ ...record, outcome: 'error', code: failure.code, durationMs, ...observation }, failure.message);
+      if (failure.code === ErrorCode.INTERNAL_ERROR) logger.error(lineOf(record, { event: 'internal_error', err: error }), 'unexpected failure');
+      logger.info(lineOf(record, { outcome: 'error', code: failure.code, durationMs }, observation), failure.message);
       metrics.publish({ code: failure.code, durationMs, observation, coldStart: cold });
       throw failure;
     }

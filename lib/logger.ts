@@ -108,7 +108,8 @@ class KeyedLog implements Log {
   }
 
   #write(level: LogLevel, fields: object, message: string): void {
-    if (logger.isLevelEnabled(level)) logger[level]({ ...this.keys, ...fields }, message);
+    // Object.assign, not a spread: see lineOf in lib/invocation.ts.
+    if (logger.isLevelEnabled(level)) logger[level](Object.assign({}, this.keys, fields), message);
   }
 }
 
