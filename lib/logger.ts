@@ -34,6 +34,18 @@ export function redactDeep(value: unknown, seen = new WeakSet<object>()): unknow
   return copy;
 }
 
+/**
+ * Whether a line needs the walk: a line of primitive values under ordinary keys (the
+ * invocation line) is written as it is, saving the copy (about 2 µs a line).
+ */
+function needsRedaction(line: Record<string, unknown>): boolean {
+  for (const key of Object.keys(line)) {
+    const value = line[key];
+    if (SENSITIVE_KEY.test(key) || (typeof value === 'object' && value !== null)) return true;
+  }
+  return false;
+}
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** What names an invocation on each of its lines (SPEC §10). */
@@ -69,7 +81,7 @@ export const logger = pino(
     messageKey: 'message',
     // Epoch milliseconds: cheaper than an ISO string on every line, and CloudWatch stamps lines itself.
     timestamp: pino.stdTimeFunctions.epochTime,
-    formatters: { level: (label) => ({ level: label }), log: (object) => redactDeep(object) as Record<string, unknown> },
+    formatters: { level: (label) => ({ level: label }), log: (object) => (needsRedaction(object) ? (redactDeep(object) as Record<string, unknown>) : object) },
   },
   { write: (line: string) => sink(line) },
 );

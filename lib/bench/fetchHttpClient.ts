@@ -31,8 +31,11 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: nu
 }
 
 export async function sendHttpRequest(_agent: HttpAgent, request: HttpRequest, deadline: Deadline): Promise<HttpResponse> {
-  return deadline.run(request.step, async (signal) => {
-    const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal, redirect: 'manual' });
+  return deadline.run(request.step, async (stepSignal) => {
+    // fetch takes only an AbortSignal.
+    const controller = new AbortController();
+    stepSignal.once('abort', () => controller.abort(stepSignal.reason));
+    const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal: controller.signal, redirect: 'manual' });
     const { text, bytes } = await readLimited(response.body, request.maxBodyBytes);
     return { status: response.status, headers: Object.fromEntries(response.headers), body: text, bodyBytes: bytes };
   });
