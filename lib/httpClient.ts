@@ -62,18 +62,27 @@ export function precompileHttpParser(): void {
 
 export type ConnectOptions = Exclude<NonNullable<ConstructorParameters<typeof Agent>[0]>['connect'], Function | undefined>;
 
-async function readLimited(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<{ text?: string; bytes: number }> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of body) {
-    bytes += (chunk as Buffer).length;
-    if (bytes > maxBytes) {
+/**
+ * The body as text, up to `maxBytes`; past it the rest is discarded (destroyed) and only the
+ * count so far is returned. Read with 'data' events rather than `for await`: the async
+ * iterator costs a few µs of every warm invocation.
+ */
+function readLimited(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<{ text?: string; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
       body.destroy();
-      return { bytes };
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), bytes };
+      resolve({ bytes });
+    });
+    body.on('end', () => resolve({ text: Buffer.concat(chunks).toString('utf8'), bytes }));
+    body.on('error', reject);
+  });
 }
 
 export async function sendHttpRequest(agent: HttpAgent, request: HttpRequest, deadline: Deadline): Promise<HttpResponse> {
