@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { SHARED_FETCH_BUDGET_MS } from './constants';
 import { ErrorCode, TimeoutError } from './errors';
-import { logger, type Log } from './logger';
+import type { Log } from './logger';
 
 /**
  * What a step is told when its deadline passes: `aborted`, `reason`, an 'abort' event and
@@ -32,12 +32,13 @@ export class StepSignal extends EventEmitter {
  * write their lines there, so each line names the invocation.
  */
 export class Deadline {
+  /** `log`: the invocation's (`invocationLog`), or the shared logger for work outside any invocation (init, the doctor). */
   constructor(
     readonly atMs: number,
-    readonly log: Log = logger,
+    readonly log: Log,
   ) {}
 
-  static after(budgetMs: number, log: Log = logger): Deadline {
+  static after(budgetMs: number, log: Log): Deadline {
     return new Deadline(Date.now() + budgetMs, log);
   }
 
@@ -74,8 +75,8 @@ export class Deadline {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         const timeout = this.timeoutError(step);
-        signal.abort(timeout);
         reject(timeout);
+        signal.abort(timeout);
       }, remaining);
       timer.unref();
       const settle = () => clearTimeout(timer);

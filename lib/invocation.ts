@@ -74,7 +74,7 @@ function elapsedMs(startedAt: number): number {
  * request, so it simply asks again.
  */
 function prefetch(container: Container): void {
-  container.auth.warm(Deadline.after(PREFETCH_BUDGET_MS)).catch((error: unknown) => {
+  container.auth.warm(Deadline.after(PREFETCH_BUDGET_MS, logger)).catch((error: unknown) => {
     logger.info({ event: 'prefetch_failed', code: asBridgeError(error).code }, 'prefetch at init failed; the first invocation will fetch again');
   });
 }

@@ -3,9 +3,9 @@ import { SecretText } from './secretText';
 
 /**
  * Structured JSON logging (SPEC §10) with pino. Values that are secret are held in
- * SecretText and print as "[redacted]" by construction; as a second line of defence, every
- * logged object is walked and the values of well-known secret keys are replaced at any
- * depth (pino's own redaction takes fixed paths only).
+ * SecretText and print as "[redacted]" by construction; as a second line of defence, the
+ * values of well-known secret keys are replaced at any depth of every logged object (pino's
+ * own redaction takes fixed paths only).
  */
 
 const SENSITIVE_KEY = /^(authorization|proxy-authorization|client[-_]?secret|access[-_]?token|refresh[-_]?token|id[-_]?token|password|access[-_]?key[-_]?secret|secret[-_]?string|(x-)?api[-_]?keys?|hmac[-_]?keys?|x-bridge-signature|cookie|set-cookie)$/i;
@@ -59,12 +59,15 @@ export function logKeysOf(correlationId: string | undefined, organizationId?: st
   return { ...(correlationId && { correlationId }), ...(organizationId && { organizationId }) };
 }
 
+/** A line's fields: a plain record (an Error goes under `err`, where pino writes its message and stack). */
+export type LogFields = Record<string, unknown>;
+
 /** Where a line goes: the shared logger, or one that stamps an invocation's keys (`invocationLog`). */
 export interface Log {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
+  debug(fields: LogFields, message: string): void;
+  info(fields: LogFields, message: string): void;
+  warn(fields: LogFields, message: string): void;
+  error(fields: LogFields, message: string): void;
 }
 
 type LineSink = (line: string) => void;
@@ -103,23 +106,23 @@ export function invocationLog(keys: LogKeys): Log {
 class KeyedLog implements Log {
   constructor(private readonly keys: LogKeys) {}
 
-  debug(fields: object, message: string): void {
+  debug(fields: LogFields, message: string): void {
     this.#write('debug', fields, message);
   }
 
-  info(fields: object, message: string): void {
+  info(fields: LogFields, message: string): void {
     this.#write('info', fields, message);
   }
 
-  warn(fields: object, message: string): void {
+  warn(fields: LogFields, message: string): void {
     this.#write('warn', fields, message);
   }
 
-  error(fields: object, message: string): void {
+  error(fields: LogFields, message: string): void {
     this.#write('error', fields, message);
   }
 
-  #write(level: LogLevel, fields: object, message: string): void {
+  #write(level: LogLevel, fields: LogFields, message: string): void {
     // Object.assign, not a spread: see lineOf in lib/invocation.ts.
     if (logger.isLevelEnabled(level)) logger[level](Object.assign({}, this.keys, fields), message);
   }

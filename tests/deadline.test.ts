@@ -2,6 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Deadline } from '../lib/deadline';
+import { logger } from '../lib/logger';
 import { createHttpAgent, sendHttpRequest } from '../lib/httpClient';
 
 /**
@@ -50,7 +51,7 @@ afterEach(() => hung.close());
 describe('Deadline.run', () => {
   it('undici: a request that never answers rejects with TIMEOUT naming the step, and its socket is closed at the deadline', async () => {
     const agent = createHttpAgent();
-    const deadline = Deadline.after(300);
+    const deadline = Deadline.after(300, logger);
     try {
       const sending = sendHttpRequest(agent, { method: 'GET', url: new URL(`${hung.url}/slow`), headers: {}, step: 'upstream request', maxBodyBytes: 1_000 }, deadline);
 
@@ -66,7 +67,7 @@ describe('Deadline.run', () => {
   it('the AWS SDK: a GetSecretValue that never answers rejects with TIMEOUT, and its socket is closed at the deadline', async () => {
     // As lib/container.ts makes it (one attempt), with credentials the stand-in does not check.
     const client = new SecretsManagerClient({ maxAttempts: 1, region: 'us-east-1', endpoint: hung.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    const deadline = Deadline.after(300);
+    const deadline = Deadline.after(300, logger);
     try {
       const fetching = deadline.run('secret fetch', (abortSignal) => client.send(new GetSecretValueCommand({ SecretId: 'bridge/deadline-test' }), { abortSignal }));
 
@@ -81,12 +82,12 @@ describe('Deadline.run', () => {
   it('a deadline already passed rejects with TIMEOUT without starting the work', async () => {
     const work = jest.fn(async () => 'never');
 
-    await expect(new Deadline(Date.now() - 1).run('token request', work)).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await expect(new Deadline(Date.now() - 1, logger).run('token request', work)).rejects.toMatchObject({ code: 'TIMEOUT' });
     expect(work).not.toHaveBeenCalled();
   });
 
   it("passes the work's own answer and failure through, and a synchronous throw too", async () => {
-    const deadline = Deadline.after(5_000);
+    const deadline = Deadline.after(5_000, logger);
     const failure = new Error('refused');
 
     await expect(deadline.run('step', async () => 42)).resolves.toBe(42);
@@ -99,7 +100,7 @@ describe('Deadline.run', () => {
   });
 
   it('work that ignores its signal still ends in TIMEOUT at the deadline, and its later failure is ignored', async () => {
-    const deadline = Deadline.after(100);
+    const deadline = Deadline.after(100, logger);
     let signalled = false;
     let failLate!: (error: Error) => void;
 

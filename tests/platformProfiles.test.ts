@@ -5,6 +5,7 @@ import { customerLookup } from '../lib/actions/customerLookup/action';
 import { loadConfig } from '../lib/config';
 import type { Credentials } from '../lib/auth/credentials';
 import { Deadline } from '../lib/deadline';
+import { logger } from '../lib/logger';
 import { createDirectHandler, type DirectHandler } from '../lib/front/directInvoke';
 import type { HttpResponse } from '../lib/http';
 import { parseTokenResponse } from '../lib/auth/tokenResponse';
@@ -139,7 +140,7 @@ describe('configuration: genesys-cloud', () => {
     const config = loadConfig({ SECRET_ID: 'platform/test', AUTH_PLATFORM: 'genesys-cloud', GENESYS_REGION: region });
     const agent = offlineAgent();
     const profile = createPlatformProfile(config, agent);
-    const deadline = Deadline.after(1_000);
+    const deadline = Deadline.after(1_000, logger);
 
     const settings = await profile.tokenSettings(credentials(), deadline);
     const apiBaseUrl = await profile.apiBaseUrl(credentials(), A_TOKEN, deadline);
@@ -360,8 +361,8 @@ describe('genesys-cloud through the handler', () => {
     const agent = offlineAgent();
     const profile = createPlatformProfile(config, agent);
 
-    await expect(profile.apiBaseUrl(credentials(), A_TOKEN, Deadline.after(1_000))).resolves.toBe('https://api.mypurecloud.de');
-    await expect(profile.tokenSettings(credentials(), Deadline.after(1_000))).resolves.toMatchObject({ tokenUrl: 'http://127.0.0.1:9/oauth/token' });
+    await expect(profile.apiBaseUrl(credentials(), A_TOKEN, Deadline.after(1_000, logger))).resolves.toBe('https://api.mypurecloud.de');
+    await expect(profile.tokenSettings(credentials(), Deadline.after(1_000, logger))).resolves.toMatchObject({ tokenUrl: 'http://127.0.0.1:9/oauth/token' });
     expect(config.upstreamBaseUrl).toBeUndefined();
     await agent.close();
   });

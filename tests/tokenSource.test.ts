@@ -4,6 +4,7 @@ import { TokenSource, type Grant, type TokenSourceSettings } from '../lib/auth/t
 import { CXONE_DEFAULT_ISSUER, SECRET_STALE_SECONDS, SECRET_TTL_SECONDS } from '../lib/constants';
 import { createSecretsManagerClient } from '../lib/container';
 import { Deadline } from '../lib/deadline';
+import { logger } from '../lib/logger';
 import { createHttpAgent, type HttpAgent } from '../lib/httpClient';
 import { SANDBOX_CLIENT, SANDBOX_GENESYS_CLIENT } from '../lib/sandbox/sandbox';
 import { startTokenEndpointStandIn, type StandInClient, type StandInFlavour, type TokenEndpointStandIn } from '../lib/sandbox/tokenEndpointStandIn';
@@ -30,7 +31,7 @@ const LOCAL_CANARIES = [ROTATED_SECRET, ELSEWHERE_SECRET].flatMap((secret) => [
 ]);
 
 const ROTATED: StandInClient = { clientId: SANDBOX_CLIENT.clientId, clientSecret: ROTATED_SECRET };
-const budget = () => Deadline.after(6_000);
+const budget = () => Deadline.after(6_000, logger);
 
 interface Bench {
   source: TokenSource;

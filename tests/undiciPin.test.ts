@@ -57,13 +57,14 @@ describe('undici pinned for the deep imports in lib/httpClient.ts', () => {
   it('precompileHttpParser compiles one of them, and undici then serves a request', async () => {
     const { createHttpAgent, precompileHttpParser, sendHttpRequest } = await import('../lib/httpClient');
     const { Deadline } = await import('../lib/deadline');
+    const { logger } = await import('../lib/logger');
     const { json, startLoopbackServer } = await import('../lib/sandbox/loopbackServer');
     const server = await startLoopbackServer(() => json(200, { ok: true }));
     const agent = createHttpAgent();
 
     try {
       expect(() => precompileHttpParser()).not.toThrow();
-      const response = await sendHttpRequest(agent, { method: 'GET', url: new URL(`${server.url}/x`), headers: {}, step: 'test', maxBodyBytes: 1_024 }, Deadline.after(2_000));
+      const response = await sendHttpRequest(agent, { method: 'GET', url: new URL(`${server.url}/x`), headers: {}, step: 'test', maxBodyBytes: 1_024 }, Deadline.after(2_000, logger));
 
       expect([response.status, response.body]).toStrictEqual([200, '{"ok":true}']);
     } finally {

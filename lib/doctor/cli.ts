@@ -8,6 +8,7 @@ import { createSecretsManagerClient } from '../container';
 import { createHttpAgent } from '../httpClient';
 import { SecretCache } from '../auth/secretCache';
 import { Deadline } from '../deadline';
+import { logger } from '../logger';
 import { runDoctor, type DoctorOptions, type DoctorReport } from './doctor';
 import type { LoadedSecret } from './secretCheck';
 
@@ -56,7 +57,7 @@ async function loadSecret(values: Record<string, string | undefined>, timeoutMs:
   const client = createSecretsManagerClient(process.env);
   const cache = new SecretCache({ client, secretId, ttlMs: 0 });
   try {
-    const { secret } = await cache.get(Deadline.after(timeoutMs));
+    const { secret } = await cache.get(Deadline.after(timeoutMs, logger));
     return { source: `Secrets Manager ${secretId} (version ${secret.versionId})`, secretString: secret.secretString };
   } catch (error) {
     return { source: `Secrets Manager ${secretId}`, error: error instanceof BridgeError ? error : new SecretError(ErrorCode.SECRET_UNAVAILABLE, 'Secrets Manager could not be reached') };

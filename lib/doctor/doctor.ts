@@ -1,6 +1,7 @@
 import type { ClientAuthMethod } from '../auth/tokenRequest';
 import type { Credentials } from '../auth/credentials';
 import { Deadline } from '../deadline';
+import { logger } from '../logger';
 import { BridgeError, ErrorCode } from '../errors';
 import { headerValue, type HttpResponse } from '../http';
 import { sendHttpRequest } from '../httpClient';
@@ -57,7 +58,7 @@ async function attempt(options: DoctorOptions, request: BuiltTokenRequest): Prom
     response = await sendHttpRequest(
       options.agent,
       { method: 'POST', url: request.url, headers: request.headers, body: request.body, step: 'token request', maxBodyBytes: 1_048_576 },
-      Deadline.after(options.timeoutMs),
+      Deadline.after(options.timeoutMs, logger),
     );
   } catch (error) {
     const failure = classifyNetworkError(error, request.url.host);
@@ -146,7 +147,7 @@ async function checkUpstream(options: DoctorOptions, token: IssuedToken, target:
     const response = await sendHttpRequest(
       options.agent,
       { method: 'GET', url, headers: { accept: 'application/json', authorization: `Bearer ${token.accessToken.reveal()}` }, step: 'upstream request', maxBodyBytes: 1_048_576 },
-      Deadline.after(options.timeoutMs),
+      Deadline.after(options.timeoutMs, logger),
     );
     target.details.push(`GET ${url.href} → HTTP ${response.status}`);
     if (response.status === 401) report(target, 'fail', Cause.UPSTREAM_REJECTED_TOKEN, 'the API does not accept this token: is the API in the same platform, region and environment as the token endpoint?');

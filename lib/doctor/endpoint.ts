@@ -3,6 +3,7 @@ import { GENESYS_REGION_DOMAINS, isGenesysRegion } from '../auth/platforms/genes
 import { createPlatformProfile, type AuthPlatform } from '../auth/platforms/profile';
 import type { ClientAuthMethod, TokenRequestSettings } from '../auth/tokenRequest';
 import { Deadline } from '../deadline';
+import { logger } from '../logger';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
 import type { HttpAgent } from '../httpClient';
 import { Cause, report, type Step } from './findings';
@@ -61,7 +62,7 @@ export async function resolveDoctorEndpoint(settings: DoctorPlatformSettings, cr
   );
   let resolved: TokenRequestSettings;
   try {
-    resolved = await profile.tokenSettings(credentials, Deadline.after(settings.timeoutMs));
+    resolved = await profile.tokenSettings(credentials, Deadline.after(settings.timeoutMs, logger));
   } catch (error) {
     reportResolutionFailure(error, settings, target);
     return undefined;
