@@ -46,8 +46,13 @@ export function backoffMs(retry: number, random = Math.random): number {
   return Math.floor(random() * Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** retry));
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Whether a wait of `waitMs` still leaves room before the deadline for the attempt that follows it, not only for the wait. */
+export function waitFits(waitMs: number, deadline: Deadline): boolean {
+  return waitMs < deadline.remainingMs() - RETRY_BASE_DELAY_MS;
 }
 
 export interface RetryOptions {
@@ -96,8 +101,7 @@ export async function retryWithDeadline<T>(attempt: () => Promise<T>, deadline: 
     if (reason === undefined || attemptNumber >= RETRY_MAX_ATTEMPTS) return outcome;
     const hinted = policy.hintedDelayMs?.(outcome);
     const delayMs = hinted ?? backoffMs(attemptNumber - 1);
-    // Keep room for the next attempt itself, not only for the wait.
-    if (delayMs >= deadline.remainingMs() - RETRY_BASE_DELAY_MS) {
+    if (!waitFits(delayMs, deadline)) {
       if (hinted !== undefined) policy.hintDoesNotFit?.(outcome, hinted);
       return outcome;
     }

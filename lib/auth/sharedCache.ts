@@ -41,12 +41,6 @@ interface Slot<V> {
   flight?: Flight<V>;
 }
 
-export interface CacheRead<V> {
-  value: V;
-  /** True when the value was served from the cache without waiting for a fetch. */
-  hit: boolean;
-}
-
 export class SharedCache<K, V> {
   readonly #slots = new Map<K, Slot<V>>();
 
@@ -70,10 +64,9 @@ export class SharedCache<K, V> {
   }
 
   /** A fresh value, else the fetch under way, else a new one shared by concurrent callers. */
-  async get(key: K, step: string, deadline: Deadline, fetch: (shared: Deadline) => Promise<V>): Promise<CacheRead<V>> {
+  get(key: K, step: string, deadline: Deadline, fetch: (shared: Deadline) => Promise<V>): Promise<V> {
     const fresh = this.peek(key);
-    if (fresh !== undefined) return { value: fresh, hit: true };
-    return { value: await this.fetch(key, step, deadline, fetch), hit: false };
+    return fresh !== undefined ? Promise.resolve(fresh) : this.fetch(key, step, deadline, fetch);
   }
 
   /** Fetches whatever is held: joins the fetch under way or starts one. */
@@ -100,15 +93,9 @@ export class SharedCache<K, V> {
     this.#slot(key).value = value;
   }
 
-  /** Forgets `value` (only that one: a newer value stays), e.g. a token the upstream rejected. */
-  forget(key: K, value: V): void {
-    const slot = this.#slots.get(key);
-    if (slot?.value === value) slot.value = undefined;
-  }
-
-  /** The keys whose value is `value`. */
-  keysOf(value: V): K[] {
-    return [...this.#slots].filter(([, slot]) => slot.value === value).map(([key]) => key);
+  /** Forgets `value` under every key that holds it (only that value: a newer one stays), e.g. a token the upstream rejected. */
+  forget(value: V): void {
+    for (const slot of this.#slots.values()) if (slot.value === value) slot.value = undefined;
   }
 
   #slot(key: K): Slot<V> {

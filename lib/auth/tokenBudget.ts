@@ -9,7 +9,7 @@ import { headerValue, type HttpResponse } from '../http';
  * platform until that reset, rather than the local count.
  */
 
-export const TOKEN_RATE_WINDOW_MS = 60_000;
+const TOKEN_RATE_WINDOW_MS = 60_000;
 
 interface PlatformCount {
   allowed: number;
@@ -23,10 +23,7 @@ export class TokenBudget {
   #platform?: PlatformCount;
   #spentUntilMs = 0;
 
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs = TOKEN_RATE_WINDOW_MS,
-  ) {}
+  constructor(private readonly limit: number) {}
 
   remaining(nowMs: number): number {
     if (nowMs < this.#spentUntilMs) return 0;
@@ -49,7 +46,7 @@ export class TokenBudget {
     if (this.remaining(nowMs) > 0) return nowMs;
     const platform = this.#platformAt(nowMs);
     if (platform) return platform.resetAtMs;
-    return (this.#sentAtMs[this.#sentAtMs.length - this.limit] ?? nowMs) + this.windowMs;
+    return (this.#sentAtMs[this.#sentAtMs.length - this.limit] ?? nowMs) + TOKEN_RATE_WINDOW_MS;
   }
 
   /** Follows what the platform says of this token's budget, when the response says anything. */
@@ -68,7 +65,7 @@ export class TokenBudget {
   }
 
   #prune(nowMs: number): void {
-    while (this.#sentAtMs.length > 0 && this.#sentAtMs[0]! <= nowMs - this.windowMs) this.#sentAtMs.shift();
+    while (this.#sentAtMs.length > 0 && this.#sentAtMs[0]! <= nowMs - TOKEN_RATE_WINDOW_MS) this.#sentAtMs.shift();
   }
 
   #platformAt(nowMs: number): PlatformCount | undefined {

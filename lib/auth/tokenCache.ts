@@ -133,7 +133,7 @@ export class TokenCache {
 
   /** After an upstream 401: forget this token (only this one, not a newer one) so the next get fetches anew. */
   invalidate(token: CachedToken): void {
-    for (const key of this.#tokens.keysOf(token)) this.#tokens.forget(key, token);
+    this.#tokens.forget(token);
   }
 
   /**

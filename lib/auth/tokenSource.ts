@@ -1,11 +1,11 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Deadline } from '../deadline';
-import { RETRY_BASE_DELAY_MS, TOKEN_POOL_SIZE } from '../constants';
+import { TOKEN_POOL_SIZE } from '../constants';
 import { ConfigError, ErrorCode, UpstreamError } from '../errors';
 import type { HttpResponse } from '../http';
 import type { HttpAgent } from '../httpClient';
 import type { Log } from '../logger';
-import { retryAfterMs } from '../retry';
+import { retryAfterMs, sleep, waitFits } from '../retry';
 import { CredentialParser } from './credentials';
 import { createPlatformProfile, type PlatformProfile, type PlatformSettings } from './platforms/profile';
 import { SecretCache } from './secretCache';
@@ -94,13 +94,13 @@ export class TokenSource {
     const nowMs = Date.now();
     const availableAtMs = Math.min(...tokens.map((token) => this.#budgetOf(token).availableAtMs(nowMs)));
     const waitMs = Math.max(1, availableAtMs - nowMs);
-    if (waitMs >= deadline.remainingMs() - RETRY_BASE_DELAY_MS) {
+    if (!waitFits(waitMs, deadline)) {
       throw new UpstreamError(
         ErrorCode.UPSTREAM_RATE_LIMITED,
         `every token's request budget is spent (TOKEN_RATE_LIMIT_PER_MINUTE ${limit}, TOKEN_POOL_SIZE ${this.#poolSize}) for ${Math.ceil(waitMs / 1000)} s more, longer than this invocation has left; raise TOKEN_POOL_SIZE or spread the load`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, waitMs).unref());
+    await sleep(waitMs);
   }
 
   #budgetOf(token: CachedToken): TokenBudget {

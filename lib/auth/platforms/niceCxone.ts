@@ -92,7 +92,7 @@ export class CxoneDiscovery {
   ) {}
 
   async tokenEndpoint(deadline: Deadline): Promise<string> {
-    const { value } = await this.#documents.get('', 'CXone OpenID discovery', deadline, async (shared) => {
+    return this.#documents.get('', 'CXone OpenID discovery', deadline, async (shared) => {
       const document = await fetchDocument(this.agent, joinUrl(this.issuer, '/.well-known/openid-configuration'), OpenIdConfiguration, shared, {
         Failure: TokenError,
         unavailable: ErrorCode.TOKEN_UNAVAILABLE,
@@ -110,12 +110,11 @@ export class CxoneDiscovery {
       }
       return document.token_endpoint;
     });
-    return value;
   }
 
   /** The tenant's API base URL (`api_endpoint`, e.g. https://api-na1.niceincontact.com). */
   async apiEndpoint(tenantId: string, deadline: Deadline): Promise<string> {
-    const { value } = await this.#documents.get(`tenant:${tenantId}`, 'CXone tenant discovery', deadline, async (shared) => {
+    return this.#documents.get(`tenant:${tenantId}`, 'CXone tenant discovery', deadline, async (shared) => {
       const url = joinUrl(this.issuer, '/.well-known/cxone-configuration');
       url.searchParams.set('tenantId', tenantId);
       const document = await fetchDocument(this.agent, url, CxoneConfiguration, shared, {
@@ -126,6 +125,5 @@ export class CxoneDiscovery {
       });
       return document.api_endpoint;
     });
-    return value;
   }
 }
