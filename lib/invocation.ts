@@ -90,18 +90,24 @@ function prefetch(container: Container): void {
  * init anyway, and it cost init more than it saved), and the prefetch on every on-demand init
  * (PREFETCH_ON_INIT stays opt-in: no steady gain in the first invocation's CPU time).
  */
-function warmUpAtInit(action: AnyAction): void {
-  precompileSchemas(action);
+export function warmUpAtInit(actions: readonly AnyAction[], env: NodeJS.ProcessEnv): void {
+  if (!env.AWS_LAMBDA_INITIALIZATION_TYPE) return;
+  for (const action of actions) precompileSchemas(action);
   precompileHttpParser();
 }
 
 /** The first invocation of this execution environment (process), whichever action or front it reaches. */
 let coldStart = true;
 
-export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv): ActionRunner {
+/**
+ * `atInit`: the runner is built while the module initialises (the direct-invoke front), so
+ * the init warm-up runs here. A front that builds runners on first use warms its actions up
+ * itself at init (lib/front/httpFront.ts), not in the request that builds the runner.
+ */
+export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv, { atInit = true } = {}): ActionRunner {
   const container = containerOrError(action, env);
   if (!(container instanceof Error)) {
-    if (env.AWS_LAMBDA_INITIALIZATION_TYPE) warmUpAtInit(action);
+    if (atInit) warmUpAtInit([action], env);
     if (container.config.prefetchOnInit) prefetch(container);
   }
   const metrics = new InvocationMetrics(container instanceof Error ? METRICS_NAMESPACE : container.config.metricsNamespace, action.name);

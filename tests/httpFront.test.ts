@@ -705,3 +705,29 @@ describe('secrets stay out of responses and logs', () => {
     }
   });
 });
+
+describe('the init warm-up (lib/invocation.ts warmUpAtInit)', () => {
+  /** The empty-object parses precompileSchemas makes on each action's input schema. */
+  function spyOnInputCompiles() {
+    return ACTIONS.map((action) => jest.spyOn(action.input, 'safeParse'));
+  }
+  const compiles = (spy: jest.SpyInstance) => spy.mock.calls.filter(([input]) => JSON.stringify(input) === '{}').length;
+  afterEach(() => jest.restoreAllMocks());
+
+  it("in Lambda, compiles every routable action's schemas when the front is built, not in the request that builds an action's runner", async () => {
+    const spies = spyOnInputCompiles();
+    const { handler } = await front({ AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', HTTP_ACTIONS: 'customerLookup,agentState' });
+
+    expect(spies.map(compiles)).toStrictEqual(ACTIONS.map((action) => (['customerLookup', 'agentState'].includes(action.name) ? 1 : 0)));
+    const answer = await handler(httpApiEvent({ path: CUSTOMER_LOOKUP, headers: { authorization: `Bearer ${API_KEY}` }, body: JSON.stringify(FOUND) }));
+    expect(answer.statusCode).toBe(200);
+    expect(spies.map(compiles)).toStrictEqual(ACTIONS.map((action) => (['customerLookup', 'agentState'].includes(action.name) ? 1 : 0)));
+  });
+
+  it('outside Lambda, compiles nothing ahead', async () => {
+    const spies = spyOnInputCompiles();
+    await front();
+
+    expect(spies.map(compiles)).toStrictEqual(ACTIONS.map(() => 0));
+  });
+});

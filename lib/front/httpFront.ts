@@ -6,7 +6,7 @@ import { Deadline } from '../deadline';
 import { asBridgeError, BridgeError, ConfigError, ErrorCode, InputError, type ErrorCode as Code } from '../errors';
 import { loadHttpFrontConfig, type HttpFrontConfig } from '../config';
 import { firstIdShaped } from '../correlationId';
-import { createActionRunner, type ActionRunner } from '../invocation';
+import { createActionRunner, warmUpAtInit, type ActionRunner } from '../invocation';
 import { invocationLog, logger, logKeysOf } from '../logger';
 import { SecretCache } from '../auth/secretCache';
 import { CallerAuth, CallerError } from './callerAuth';
@@ -107,10 +107,13 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
       replayWindowMs: settings.replayWindowMs,
     });
 
+  // Containers are built on first use, but the one-off compile work belongs to Lambda's init phase.
+  warmUpAtInit([...routable.values()], env);
+
   /** Each action's container is built on its first request, from its own scoped environment. */
   function runnerFor(action: AnyAction): ActionRunner {
     let runner = runners.get(action.name);
-    if (!runner) runners.set(action.name, (runner = createActionRunner(action, env)));
+    if (!runner) runners.set(action.name, (runner = createActionRunner(action, env, { atInit: false })));
     return runner;
   }
 
@@ -138,7 +141,10 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
     return { runner: runnerFor(action), input };
   }
 
-  async function handle(event: APIGatewayProxyEventV2, context: Partial<Context> | undefined, headers: Record<string, string | undefined>, correlationId: string | undefined, receivedAtMs: number) {
+  return async (event, context) => {
+    const receivedAtMs = Date.now();
+    const headers = lowerCaseHeaders(event);
+    const correlationId = firstIdShaped(headers['inin-correlation-id'], headers['x-correlation-id'], event.requestContext?.requestId, context?.awsRequestId);
     const lambdaRemainingMs = context?.getRemainingTimeInMillis?.();
     const fail = (failure: BridgeError) =>
       respond(httpStatusOf(failure.code), { error: { code: failure.code, message: failure.message, correlationId } }, correlationId);
@@ -160,12 +166,5 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
     } catch (error) {
       return fail(asBridgeError(error));
     }
-  }
-
-  return (event, context) => {
-    const receivedAtMs = Date.now();
-    const headers = lowerCaseHeaders(event);
-    const correlationId = firstIdShaped(headers['inin-correlation-id'], headers['x-correlation-id'], event.requestContext?.requestId, context?.awsRequestId);
-    return handle(event, context, headers, correlationId, receivedAtMs);
   };
 }
