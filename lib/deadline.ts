@@ -94,8 +94,9 @@ export class Deadline {
           resolve(value);
         },
         (error: unknown) => {
+          // After the deadline this changes nothing: the timer has already rejected with TIMEOUT.
           settle();
-          reject(signal.aborted ? this.timeoutError(step) : error);
+          reject(error);
         },
       );
     });
