@@ -2,6 +2,7 @@ import type { AnyAction } from '../action';
 import { actionEnvPrefix } from '../action';
 import type { AuthPlatform } from '../auth/platforms/profile';
 import { METRICS_SERVICE } from '../constants';
+import { functionArnOutputKey } from '../deployTarget';
 
 /**
  * The per-action part of serverless.yml, generated from the action registry into
@@ -249,7 +250,8 @@ export function deployConfig(actions: readonly AnyAction[]): Json {
     };
     resources[`${name}Role`] = functionRole(action.name, [deployOf(action).secretParam]);
     Object.assign(resources, actionAlarms(action));
-    outputs[`${name}FunctionArn`] = { Description: `${action.name}'s ARN, the request URL of its Genesys Cloud Lambda data action`, Value: { 'Fn::GetAtt': [`${name}LambdaFunction`, 'Arn'] } };
+    // The key `npm run contracts -- --stack-outputs` reads back (lib/deployTarget.ts).
+    outputs[functionArnOutputKey(action.name)] = { Description: `${action.name}'s ARN, the request URL of its Genesys Cloud Lambda data action`, Value: { 'Fn::GetAtt': [`${name}LambdaFunction`, 'Arn'] } };
   }
   const httpEnvironment: Record<string, string> = { HTTP_AUTH_SECRET_ID: '${param:httpAuthSecretId}', MAX_OUTPUT_BYTES: '32768' };
   for (const action of actions) {

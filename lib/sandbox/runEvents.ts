@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { request } from 'undici';
+import { ACTIONS_DIR } from '../codegen/actionFolders';
 import type { DirectHandler } from '../front/directInvoke';
 import { createLambdaContext } from './lambdaContext';
 
@@ -9,9 +10,6 @@ import { createLambdaContext } from './lambdaContext';
  * handler, directly and through the HTTP front. An event file is named after its function:
  * `customerLookup.json`, `customerLookup-notfound.json`.
  */
-
-/** Where the action folders are; each holds its sample events in events/. */
-export const ACTIONS_DIR = join(__dirname, '..', 'actions');
 
 export interface SampleEvent {
   file: string;
@@ -34,12 +32,12 @@ export function functionNameOf(file: string): string {
 }
 
 /** Every action folder's sample events, sorted by file name. */
-export async function readSampleEvents(actionsDir = ACTIONS_DIR): Promise<SampleEvent[]> {
-  const folders = (await readdir(actionsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory());
+export async function readSampleEvents(): Promise<SampleEvent[]> {
+  const folders = (await readdir(ACTIONS_DIR, { withFileTypes: true })).filter((entry) => entry.isDirectory());
   const files = (
     await Promise.all(
       folders.map(async ({ name }) => {
-        const eventsDir = join(actionsDir, name, 'events');
+        const eventsDir = join(ACTIONS_DIR, name, 'events');
         const names = await readdir(eventsDir).catch(() => [] as string[]);
         return names.filter((file) => file.endsWith('.json')).map((file) => join(eventsDir, file));
       }),

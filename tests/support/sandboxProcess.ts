@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { actionEnvPrefix } from '../../lib/action';
-import { ACTIONS_DIR, functionNameOf } from '../../lib/sandbox/runEvents';
+import { ACTIONS_DIR } from '../../lib/codegen/actionFolders';
+import { functionNameOf } from '../../lib/sandbox/runEvents';
 import { startSandbox, type Sandbox, type SandboxCounts, type SandboxOptions } from '../../lib/sandbox/sandbox';
 import { captureLogs, type CapturedLogs } from '../setup/logs';
 import { sdkVariablesOf, setSdkProcessEnv } from './processEnv';
