@@ -11,6 +11,7 @@ import { ms, ratio, type Summary } from '../lib/bench/stats';
 import { measureSustainedLoad } from '../lib/bench/sustained';
 import { measureBaselines, measureMemory, measureThroughput, measureWarmOverhead } from '../lib/bench/warm';
 import { redirectLogs } from '../lib/logger';
+import { captureEmfWrites } from '../lib/sandbox/metricsSummary';
 
 const SECRET_LATENCY_MS = 30;
 const TOKEN_LATENCY_MS = 80;
@@ -24,16 +25,11 @@ const out = (line = '') => {
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const verdict = (met: boolean, by: string) => (met ? 'met' : `missed by ${by}`);
 
-/** Powertools writes each invocation's EMF line straight to stdout: the bench drops those writes, not their making. */
-function skipMetricsLines(): void {
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (String(chunk).startsWith('{"_aws"') ? true : write(chunk, ...(rest as [])))) as typeof process.stdout.write;
-}
-
 async function main(): Promise<void> {
   // The bridge formats every log and metrics line as in production; only the write to stdout is skipped.
   redirectLogs(() => undefined);
-  skipMetricsLines();
+  // Powertools writes each invocation's EMF line straight to stdout: the bench drops those writes, not their making.
+  captureEmfWrites(() => undefined);
   // The AWS SDK takes credentials from the process environment; the stand-ins accept any.
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
   const started = Date.now();

@@ -9,7 +9,7 @@ import type { DirectHandler } from '../lib/front/directInvoke';
 import { redirectLogs } from '../lib/logger';
 import type { HttpHandler } from '../lib/front/httpFront';
 import { serveHttpFront } from '../lib/sandbox/httpFrontServer';
-import { emfRecords, summariseMetrics } from '../lib/sandbox/metricsSummary';
+import { captureEmfWrites, emfRecords, summariseMetrics } from '../lib/sandbox/metricsSummary';
 import { postSampleEvents, runSampleEvents, type EventResult } from '../lib/sandbox/runEvents';
 import { SANDBOX_HTTP_KEYS, startSandbox } from '../lib/sandbox/sandbox';
 
@@ -71,15 +71,7 @@ async function runOnce(): Promise<void> {
   const restoreLogs = redirectLogs((line) => logLines.push(line));
   // Powertools writes the EMF lines straight to stdout: keep them for the summary instead.
   const emfWritten: string[] = [];
-  const writeStdout = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = String(chunk);
-    if (text.includes('"_aws"')) return emfWritten.push(text) > 0;
-    return writeStdout(chunk, ...(rest as []));
-  }) as typeof process.stdout.write;
-  const restoreStdout = () => {
-    process.stdout.write = writeStdout;
-  };
+  const restoreStdout = captureEmfWrites((text) => emfWritten.push(text));
   const front = await serveHttpFront(await loadHandler<HttpHandler>('http'));
   try {
     const results = await runSampleEvents(loadHandler);

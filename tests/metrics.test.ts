@@ -3,6 +3,7 @@ import { createDirectHandler } from '../lib/front/directInvoke';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { invoke, openBridge, type Bridge } from './support/bridge';
 import { ADA } from './support/fixtures';
+import { captureEmfWrites } from '../lib/sandbox/metricsSummary';
 
 /**
  * One CloudWatch embedded-metric-format line per invocation (issue 12, lib/metrics.ts),
@@ -22,6 +23,7 @@ let logs: CapturedLogs;
 let bridge: Bridge;
 let emf: string[];
 let saved: string | undefined;
+let restoreStdout: () => void;
 
 beforeEach(async () => {
   logs = captureLogs();
@@ -29,18 +31,10 @@ beforeEach(async () => {
   saved = process.env.POWERTOOLS_METRICS_DISABLED;
   delete process.env.POWERTOOLS_METRICS_DISABLED;
   emf = [];
-  const write = process.stdout.write.bind(process.stdout);
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = String(chunk);
-    if (text.includes('"_aws"')) {
-      emf.push(text);
-      return true;
-    }
-    return write(chunk, ...(rest as []));
-  });
+  restoreStdout = captureEmfWrites((text) => emf.push(text));
 });
 afterEach(async () => {
-  jest.restoreAllMocks();
+  restoreStdout();
   process.env.POWERTOOLS_METRICS_DISABLED = saved;
   logs.restore();
   await bridge.close();

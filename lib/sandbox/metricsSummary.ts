@@ -17,6 +17,25 @@ interface EmfRecord {
 
 const isEmf = (line: string) => line.includes('"_aws"') && line.includes('"CloudWatchMetrics"');
 
+/**
+ * Hands the EMF lines Powertools writes to stdout to `onWrite` instead of printing them, until
+ * the returned function is called; every other write goes through. The sandbox keeps them for
+ * its summary, the bench drops them (their making is measured, not their printing), tests
+ * read them.
+ */
+export function captureEmfWrites(onWrite: (text: string) => void): () => void {
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = String(chunk);
+    if (!isEmf(text)) return write(chunk, ...(rest as []));
+    onWrite(text);
+    return true;
+  }) as typeof process.stdout.write;
+  return () => {
+    process.stdout.write = write;
+  };
+}
+
 /** The EMF lines among captured stdout text (each write may hold several lines). */
 export function emfRecords(written: readonly string[]): EmfRecord[] {
   return written
