@@ -78,6 +78,7 @@ export class Deadline {
         reject(timeout);
         signal.abort(timeout);
       }, remaining);
+      // Unref'd: the bound of a shared fetch may outlive the invocations that waited on it and must not keep a process alive. An invocation holds the event loop itself (lib/eventLoopHold.ts).
       timer.unref();
       const settle = () => clearTimeout(timer);
       let working: Promise<T>;

@@ -2,6 +2,7 @@ import { actionEnv, type AnyAction } from './action';
 import { FALLBACK_INVOCATION_BUDGET_MS, METRICS_NAMESPACE, PREFETCH_BUDGET_MS } from './constants';
 import { InvocationMetrics } from './metrics';
 import { createContainer, type Container } from './container';
+import { whileHeld } from './eventLoopHold';
 import { Deadline } from './deadline';
 import { asBridgeError, ErrorCode, type BridgeError } from './errors';
 import { invocationLog, logger, logKeysOf } from './logger';
@@ -112,7 +113,7 @@ export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv, { 
   }
   const metrics = new InvocationMetrics(container instanceof Error ? METRICS_NAMESPACE : container.config.metricsNamespace, action.name);
   // The invocation's own lines name it in their fields; the deadline's log stamps the lines of the steps it runs.
-  return async (input, invocation) => {
+  const invoke: ActionRunner = async (input, invocation) => {
     const startedAt = performance.now();
     const observation: UpstreamObservation = { upstreamCalls: 0 };
     const record = { event: 'invocation', action: action.name, correlationId: invocation.correlationId, organizationId: invocation.organizationId };
@@ -135,4 +136,6 @@ export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv, { 
       throw failure;
     }
   };
+  // Until it settles, the invocation holds the event loop: its waits alone would let the Lambda runtime answer null.
+  return (input, invocation) => whileHeld(() => invoke(input, invocation));
 }

@@ -46,8 +46,9 @@ export function backoffMs(retry: number, random = Math.random): number {
   return Math.floor(random() * Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** retry));
 }
 
+/** A wait someone awaits, so its timer holds the event loop (lib/eventLoopHold.ts says why that matters in Lambda). */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Whether a wait of `waitMs` still leaves room before the deadline for the attempt that follows it, not only for the wait. */

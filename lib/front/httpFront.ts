@@ -6,6 +6,7 @@ import { Deadline } from '../deadline';
 import { asBridgeError, BridgeError, ConfigError, ErrorCode, InputError, type ErrorCode as Code } from '../errors';
 import { loadHttpFrontConfig, type HttpFrontConfig } from '../config';
 import { firstIdShaped } from '../correlationId';
+import { whileHeld } from '../eventLoopHold';
 import { createActionRunner, warmUpAtInit, type ActionRunner } from '../invocation';
 import { invocationLog, logger, logKeysOf } from '../logger';
 import { SecretCache } from '../auth/secretCache';
@@ -141,7 +142,7 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
     return { runner: runnerFor(action), input };
   }
 
-  return async (event, context) => {
+  const handle: HttpHandler = async (event, context) => {
     const receivedAtMs = Date.now();
     const headers = lowerCaseHeaders(event);
     const correlationId = firstIdShaped(headers['inin-correlation-id'], headers['x-correlation-id'], event.requestContext?.requestId, context?.awsRequestId);
@@ -167,4 +168,6 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
       return fail(asBridgeError(error));
     }
   };
+  // The caller's authentication waits too (a throttled callers' secret): the request holds the event loop until it is answered.
+  return (event, context) => whileHeld(() => handle(event, context));
 }

@@ -14,6 +14,11 @@ export function drainCapturedLines(): string[] {
   return capturedInTest.splice(0, capturedInTest.length);
 }
 
+/** Lines another process wrote (a child running a handler or a command): scanned for canaries like the test's own. */
+export function scanLinesOf(text: string): void {
+  capturedInTest.push(...text.split('\n').filter((line) => line.startsWith('{')));
+}
+
 /** Silences the console and keeps every log line for assertions (STYLE §9). */
 export function captureLogs(): CapturedLogs {
   const lines: string[] = [];
