@@ -17,6 +17,7 @@ import { PROJECT_ROOT } from '../lib/codegen/actionFolders';
 import { contractFiles } from '../lib/codegen/generatedFiles';
 import { PLACEHOLDERS, type DeployTarget } from '../lib/contracts';
 import { namedStackTarget, stackOutputsTarget } from '../lib/deployTarget';
+import { runCommand } from './command';
 
 async function targetOf(values: Record<string, string | undefined>): Promise<{ target: DeployTarget; dir: string }> {
   if (values['stack-outputs']) {
@@ -32,7 +33,7 @@ async function targetOf(values: Record<string, string | undefined>): Promise<{ t
   return { target: PLACEHOLDERS, dir: 'contracts' };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { 'stack-outputs': { type: 'string' }, region: { type: 'string' }, account: { type: 'string' }, stage: { type: 'string' }, 'http-url': { type: 'string' } },
   });
@@ -42,9 +43,7 @@ async function main(): Promise<void> {
     await writeFile(join(PROJECT_ROOT, path), content);
     console.log(`wrote ${path}`);
   }
+  return 0;
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+void runCommand(main);

@@ -8,14 +8,18 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PROJECT_ROOT } from '../lib/codegen/actionFolders';
 import { generatedFiles, staleGeneratedFiles } from '../lib/codegen/generatedFiles';
+import { runCommand } from './command';
 
-const files = generatedFiles();
-for (const { path, content } of files) {
-  mkdirSync(dirname(join(PROJECT_ROOT, path)), { recursive: true });
-  writeFileSync(join(PROJECT_ROOT, path), content);
-  console.log(`wrote ${path}`);
-}
-for (const path of staleGeneratedFiles(files)) {
-  rmSync(join(PROJECT_ROOT, path));
-  console.log(`removed ${path}`);
-}
+void runCommand(async () => {
+  const files = generatedFiles();
+  for (const { path, content } of files) {
+    mkdirSync(dirname(join(PROJECT_ROOT, path)), { recursive: true });
+    writeFileSync(join(PROJECT_ROOT, path), content);
+    console.log(`wrote ${path}`);
+  }
+  for (const path of staleGeneratedFiles(files)) {
+    rmSync(join(PROJECT_ROOT, path));
+    console.log(`removed ${path}`);
+  }
+  return 0;
+});

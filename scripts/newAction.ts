@@ -11,27 +11,31 @@ import { AUTH_PLATFORMS, type AuthPlatform } from '../lib/auth/platforms/profile
 import { ACTIONS_DIR, PROJECT_ROOT } from '../lib/codegen/actionFolders';
 import { ACTION_NAME } from '../lib/action';
 import { scaffoldFiles } from '../lib/codegen/scaffold';
+import { runCommand } from './command';
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { platform: { type: 'string' } } });
-const [name] = positionals;
-const platform = values.platform as AuthPlatform | undefined;
-if (!name || !ACTION_NAME.test(name) || name === 'http') {
-  console.error('usage: npm run new-action -- <camelCaseName> [--platform oauth2|genesys-cloud|nice-cxone]');
-  process.exit(2);
-}
-if (platform && !(AUTH_PLATFORMS as readonly string[]).includes(platform)) {
-  console.error(`--platform must be one of ${AUTH_PLATFORMS.join(', ')}`);
-  process.exit(2);
-}
-const folder = join(ACTIONS_DIR, name);
-if (existsSync(folder)) {
-  console.error(`lib/actions/${name} exists already`);
-  process.exit(1);
-}
-for (const [file, content] of Object.entries(scaffoldFiles(name, platform))) {
-  mkdirSync(dirname(join(folder, file)), { recursive: true });
-  writeFileSync(join(folder, file), content);
-  console.log(`wrote lib/actions/${name}/${file}`);
-}
-execFileSync('npx', ['--no', 'tsx', join(PROJECT_ROOT, 'scripts', 'generate.ts')], { stdio: 'inherit', cwd: PROJECT_ROOT });
-console.log(`\nNext: reshape lib/actions/${name}/ to the real API, then npm test, npm start, npx serverless package.`);
+void runCommand(async () => {
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { platform: { type: 'string' } } });
+  const [name] = positionals;
+  const platform = values.platform as AuthPlatform | undefined;
+  if (!name || !ACTION_NAME.test(name) || name === 'http') {
+    console.error('usage: npm run new-action -- <camelCaseName> [--platform oauth2|genesys-cloud|nice-cxone]');
+    return 2;
+  }
+  if (platform && !(AUTH_PLATFORMS as readonly string[]).includes(platform)) {
+    console.error(`--platform must be one of ${AUTH_PLATFORMS.join(', ')}`);
+    return 2;
+  }
+  const folder = join(ACTIONS_DIR, name);
+  if (existsSync(folder)) {
+    console.error(`lib/actions/${name} exists already`);
+    return 1;
+  }
+  for (const [file, content] of Object.entries(scaffoldFiles(name, platform))) {
+    mkdirSync(dirname(join(folder, file)), { recursive: true });
+    writeFileSync(join(folder, file), content);
+    console.log(`wrote lib/actions/${name}/${file}`);
+  }
+  execFileSync('npx', ['--no', 'tsx', join(PROJECT_ROOT, 'scripts', 'generate.ts')], { stdio: 'inherit', cwd: PROJECT_ROOT });
+  console.log(`\nNext: reshape lib/actions/${name}/ to the real API, then npm test, npm start, npx serverless package.`);
+  return 0;
+});

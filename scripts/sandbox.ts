@@ -10,8 +10,9 @@ import { redirectLogs } from '../lib/logger';
 import type { HttpHandler } from '../lib/front/httpFront';
 import { serveHttpFront } from '../lib/sandbox/httpFrontServer';
 import { captureEmfWrites, emfRecords, summariseMetrics } from '../lib/sandbox/metricsSummary';
-import { postSampleEvents, runSampleEvents, type EventResult } from '../lib/sandbox/runEvents';
+import { postSampleEvents, runSampleEvents, unexpectedResults, type EventResult } from '../lib/sandbox/runEvents';
 import { SANDBOX_HTTP_KEYS, startSandbox } from '../lib/sandbox/sandbox';
+import { runCommand } from './command';
 
 const root = join(__dirname, '..');
 
@@ -64,7 +65,7 @@ async function serve(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-async function runOnce(): Promise<void> {
+async function runOnce(): Promise<number> {
   const sandbox = await startSandbox();
   Object.assign(process.env, sandbox.env);
   const logLines: string[] = [];
@@ -91,6 +92,9 @@ async function runOnce(): Promise<void> {
     );
     console.log(`\nMetrics (${emfWritten.length} EMF lines, one per invocation, as CloudWatch would sum them):`);
     for (const line of summariseMetrics(emfRecords(emfWritten))) console.log(`  ${line}`);
+    const unexpected = unexpectedResults([...results, ...overHttp]);
+    for (const result of unexpected) console.error(`\n✗ ${result.file} → ${result.functionName}: ${result.ok ? 'answered, but a bad input must be refused' : 'failed'}`);
+    return unexpected.length === 0 ? 0 : 1;
   } finally {
     restoreLogs();
     restoreStdout();
@@ -98,8 +102,11 @@ async function runOnce(): Promise<void> {
   }
 }
 
-const main = process.argv.includes('--serve') ? serve : runOnce;
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (process.argv.includes('--serve')) {
+  serve().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  void runCommand(runOnce);
+}

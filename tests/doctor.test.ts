@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import type { LoopbackServer } from '../lib/sandbox/loopbackServer';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../lib/sandbox/secretsManagerStandIn';
 import { startTokenEndpointStandIn, type TokenEndpointOptions, type TokenEndpointStandIn } from '../lib/sandbox/tokenEndpointStandIn';
 import { captureLogs, type CapturedLogs } from './setup/logs';
+import { runScript } from './support/runScript';
 import {
   STEP,
   canariesOf,
@@ -784,30 +784,11 @@ describe('npm run doctor (the script, as a child process)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /**
-   * Runs scripts/doctor.ts with tsx. Asynchronously, not with spawnSync: the stand-in
-   * answering the child lives in this process and must keep serving while the child runs.
-   */
-  function runScript(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  /** scripts/doctor.ts as the user runs it, without the bridge's variables of this shell. */
+  function doctorScript(args: string[]) {
     const env = { ...process.env };
     for (const name of ['SECRET_ID', 'AUTH_PLATFORM', 'TOKEN_URL', 'GENESYS_REGION', 'CXONE_ISSUER', 'CLIENT_AUTH_METHOD', 'OAUTH_SCOPE']) delete env[name];
-    return new Promise((resolve, reject) => {
-      const child = spawn(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [join(__dirname, '..', 'scripts', 'doctor.ts'), ...args], {
-        cwd: join(__dirname, '..'),
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+    return runScript('doctor.ts', args, env, 10_000);
   }
 
   it('exits 0 when a token is obtained as configured, and 1 when it is not', async () => {
@@ -818,8 +799,8 @@ describe('npm run doctor (the script, as a child process)', () => {
     await writeFile(wrong, JSON.stringify(WRONG));
 
     const [ok, failing] = await Promise.all([
-      runScript(['--secret-file', good, '--token-url', server.tokenUrl]),
-      runScript(['--secret-file', wrong, '--token-url', server.tokenUrl]),
+      doctorScript(['--secret-file', good, '--token-url', server.tokenUrl]),
+      doctorScript(['--secret-file', wrong, '--token-url', server.tokenUrl]),
     ]);
 
     expect({ code: ok.code, stderr: ok.stderr }).toStrictEqual({ code: 0, stderr: '' });
