@@ -30,12 +30,12 @@ void runCommand(async () => {
     console.error(`lib/actions/${name} exists already`);
     return 1;
   }
-  for (const [file, content] of Object.entries(scaffoldFiles(name, platform))) {
-    mkdirSync(dirname(join(folder, file)), { recursive: true });
-    writeFileSync(join(folder, file), content);
-    console.log(`wrote lib/actions/${name}/${file}`);
+  for (const [path, content] of Object.entries(scaffoldFiles(name, platform))) {
+    mkdirSync(dirname(join(PROJECT_ROOT, path)), { recursive: true });
+    writeFileSync(join(PROJECT_ROOT, path), content);
+    console.log(`wrote ${path}`);
   }
   execFileSync('npx', ['--no', 'tsx', join(PROJECT_ROOT, 'scripts', 'generate.ts')], { stdio: 'inherit', cwd: PROJECT_ROOT });
-  console.log(`\nNext: reshape lib/actions/${name}/ to the real API, then npm test, npm start, npx serverless package.`);
+  console.log(`\nNext: reshape lib/actions/${name}/ and events/${name}*.json to the real API, then npm test, npm start, npx serverless package.`);
   return 0;
 });

@@ -10,7 +10,7 @@ import { redirectLogs } from '../lib/logger';
 import type { HttpHandler } from '../lib/front/httpFront';
 import { serveHttpFront } from '../lib/sandbox/httpFrontServer';
 import { captureEmfWrites, emfRecords, summariseMetrics } from '../lib/sandbox/metricsSummary';
-import { postSampleEvents, runSampleEvents, unexpectedResults, type EventResult } from '../lib/sandbox/runEvents';
+import { postSampleEvents, runHttpEvents, runSampleEvents, unexpectedResults, type EventResult } from '../lib/sandbox/runEvents';
 import { SANDBOX_HTTP_KEYS, startSandbox } from '../lib/sandbox/sandbox';
 import { runCommand } from './command';
 
@@ -48,7 +48,7 @@ function invokeLocalInstructions(env: Record<string, string>): string {
     if (param) params.push(`--param ${param}=${value}`);
     else exports.push(`export ${name}=${value}`);
   }
-  return `${exports.join('\n')}\nnpx serverless invoke local -f customerLookup -p lib/actions/customerLookup/events/customerLookup.json \\\n  ${params.join(' ')}`;
+  return `${exports.join('\n')}\nnpx serverless invoke local -f customerLookup -p events/customerLookup.json \\\n  ${params.join(' ')}`;
 }
 
 async function serve(): Promise<void> {
@@ -73,26 +73,33 @@ async function runOnce(): Promise<number> {
   // Powertools writes the EMF lines straight to stdout: keep them for the summary instead.
   const emfWritten: string[] = [];
   const restoreStdout = captureEmfWrites((text) => emfWritten.push(text));
-  const front = await serveHttpFront(await loadHandler<HttpHandler>('http'));
+  const httpHandler = await loadHandler<HttpHandler>('http');
+  const front = await serveHttpFront(httpHandler);
   try {
     const results = await runSampleEvents(loadHandler);
     const overHttp = await postSampleEvents(front.url, API_KEY);
+    const httpEvents = await runHttpEvents(httpHandler);
     restoreLogs();
     restoreStdout();
-    printResults('Direct invoke (Genesys Cloud AWS Lambda data action)', results);
-    printResults(`HTTP front, POST ${front.url}/actions/{name} (CXone Studio REST action)`, overHttp);
-    const warnings = logLines.map((line) => JSON.parse(line) as { level: string; message: string }).filter((line) => line.level === 'warn');
-    for (const warning of warnings) console.log(`\n⚠ ${warning.message}`);
+    printResults('Direct invoke (Genesys Cloud AWS Lambda data action), events/<action>*.json', results);
+    printResults(`HTTP front, POST ${front.url}/actions/{name} (CXone Studio REST action), the same events`, overHttp);
+    printResults('The http function on its API Gateway events, events/http-*.json', httpEvents);
+    // Each container that cleans the secret warns once; the same warning from both fronts is one thing to fix.
+    const warnings = new Set(logLines.map((line) => JSON.parse(line) as { level: string; message: string }).filter((line) => line.level === 'warn').map((line) => line.message));
+    for (const warning of warnings) console.log(`\n⚠ ${warning}`);
     const counts = sandbox.counts();
     const functions = new Set(results.map((result) => result.functionName)).size;
+    const answered = [...results, ...overHttp, ...httpEvents].filter((result) => result.ok).length;
     console.log(
-      `\n${results.length} events, ${functions} functions, each run directly and through the HTTP front: ${results.filter((r) => r.ok).length} answered, ${results.filter((r) => !r.ok).length} errors. ` +
-        `Secrets Manager requests: ${counts.secret}, discovery requests: ${counts.discovery}, token requests: ${counts.token}, ` +
-        `upstream requests: ${counts.upstream} (one secret and one token per action and front: the rest came from warm caches).`,
+      `\n${results.length} events, ${functions} functions, each run directly and through the HTTP front, and ${httpEvents.length} API Gateway events through the http function: ` +
+        `${answered} answered, ${results.length + overHttp.length + httpEvents.length - answered} refused. ` +
+        `Secrets Manager requests: ${counts.secret} (each function's secret once per front, ${2 * functions}, and the HTTPS callers' keys once), ` +
+        `discovery requests: ${counts.discovery}, token requests: ${counts.token} (one per function and front), upstream requests: ${counts.upstream} (one per answered event): ` +
+        `every other read came from a warm cache.`,
     );
     console.log(`\nMetrics (${emfWritten.length} EMF lines, one per invocation, as CloudWatch would sum them):`);
     for (const line of summariseMetrics(emfRecords(emfWritten))) console.log(`  ${line}`);
-    const unexpected = unexpectedResults([...results, ...overHttp]);
+    const unexpected = unexpectedResults([...results, ...overHttp, ...httpEvents]);
     for (const result of unexpected) console.error(`\n✗ ${result.file} → ${result.functionName}: ${result.ok ? 'answered, but a bad input must be refused' : 'failed'}`);
     return unexpected.length === 0 ? 0 : 1;
   } finally {

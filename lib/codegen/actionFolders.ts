@@ -9,6 +9,12 @@ import { join } from 'node:path';
 
 export const PROJECT_ROOT = join(__dirname, '..', '..');
 export const ACTIONS_DIR = join(PROJECT_ROOT, 'lib', 'actions');
+/**
+ * The sample events, at the top level as the Serverless convention has them
+ * (`serverless invoke local -f <function> -p events/<file>`): `<action>.json`,
+ * `<action>-<case>.json`, and `http-<action>.json` for the HTTPS front's function.
+ */
+export const EVENTS_DIR = join(PROJECT_ROOT, 'events');
 
 export interface ActionFolder {
   name: string;

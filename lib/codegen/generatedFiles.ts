@@ -1,8 +1,10 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnyAction } from '../action';
 import { cxoneStudioSnippet, genesysLambdaDefinition, genesysWebServicesDefinition, type DeployTarget, PLACEHOLDERS } from '../contracts';
-import { actionFolders, ACTIONS_DIR, PROJECT_ROOT, type ActionFolder } from './actionFolders';
+import { apiGatewayEvent } from '../sandbox/apiGatewayEvent';
+import { SANDBOX_HTTP_KEYS } from '../sandbox/sandbox';
+import { actionFolders, ACTIONS_DIR, EVENTS_DIR, PROJECT_ROOT, type ActionFolder } from './actionFolders';
 import { deployConfig } from './deployConfig';
 import { actionsIndex, directHandler, standInsIndex } from './registry';
 
@@ -28,13 +30,29 @@ export function loadActions(folders: readonly ActionFolder[] = actionFolders()):
   });
 }
 
-/** An action's first sample event, the body its CXone snippet shows. */
+/** An action's first sample event (events/<name>.json), the body its CXone snippet and its HTTPS front event show. */
 export function sampleEventOf(name: string): unknown {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(join(ACTIONS_DIR, name, 'events', `${name}.json`)) as unknown;
+  return JSON.parse(readFileSync(join(EVENTS_DIR, `${name}.json`), 'utf8')) as unknown;
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+/**
+ * events/http-<name>.json: the action's first sample event as the `http` function receives it
+ * through API Gateway, keyed with the sandbox callers' first API key, as `npm start` calls it
+ * (`serverless invoke local -f http -p events/http-<name>.json`).
+ */
+export function httpEventFile(name: string): GeneratedFile {
+  const event = apiGatewayEvent({
+    method: 'POST',
+    path: `/actions/${name}`,
+    headers: { authorization: `Bearer ${SANDBOX_HTTP_KEYS.apiKeys[0]}`, 'content-type': 'application/json' },
+    body: JSON.stringify(sampleEventOf(name)),
+    requestId: `sample-${name}`,
+    userAgent: 'sample-event',
+  });
+  return { path: `events/http-${name}.json`, content: json(event) };
+}
 
 export function contractFiles(actions: readonly AnyAction[], target: DeployTarget = PLACEHOLDERS, dir = 'contracts'): GeneratedFile[] {
   return actions.flatMap((action) => [
@@ -53,6 +71,7 @@ export function generatedFiles(): GeneratedFile[] {
     ...folders.map(({ name }) => ({ path: `handlers/${name}.ts`, content: directHandler(name) })),
     { path: 'deploy/actions.json', content: json(deployConfig(actions)) },
     ...contractFiles(actions),
+    ...folders.map(({ name }) => httpEventFile(name)),
   ];
 }
 
@@ -61,5 +80,6 @@ export function staleGeneratedFiles(files: readonly GeneratedFile[]): string[] {
   const expected = new Set(files.map((file) => file.path));
   const handlers = readdirSync(join(PROJECT_ROOT, 'handlers')).filter((file) => file !== 'http.ts').map((file) => `handlers/${file}`);
   const contracts = readdirSync(join(PROJECT_ROOT, 'contracts'), { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => `contracts/${entry.name}`);
-  return [...handlers, ...contracts].filter((path) => !expected.has(path));
+  const httpEvents = readdirSync(EVENTS_DIR).filter((file) => file.startsWith('http-')).map((file) => `events/${file}`);
+  return [...handlers, ...contracts, ...httpEvents].filter((path) => !expected.has(path));
 }

@@ -1,9 +1,10 @@
 import type { AuthPlatform } from '../auth/platforms/profile';
 
 /**
- * What `npm run new-action -- <name>` writes into lib/actions/<name>/: a working "look a
- * record up by id" action (declaration, its loopback stand-in, sample events and a test of
- * its transform) that the integrator then reshapes to the real API. It runs end to end as
+ * What `npm run new-action -- <name>` writes, by path from the project root: a working "look
+ * a record up by id" action in lib/actions/<name>/ (declaration, its loopback stand-in and a
+ * test of its transform) and its sample events in events/, which the integrator then reshapes
+ * to the real API. It runs end to end as
  * written: `npm start`, `npm test` and `serverless package` include it at once.
  */
 
@@ -15,15 +16,16 @@ function kebab(name: string): string {
 export function scaffoldFiles(name: string, platform?: AuthPlatform): Record<string, string> {
   const resource = `/${kebab(name)}`;
   const platformLine = platform ? `\n  platform: '${platform}',` : '';
+  const folder = `lib/actions/${name}/`;
   return {
-    'action.ts': `import * as z from 'zod';
+    [`${folder}action.ts`]: `import * as z from 'zod';
 import { defineAction } from '../../action';
 
 /**
  * ${name}: looks a record up by id and answers flat fields for a data action.
  * Upstream: \`GET {API base}${resource}?id=<id>\` answering \`{ "items": [{ "id", "status", "updatedAt" }] }\`.
  * Reshape Input, the request, Response, the transform and Output to the real API; the
- * stand-in (standIn.ts), the sample events (events/) and transform.test.ts follow it.
+ * stand-in (standIn.ts), the sample events (events/${name}*.json) and transform.test.ts follow it.
  */
 
 const Input = z.object(
@@ -68,7 +70,7 @@ export const ${name} = defineAction({
   timeoutMs: 3_000,
 });
 `,
-    'standIn.ts': `import type { ActionStandIn, ApiRoute } from '../../sandbox/apiStandIn';
+    [`${folder}standIn.ts`]: `import type { ActionStandIn, ApiRoute } from '../../sandbox/apiStandIn';
 import { json } from '../../sandbox/loopbackServer';
 
 /** ${name}'s loopback stand-in, in the upstream's shape: \`GET ${resource}?id=<id>\` → \`{ "items": [...] }\`. */
@@ -87,7 +89,7 @@ export function ${name}Route(items: Record<string, unknown[]> = SAMPLE_ITEMS): A
 
 export const standIn: ActionStandIn = { route: ${name}Route() };
 `,
-    'transform.test.ts': `import { ${name}, summarise${name[0]!.toUpperCase()}${name.slice(1)} } from './action';
+    [`${folder}transform.test.ts`]: `import { ${name}, summarise${name[0]!.toUpperCase()}${name.slice(1)} } from './action';
 
 describe('${name} transform', () => {
   it('answers the first item, flat', () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpHandler } from '../front/httpFront';
+import { apiGatewayEvent } from './apiGatewayEvent';
 import { createLambdaContext } from './lambdaContext';
 import { startLoopbackServer, type LoopbackServer } from './loopbackServer';
 
@@ -10,17 +10,14 @@ import { startLoopbackServer, type LoopbackServer } from './loopbackServer';
  */
 export function serveHttpFront(handler: HttpHandler, timeoutMs = 6_000): Promise<LoopbackServer> {
   return startLoopbackServer(async ({ method, url, headers, body }) => {
-    const requestId = randomUUID();
-    const event = {
-      version: '2.0',
-      routeKey: '$default',
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
+    const event = apiGatewayEvent({
+      method,
+      path: url.pathname,
+      query: url.search.slice(1),
       headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : (value ?? '')])),
-      requestContext: { http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: String(headers['user-agent'] ?? '') }, requestId },
       body,
-      isBase64Encoded: false,
-    } as unknown as APIGatewayProxyEventV2;
+      requestId: randomUUID(),
+    });
     const result = await handler(event, createLambdaContext('http', timeoutMs));
     return { status: result.statusCode ?? 200, headers: result.headers as Record<string, string>, body: result.body };
   });

@@ -1,12 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { request } from 'undici';
-import { ACTIONS_DIR } from '../codegen/actionFolders';
+import { EVENTS_DIR } from '../codegen/actionFolders';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { DirectHandler } from '../front/directInvoke';
+import type { HttpHandler } from '../front/httpFront';
 import { createLambdaContext } from './lambdaContext';
 
 /**
- * Runs every sample event (lib/actions/<name>/events/*.json) through its function's real
+ * Runs every sample event (events/*.json) through its function's real
  * handler, directly and through the HTTP front. An event file is named after its function:
  * `customerLookup.json`, `customerLookup-notfound.json`.
  */
@@ -31,23 +33,10 @@ export function functionNameOf(file: string): string {
   return basename(file, '.json').split('-')[0] ?? '';
 }
 
-/** Every action folder's sample events, sorted by file name. */
-export async function readSampleEvents(): Promise<SampleEvent[]> {
-  const folders = (await readdir(ACTIONS_DIR, { withFileTypes: true })).filter((entry) => entry.isDirectory());
-  const files = (
-    await Promise.all(
-      folders.map(async ({ name }) => {
-        const eventsDir = join(ACTIONS_DIR, name, 'events');
-        const names = await readdir(eventsDir).catch(() => [] as string[]);
-        return names.filter((file) => file.endsWith('.json')).map((file) => join(eventsDir, file));
-      }),
-    )
-  )
-    .flat()
-    .sort((a, b) => basename(a).localeCompare(basename(b)));
-  return Promise.all(
-    files.map(async (path) => ({ file: basename(path), functionName: functionNameOf(path), event: JSON.parse(await readFile(path, 'utf8')) as unknown })),
-  );
+/** The sample events in events/, sorted by file name: the actions' own, or the HTTPS front's (http-*.json). */
+export async function readSampleEvents({ front = 'direct' }: { front?: 'direct' | 'http' } = {}): Promise<SampleEvent[]> {
+  const files = (await readdir(EVENTS_DIR)).filter((file) => file.endsWith('.json') && (functionNameOf(file) === 'http') === (front === 'http')).sort();
+  return Promise.all(files.map(async (file) => ({ file, functionName: functionNameOf(file), event: JSON.parse(await readFile(join(EVENTS_DIR, file), 'utf8')) as unknown })));
 }
 
 export async function runSampleEvents(loadHandler: (functionName: string) => Promise<DirectHandler>): Promise<EventResult[]> {
@@ -60,6 +49,17 @@ export async function runSampleEvents(loadHandler: (functionName: string) => Pro
       const { name, code, message } = error as { name: string; code?: string; message: string };
       results.push({ file, functionName, ok: false, response: { errorType: name, code, errorMessage: message } });
     }
+  }
+  return results;
+}
+
+/** Runs each events/http-*.json through the `http` function's handler, as `serverless invoke local -f http -p …` does. */
+export async function runHttpEvents(handler: HttpHandler): Promise<EventResult[]> {
+  const results: EventResult[] = [];
+  for (const { file, functionName, event } of await readSampleEvents({ front: 'http' })) {
+    const answer = await handler(event as APIGatewayProxyEventV2, createLambdaContext(functionName));
+    const body = JSON.parse(answer.body ?? 'null') as unknown;
+    results.push({ file, functionName, ok: answer.statusCode === 200, response: body, status: answer.statusCode });
   }
   return results;
 }

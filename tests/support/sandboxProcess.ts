@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { actionEnvPrefix } from '../../lib/action';
-import { ACTIONS_DIR } from '../../lib/codegen/actionFolders';
+import { EVENTS_DIR } from '../../lib/codegen/actionFolders';
 import { functionNameOf } from '../../lib/sandbox/runEvents';
 import { startSandbox, type Sandbox, type SandboxCounts, type SandboxOptions } from '../../lib/sandbox/sandbox';
 import { captureLogs, type CapturedLogs } from '../setup/logs';
@@ -52,14 +52,14 @@ export function rescoped(env: Record<string, string>, from: string, to: string):
   );
 }
 
-/** The sample event files of one action (lib/actions/<name>/events/). */
+/** The sample event files of one action (events/<name>.json, events/<name>-<case>.json). */
 export function sampleEventFiles(actionName: string): string[] {
-  return readdirSync(join(ACTIONS_DIR, actionName, 'events')).filter((file) => file.endsWith('.json')).sort();
+  return readdirSync(EVENTS_DIR).filter((file) => file.endsWith('.json') && functionNameOf(file) === actionName).sort();
 }
 
 /** A sample event by file name, from its action's folder (the name starts with the action's). */
 export function sampleEvent(file: string): unknown {
-  return JSON.parse(readFileSync(join(ACTIONS_DIR, functionNameOf(file), 'events', file), 'utf8'));
+  return JSON.parse(readFileSync(join(EVENTS_DIR, file), 'utf8'));
 }
 
 /**
