@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { ACTIONS } from '../lib/actions';
 import { PROJECT_ROOT } from '../lib/codegen/actionFolders';
 import { generatedFiles, staleGeneratedFiles } from '../lib/codegen/generatedFiles';
+import { scaffoldFiles } from '../lib/codegen/scaffold';
+import { SANDBOX_HTTP_KEYS } from '../lib/sandbox/sandbox';
 
 /**
  * Everything per-action outside the action folders is generated (`npm run generate`): the
@@ -40,5 +42,28 @@ describe('generated files', () => {
       expect(deploy.resources.Resources[`${name[0]!.toUpperCase()}${name.slice(1)}Role`]).toBeDefined();
     }
     expect(Object.keys(deploy.functions).sort()).toStrictEqual([...ACTIONS.map(({ name }) => name), 'http'].sort());
+  });
+
+  it("writes each action's HTTPS front event, events/http-<name>.json, from its first sample event", () => {
+    for (const { name } of ACTIONS) {
+      const event = JSON.parse(files.find((file) => file.path === `events/http-${name}.json`)!.content) as { rawPath: string; body: string; headers: Record<string, string>; version: string };
+      const sample = readFileSync(join(PROJECT_ROOT, 'events', `${name}.json`), 'utf8');
+
+      expect(event).toMatchObject({ version: '2.0', rawPath: `/actions/${name}`, headers: { authorization: `Bearer ${SANDBOX_HTTP_KEYS.apiKeys[0]}`, 'content-type': 'application/json' } });
+      expect(JSON.parse(event.body)).toStrictEqual(JSON.parse(sample));
+    }
+  });
+});
+
+describe('npm run new-action (its files, by path from the project root)', () => {
+  it('writes the code into lib/actions/<name>/ and the sample events into events/, as the Serverless convention has them', () => {
+    expect(Object.keys(scaffoldFiles('orderStatus')).sort()).toStrictEqual([
+      'events/orderStatus-badinput.json',
+      'events/orderStatus-notfound.json',
+      'events/orderStatus.json',
+      'lib/actions/orderStatus/action.ts',
+      'lib/actions/orderStatus/standIn.ts',
+      'lib/actions/orderStatus/transform.test.ts',
+    ]);
   });
 });
