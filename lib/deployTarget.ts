@@ -1,3 +1,4 @@
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { PLACEHOLDERS, SERVICE_NAME, type DeployTarget } from './contracts';
 
 /**
@@ -12,9 +13,8 @@ export interface NamedStack {
   region: string;
   accountId: string;
   stage: string;
-  /** The HTTP API's base URL (stack output HttpApiUrl); without it the HTTPS front URLs stay placeholders. */
+  /** The HTTP API's base URL (stack output HttpApiUrl); without it only the API id stays a placeholder. */
   httpApiUrl?: string;
-  partition?: string;
 }
 
 /** `customerLookup` → `CustomerLookupFunctionArn`, the stack output serverless.yml writes for it. */
@@ -22,23 +22,27 @@ export function functionArnOutputKey(actionName: string): string {
   return `${actionName[0]!.toUpperCase()}${actionName.slice(1)}FunctionArn`;
 }
 
-function httpUrlOf(httpApiUrl: string | undefined): DeployTarget['httpUrl'] {
-  if (!httpApiUrl) return PLACEHOLDERS.httpUrl;
+function httpUrlOf(httpApiUrl: string | undefined, fallback: DeployTarget['httpUrl'] = PLACEHOLDERS.httpUrl): DeployTarget['httpUrl'] {
+  if (!httpApiUrl) return fallback;
   const base = httpApiUrl.replace(/\/+$/, '');
   return (name) => `${base}/actions/${name}`;
 }
 
 export function namedStackTarget(stack: NamedStack): DeployTarget {
   const problems: string[] = [];
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(stack.region)) problems.push(`--region ${stack.region} is not an AWS region such as eu-west-1`);
+  if (!/^[a-z]{2,}(-[a-z]+)+-\d+$/.test(stack.region)) problems.push(`--region ${stack.region} is not an AWS region such as eu-west-1`);
   if (!/^\d{12}$/.test(stack.accountId)) problems.push('--account must be the 12-digit AWS account id');
   if (!/^[A-Za-z0-9-]+$/.test(stack.stage)) problems.push(`--stage ${stack.stage} is not a stage name`);
   if (stack.httpApiUrl && !/^https:\/\/[^/]+\/?$/.test(stack.httpApiUrl)) problems.push('--http-url must be the HTTP API base URL, https://<id>.execute-api.<region>.amazonaws.com');
+  // The partition and DNS suffix of the region, from AWS's own region table (aws-cdk-lib region-info: aws, aws-cn with
+  // amazonaws.com.cn, aws-us-gov, aws-eusc with amazonaws.eu, …). A development dependency: contracts are written from the repo.
+  const { partition, domainSuffix } = RegionInfo.get(stack.region);
+  if (problems.length === 0 && (!partition || !domainSuffix)) problems.push(`--region ${stack.region} is not a region aws-cdk-lib knows; pass --stack-outputs instead`);
   if (problems.length > 0) throw new Error(problems.join('; '));
-  const partition = stack.partition ?? 'aws';
   return {
     lambdaArn: (name) => `arn:${partition}:lambda:${stack.region}:${stack.accountId}:function:${SERVICE_NAME}-${stack.stage}-${name}`,
-    httpUrl: httpUrlOf(stack.httpApiUrl),
+    // API Gateway's default endpoint: https://{api-id}.execute-api.{region}.{suffix}; only the API id is unknown before deploy.
+    httpUrl: httpUrlOf(stack.httpApiUrl, (name) => `https://<API_ID>.execute-api.${stack.region}.${domainSuffix}/actions/${name}`),
   };
 }
 

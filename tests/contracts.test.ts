@@ -125,6 +125,23 @@ describe('generated data action contracts', () => {
     expect(() => namedStackTarget({ region: 'Ireland', accountId: '1234', stage: 'prod' })).toThrow(/--region Ireland is not an AWS region.*--account must be the 12-digit/);
   });
 
+  it.each([
+    ['eu-west-1', 'aws', 'amazonaws.com'],
+    ['cn-north-1', 'aws-cn', 'amazonaws.com.cn'],
+    ['us-gov-west-1', 'aws-us-gov', 'amazonaws.com'],
+    ['eusc-de-east-1', 'aws-eusc', 'amazonaws.eu'],
+  ])('without --http-url, fills region %s into the HTTPS URL as into the ARN (partition %s, %s)', (region, partition, suffix) => {
+    const target = namedStackTarget({ region, accountId: '123456789012', stage: 'prod' });
+    const action = ACTIONS[0]!;
+
+    expect(target.lambdaArn(action.name)).toBe(`arn:${partition}:lambda:${region}:123456789012:function:data-action-bridge-prod-${action.name}`);
+    expect(target.httpUrl(action.name)).toBe(`https://<API_ID>.execute-api.${region}.${suffix}/actions/${action.name}`);
+  });
+
+  it('refuses a region shaped like one that AWS does not have', () => {
+    expect(() => namedStackTarget({ region: 'xx-fake-9', accountId: '123456789012', stage: 'prod' })).toThrow(/--region xx-fake-9 is not a region aws-cdk-lib knows/);
+  });
+
   it("reads the ARNs and the HTTP API URL from the stack's outputs, and names any missing output", () => {
     const names = ACTIONS.map((action) => action.name);
     const outputs = [

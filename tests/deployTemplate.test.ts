@@ -35,19 +35,24 @@ function deployOf(packaged: PackagedService): Deploy {
 let commercial: Deploy;
 let fedRamp: Deploy;
 let withoutOrg: Deploy;
+let sovereign: Deploy;
+const SOVEREIGN_ACCOUNT = '111122223333';
 
 beforeAll(async () => {
-  const [a, b, c] = await Promise.all([
+  const [a, b, c, d] = await Promise.all([
     packageService({ genesysOrgId: ORG_ID, alarmTopicArn: TOPIC }),
     packageService({ genesysOrgId: ORG_ID, genesysRegion: 'use2.us-gov-pure.cloud', httpThrottleRateLimit: '7', httpThrottleBurstLimit: '9', httpReservedConcurrency: '3' }),
     packageService(),
+    packageService({ genesysOrgId: ORG_ID, genesysRegion: 'edee1.eusc-pure.cloud', genesysAccountId: SOVEREIGN_ACCOUNT }),
   ]);
-  [commercial, fedRamp, withoutOrg] = [deployOf(a), deployOf(b), deployOf(c)];
-}, 120_000);
+  [commercial, fedRamp, withoutOrg, sovereign] = [deployOf(a), deployOf(b), deployOf(c), deployOf(d)];
+}, 150_000);
 
 afterAll(async () => {
-  await Promise.all([commercial, fedRamp, withoutOrg].map((deploy) => deploy?.packaged.remove()));
+  await Promise.all([commercial, fedRamp, withoutOrg, sovereign].map((deploy) => deploy?.packaged.remove()));
 });
+
+const ALL = () => ({ commercial, fedRamp, withoutOrg, sovereign });
 
 describe('the Genesys Cloud AWS Lambda Data Actions role', () => {
   it("trusts Genesys Cloud's commercial account with the organization id as external id", () => {
@@ -59,7 +64,7 @@ describe('the Genesys Cloud AWS Lambda Data Actions role', () => {
       Statement: [
         {
           Effect: 'Allow',
-          Principal: { AWS: { 'Fn::Sub': ['arn:aws:iam::${GenesysAccount}:root', { GenesysAccount: '765628985471' }] } },
+          Principal: { AWS: { 'Fn::Sub': ['arn:${AWS::Partition}:iam::${GenesysAccount}:root', { GenesysAccount: '765628985471' }] } },
           Action: 'sts:AssumeRole',
           Condition: { StringEquals: { 'sts:ExternalId': ORG_ID } },
         },
@@ -70,7 +75,19 @@ describe('the Genesys Cloud AWS Lambda Data Actions role', () => {
   it("trusts the FedRAMP account 325654371633 when the region is use2.us-gov-pure.cloud", () => {
     const trust = fedRamp.resource('GenesysDataActionsRole').Properties.AssumeRolePolicyDocument as { Statement: Array<{ Principal: unknown }> };
 
-    expect(trust.Statement[0]!.Principal).toStrictEqual({ AWS: { 'Fn::Sub': ['arn:aws:iam::${GenesysAccount}:root', { GenesysAccount: '325654371633' }] } });
+    expect(trust.Statement[0]!.Principal).toStrictEqual({ AWS: { 'Fn::Sub': ['arn:${AWS::Partition}:iam::${GenesysAccount}:root', { GenesysAccount: '325654371633' }] } });
+  });
+
+  it('for edee1.eusc-pure.cloud, whose account Genesys does not publish: packaging without genesysAccountId fails naming the param', async () => {
+    await expect(packageService({ genesysOrgId: ORG_ID, genesysRegion: 'edee1.eusc-pure.cloud' })).rejects.toMatchObject({
+      stdout: expect.stringMatching(/genesysRegion edee1\.eusc-pure\.cloud: Genesys Cloud's AWS account .* is not published .*--param genesysAccountId=/),
+    });
+  });
+
+  it('for edee1.eusc-pure.cloud with genesysAccountId: trusts that account', () => {
+    const trust = sovereign.resource('GenesysDataActionsRole').Properties.AssumeRolePolicyDocument as { Statement: Array<{ Principal: unknown }> };
+
+    expect(trust.Statement[0]!.Principal).toStrictEqual({ AWS: { 'Fn::Sub': ['arn:${AWS::Partition}:iam::${GenesysAccount}:root', { GenesysAccount: SOVEREIGN_ACCOUNT }] } });
   });
 
   it('may invoke the direct-invoke functions and nothing else: not the HTTPS front', () => {
@@ -86,6 +103,28 @@ describe('the Genesys Cloud AWS Lambda Data Actions role', () => {
     expect(withoutOrg.conditions.HasGenesysOrgId).toBe(false);
     expect(withoutOrg.resource('GenesysDataActionsRole').Condition).toBe('HasGenesysOrgId');
     expect(withoutOrg.outputs.GenesysDataActionsRoleArn!.Condition).toBe('HasGenesysOrgId');
+  });
+});
+
+describe('partitions: the stack deploys in aws, aws-cn, aws-us-gov and aws-eusc alike', () => {
+  it.each(Object.keys(ALL()))('%s: every ARN the template writes names ${AWS::Partition}, and no host is spelled with a partition\'s DNS suffix', (name) => {
+    // The alarm topic is an ARN the deployer passes (alarmTopicArn), in the partition they deploy to.
+    const templateText = ALL()[name as keyof ReturnType<typeof ALL>].packaged.templateText.replaceAll(TOPIC, '');
+
+    expect(templateText.match(/arn:aws[a-z-]*:/g) ?? []).toStrictEqual([]);
+    // Service principals (lambda.amazonaws.com, apigateway.amazonaws.com) are the same in every partition; hosts are not.
+    expect(templateText.replace(/"(lambda|apigateway)\.amazonaws\.com"/g, '').match(/amazonaws\.com/g) ?? []).toStrictEqual([]);
+  });
+});
+
+describe('the bundle', () => {
+  it("is built for the deploy runtime: esbuild's target is node22 for nodejs22.x", () => {
+    const state = JSON.parse(withoutOrg.packaged.otherTexts.find((file) => file.name === 'serverless-state.json')!.text) as {
+      service: { provider: { runtime: string }; custom: { esbuild: { target: string } } };
+    };
+
+    expect(state.service.provider.runtime).toBe('nodejs22.x');
+    expect(state.service.custom.esbuild.target).toBe(`node${/^nodejs(\d+)\.x$/.exec(state.service.provider.runtime)![1]}`);
   });
 });
 

@@ -3,6 +3,7 @@ import { actionEnvPrefix } from '../action';
 import type { AuthPlatform } from '../auth/platforms/profile';
 import { METRICS_SERVICE } from '../constants';
 import { functionArnOutputKey } from '../deployTarget';
+import { GENESYS_REGIONS_WITHOUT_KNOWN_ACCOUNT, genesysDataActionsRole } from './genesysInvokeRole';
 
 /**
  * The per-action part of serverless.yml, generated from the action registry into
@@ -193,49 +194,6 @@ function functionRole(functionName: string, secretParams: readonly string[]): Js
   };
 }
 
-/**
- * The role Genesys Cloud's AWS Lambda Data Actions integration assumes to invoke the
- * direct-invoke functions, and nothing else (never the HTTPS front). Trust: Genesys Cloud's
- * AWS account, with the organization id as external id, as Genesys's scheduling-bot blueprint
- * (main.tf) and its Lex IAM role help page set it up.
- */
-function genesysDataActionsRole(actions: readonly AnyAction[]): Json {
-  return {
-    Type: 'AWS::IAM::Role',
-    Condition: 'HasGenesysOrgId',
-    Properties: {
-      Description: 'Assumed by Genesys Cloud (AWS Lambda Data Actions integration) to invoke the data action functions',
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: {
-              AWS: {
-                'Fn::Sub': [
-                  'arn:aws:iam::${GenesysAccount}:root',
-                  { GenesysAccount: { 'Fn::If': ['HasGenesysAccountId', '${param:genesysAccountId}', { 'Fn::If': ['IsGenesysFedRamp', '325654371633', '765628985471'] }] } },
-                ],
-              },
-            },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'sts:ExternalId': '${param:genesysOrgId}' } },
-          },
-        ],
-      },
-      Policies: [
-        {
-          PolicyName: 'invoke-data-action-functions',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: actions.map((action) => ({ 'Fn::GetAtt': [`${logicalName(action.name)}LambdaFunction`, 'Arn'] })) }],
-          },
-        },
-      ],
-    },
-  };
-}
-
 export function deployConfig(actions: readonly AnyAction[]): Json {
   const functions: Json = {};
   const resources: Json = {};
@@ -270,7 +228,7 @@ export function deployConfig(actions: readonly AnyAction[]): Json {
   resources.HttpRole = functionRole('http', secretParams);
   resources.HttpThrottlesAlarm = throttlesAlarm('http');
   resources.Dashboard = dashboard(actions);
-  resources.GenesysDataActionsRole = genesysDataActionsRole(actions);
+  resources.GenesysDataActionsRole = genesysDataActionsRole(actions.map((action) => ({ 'Fn::GetAtt': [`${logicalName(action.name)}LambdaFunction`, 'Arn'] })));
   // With a customer-managed key: decrypt with that one key, and only through Secrets Manager.
   resources.SecretsKmsDecryptPolicy = {
     Type: 'AWS::IAM::Policy',
@@ -285,7 +243,8 @@ export function deployConfig(actions: readonly AnyAction[]): Json {
             Effect: 'Allow',
             Action: 'kms:Decrypt',
             Resource: '${param:secretsKmsKeyArn}',
-            Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } },
+            // ${AWS::URLSuffix}: amazonaws.com, amazonaws.com.cn in aws-cn, amazonaws.eu in aws-eusc.
+            Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.${AWS::URLSuffix}' } } },
           },
         ],
       },
@@ -297,5 +256,6 @@ export function deployConfig(actions: readonly AnyAction[]): Json {
     Description: 'the Role ARN credential of the Genesys Cloud AWS Lambda Data Actions integration',
     Value: { 'Fn::GetAtt': ['GenesysDataActionsRole', 'Arn'] },
   };
-  return { functions, resources: { Resources: resources, Outputs: outputs } };
+  // Read by deploy/checkParams.js, which refuses to package an invoke role for these regions without genesysAccountId.
+  return { functions, resources: { Resources: resources, Outputs: outputs }, genesysRegionsWithoutKnownAccount: GENESYS_REGIONS_WITHOUT_KNOWN_ACCOUNT };
 }

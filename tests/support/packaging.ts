@@ -53,12 +53,18 @@ export async function packageService(params: Record<string, string> = {}): Promi
   }
   await symlink(join(PROJECT, 'node_modules'), join(service, 'node_modules'), 'dir');
   const paramArgs = Object.entries(params).flatMap(([name, value]) => ['--param', `${name}=${value}`]);
-  await run('npx', ['--no', 'serverless', 'package', '--package', out, ...paramArgs], {
-    cwd: service,
-    timeout: 50_000,
-    maxBuffer: 16 * 1024 * 1024,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*', CI: '1' },
-  });
+  try {
+    await run('npx', ['--no', 'serverless', 'package', '--package', out, ...paramArgs], {
+      cwd: service,
+      timeout: 50_000,
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*', CI: '1' },
+    });
+  } catch (error) {
+    // A refused package: its error (the message holds the command's output) is the result; the copy goes.
+    await rm(work, { recursive: true, force: true });
+    throw error;
+  }
   const produced = await readdir(out);
   const functions = await Promise.all(
     produced
