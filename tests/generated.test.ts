@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACTIONS } from '../lib/actions';
@@ -52,6 +53,14 @@ describe('generated files', () => {
       expect(event).toMatchObject({ version: '2.0', rawPath: `/actions/${name}`, headers: { authorization: `Bearer ${SANDBOX_HTTP_KEYS.apiKeys[0]}`, 'content-type': 'application/json' } });
       expect(JSON.parse(event.body)).toStrictEqual(JSON.parse(sample));
     }
+  });
+});
+
+describe('npm run contracts for a deployed stage', () => {
+  it('writes contracts/<stage>/, which git ignores: one deployment\'s account ids and URLs are not committed', () => {
+    const ignored = execFileSync('git', ['check-ignore', 'contracts/prod/customerLookup.genesys-lambda.json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+
+    expect(ignored.trim()).toBe('contracts/prod/customerLookup.genesys-lambda.json');
   });
 });
 
