@@ -174,6 +174,35 @@ describe('caller authentication', () => {
     expect(answer.status).toBe(200);
   });
 
+  it('accepts a signature up to 60 s ahead of the bridge\'s clock (HTTP_FUTURE_SKEW_SECONDS: clock skew)', async () => {
+    const { url } = await front();
+    const body = JSON.stringify(FOUND);
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { body, headers: signedHeaders(HMAC_KEY, body, Math.floor(Date.now() / 1000) + 50) });
+
+    expect(answer.status).toBe(200);
+  });
+
+  it('refuses a signature 90 s ahead of the bridge\'s clock, though 90 s in the past would pass: only clock skew puts a timestamp in the future', async () => {
+    const { url } = await front();
+    const body = JSON.stringify(FOUND);
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { body, headers: signedHeaders(HMAC_KEY, body, Math.floor(Date.now() / 1000) + 90) });
+
+    expect(answer.status).toBe(401);
+    expect(answer.json).toStrictEqual(errorBody('CALLER_UNAUTHENTICATED', /the signature is outside the replay window: its timestamp is more than 60 s ahead of the bridge's clock.*/));
+    expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
+  });
+
+  it('bounds the future by the replay window when HTTP_REPLAY_WINDOW_SECONDS is shorter than 60 s', async () => {
+    const { url } = await front({ HTTP_REPLAY_WINDOW_SECONDS: '30' });
+    const body = JSON.stringify(FOUND);
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { body, headers: signedHeaders(HMAC_KEY, body, Math.floor(Date.now() / 1000) + 45) });
+
+    expect(answer.json).toStrictEqual(errorBody('CALLER_UNAUTHENTICATED', /.*more than 30 s ahead of the bridge's clock.*/));
+  });
+
   it.each([
     ['310 s in the past', -310],
     ['310 s in the future', 310],

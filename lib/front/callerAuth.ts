@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
+import { HTTP_FUTURE_SKEW_SECONDS } from '../constants';
 import type { Deadline } from '../deadline';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
 import type { SecretCache } from '../auth/secretCache';
@@ -10,10 +11,11 @@ import type { SecretCache } from '../auth/secretCache';
  * - an API key, as `Authorization: Bearer <key>` or `x-api-key: <key>`, or
  * - an HMAC-SHA256 signature: `x-bridge-timestamp: <unix seconds>` and
  *   `x-bridge-signature: sha256=<hex of HMAC(key, timestamp + "." + METHOD + "." + path + "." + body)>`,
- *   where path is the raw request path as received. A signature is valid within the replay
- *   window and may be presented again inside it: CXone Studio retries a failed call, and
- *   identical requests in the same second are normal for queue lookups. Signing the method
- *   and path keeps a signature from being replayed against another action.
+ *   where path is the raw request path as received. A signature is valid from the replay
+ *   window before the bridge's clock to HTTP_FUTURE_SKEW_SECONDS after it, and may be
+ *   presented again inside that: CXone Studio retries a failed call, and identical requests
+ *   in the same second are normal for queue lookups. Signing the method and path keeps a
+ *   signature from being replayed against another action.
  * Keys live in Secrets Manager as `{"apiKeys": ["…", "…"], "hmacKeys": ["…"]}`; two keys of
  * a kind are both valid, so keys rotate without downtime. Comparisons take constant time.
  */
@@ -109,9 +111,12 @@ export class CallerAuth {
   #verifySignature(request: CallerRequest, signature: string, hmacKeys: readonly string[]): void {
     const timestamp = request.headers['x-bridge-timestamp'] ?? '';
     if (!/^\d{1,12}$/.test(timestamp)) throw unauthenticated('x-bridge-timestamp must be the signing time in Unix seconds');
-    const now = Date.now();
-    if (Math.abs(now - Number(timestamp) * 1000) > this.options.replayWindowMs) {
-      throw unauthenticated(`the signature is outside the ${this.options.replayWindowMs / 1000} s replay window (check the caller's clock)`);
+    const { replayWindowMs } = this.options;
+    const ageMs = Date.now() - Number(timestamp) * 1000;
+    if (ageMs > replayWindowMs) throw unauthenticated(`the signature is outside the ${replayWindowMs / 1000} s replay window (check the caller's clock)`);
+    const futureMs = Math.min(replayWindowMs, HTTP_FUTURE_SKEW_SECONDS * 1000);
+    if (-ageMs > futureMs) {
+      throw unauthenticated(`the signature is outside the replay window: its timestamp is more than ${futureMs / 1000} s ahead of the bridge's clock (check the caller's clock)`);
     }
     const presented = signature.replace(/^sha256=/i, '').toLowerCase();
     const signed = signedText(timestamp, request);
