@@ -42,6 +42,8 @@ export const JSONATA_MAX_SEQUENCE = 10_000;
 
 /** The HTTP front (lib/front/httpFront.ts): data action inputs are small and flat. */
 export const HTTP_MAX_BODY_BYTES = 16_384;
+/** The shortest key the callers' secret may hold: a shorter key presented is refused before the secret is read. */
+export const HTTP_CALLER_KEY_MIN_CHARS = 16;
 /**
  * How old a signed request's timestamp may be. Inside this window the same signature is
  * accepted again, as often as it comes (SPEC §9: platforms retry, CXone Studio twice), so a

@@ -269,7 +269,8 @@ describe('caller authentication', () => {
     sandbox.secretsManager.putSecret(SANDBOX_HTTP_AUTH_SECRET_ID, JSON.stringify({ apiKeys: ['short-key-1'] }));
     const { url } = await front();
 
-    const answer = await post(url, CUSTOMER_LOOKUP, { headers: bearer('short-key-1') });
+    // A key of a key's length: a shorter one is refused before the secret is read.
+    const answer = await post(url, CUSTOMER_LOOKUP, { headers: bearer(API_KEY) });
 
     expect(answer.status).toBe(500);
     expect(answer.json).toStrictEqual(errorBody('SECRET_INVALID', /the HTTP front cannot serve requests right now/));
@@ -315,6 +316,36 @@ describe('caller authentication', () => {
     expect((await post(url, CUSTOMER_LOOKUP, { headers: bearer(newApiKey) })).status).toBe(200);
     expect((await post(url, CUSTOMER_LOOKUP, { headers: bearer(PREVIOUS_API_KEY) })).status).toBe(401);
     expect((await post(url, CUSTOMER_LOOKUP, { headers: bearer(API_KEY) })).status).toBe(401);
+  });
+});
+
+describe("what refused callers cost Secrets Manager (the callers' secret throttled)", () => {
+  const REQUESTS = 50;
+  const THROTTLED = { type: 'ThrottlingException', status: 400 };
+  const inWindow = () => Math.floor(Date.now() / 1000);
+  /** Credentials no key could match, whatever the secret holds: checked before the secret is read. */
+  const GARBAGE: Array<[string, () => Record<string, string>]> = [
+    ['a key shorter than any key may be', () => bearer('garbage')],
+    ['an x-api-key of one character', () => ({ 'x-api-key': 'x' })],
+    ['a signature that is not 64 hex digits', () => ({ 'x-bridge-signature': 'sha256=not-a-signature', 'x-bridge-timestamp': String(inWindow()) })],
+    ['a signature without its timestamp', () => ({ 'x-bridge-signature': `sha256=${'0'.repeat(64)}` })],
+    ['a signature a day old', () => ({ 'x-bridge-signature': `sha256=${'0'.repeat(64)}`, 'x-bridge-timestamp': String(inWindow() - 86_400) })],
+  ];
+
+  async function sendEach(url: string, headersOf: (i: number) => Record<string, string>): Promise<number[]> {
+    const statuses: number[] = [];
+    for (let i = 0; i < REQUESTS; i++) statuses.push((await call(url, CUSTOMER_LOOKUP, { json: FOUND, headers: headersOf(i) })).status);
+    return statuses;
+  }
+
+  it(`${REQUESTS} requests with garbage credentials: 401 each, 0 GetSecretValue calls (150 when the secret was read first)`, async () => {
+    const { url } = await front();
+    sandbox.secretsManager.failWith(THROTTLED);
+
+    const statuses = await sendEach(url, (i) => GARBAGE[i % GARBAGE.length]![1]());
+
+    expect(statuses).toStrictEqual(Array(REQUESTS).fill(401));
+    expect(sandbox.counts()).toStrictEqual(NO_REQUESTS);
   });
 });
 
