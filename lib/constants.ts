@@ -70,8 +70,12 @@ export const CIRCUIT_OPEN_MS = 10_000;
 
 /** A slow secret refresh is waited for at most min(this, a third of the time left) before a stale value is used (SPEC §5). */
 export const STALE_REFRESH_WAIT_MAX_MS = 1_000;
-/** While a stale secret is served, Secrets Manager is asked again at most this often. */
-export const STALE_RETRY_INTERVAL_MS = 5_000;
+/**
+ * A secret fetch that failed transiently (throttling, 5xx, network, timeout) is remembered
+ * this long: callers meanwhile get its error, or the stale value, without asking Secrets
+ * Manager again (so, while a stale secret is served, it is asked at most this often).
+ */
+export const SECRET_FAILURE_MEMORY_MS = 5_000;
 
 /** How long a prefetch started at module initialisation may take (lib/invocation.ts). */
 export const PREFETCH_BUDGET_MS = 5_000;

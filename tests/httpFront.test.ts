@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ACTIONS } from '../lib/actions';
+import { RETRY_MAX_ATTEMPTS } from '../lib/constants';
 import { agentState } from '../lib/actions/agentState/action';
 import { customerLookup } from '../lib/actions/customerLookup/action';
 import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
@@ -346,6 +347,17 @@ describe("what refused callers cost Secrets Manager (the callers' secret throttl
 
     expect(statuses).toStrictEqual(Array(REQUESTS).fill(401));
     expect(sandbox.counts()).toStrictEqual(NO_REQUESTS);
+  });
+
+  it(`${REQUESTS} well-formed but wrong keys: 500 each, 3 GetSecretValue calls, one fetch remembered (150 when every request fetched)`, async () => {
+    const { url } = await front();
+    sandbox.secretsManager.failWith(THROTTLED);
+
+    const statuses = await sendEach(url, (i) => (i % 2 ? bearer(ALMOST_API_KEY) : signedHeaders('some-other-hmac-key-0000000', JSON.stringify(FOUND))));
+
+    expect(statuses).toStrictEqual(Array(REQUESTS).fill(500));
+    // One fetch: the bridge's 3 attempts (lib/retry.ts); the 49 requests after it get its failure for SECRET_FAILURE_MEMORY_MS.
+    expect(sandbox.counts()).toStrictEqual({ ...NO_REQUESTS, secret: RETRY_MAX_ATTEMPTS });
   });
 });
 

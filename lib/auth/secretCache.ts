@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Deadline } from '../deadline';
-import { STALE_REFRESH_WAIT_MAX_MS, STALE_RETRY_INTERVAL_MS } from '../constants';
+import { SECRET_FAILURE_MEMORY_MS, STALE_REFRESH_WAIT_MAX_MS } from '../constants';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
 import { isTlsFailure, networkCodeOf } from '../networkErrors';
 import { retryWithDeadline } from '../retry';
@@ -9,7 +9,9 @@ import { SharedCache } from './sharedCache';
 /**
  * The client-credentials secret from AWS Secrets Manager, cached per container for the
  * TTL (SPEC §5). The cache keeps the in-flight promise, so concurrent invocations share
- * one request, and forgets a failed request, so a failure never poisons the cache.
+ * one request. A failed request is never cached as a value; a transient failure is
+ * remembered for SECRET_FAILURE_MEMORY_MS, so a flood of callers during an outage or
+ * throttling asks Secrets Manager once per interval, not once each.
  */
 
 const SECRET_STEP = 'secret fetch from Secrets Manager';
@@ -35,8 +37,8 @@ export interface SecretCacheOptions {
   staleMs?: number;
 }
 
-/** Failures that a previous value may mask: throttling, 5xx, network, time. Never not-found or access denied. */
-function isMaskable(error: unknown): boolean {
+/** Failures that say Secrets Manager is struggling: throttling, 5xx, network, time. Never not-found or access denied. */
+function isTransient(error: unknown): error is BridgeError {
   return error instanceof BridgeError && (error.code === ErrorCode.TIMEOUT || (error instanceof SecretError && TRANSIENT.has(error)));
 }
 
@@ -46,8 +48,8 @@ const SECRET = 'secret';
 export class SecretCache {
   readonly #cache = new SharedCache<typeof SECRET, FetchedSecret>();
   #generation = 0;
-  /** After a failed refresh in the stale window, the next attempt waits until then. */
-  #retryRefreshAtMs = 0;
+  /** The last transient failure, and until when it is the answer instead of a new request. */
+  #failure?: { error: BridgeError; untilMs: number };
 
   constructor(private readonly options: SecretCacheOptions) {}
 
@@ -66,7 +68,7 @@ export class SecretCache {
    * min(1 s, a third of the time left) and goes on in the background (SPEC §5).
    */
   async #refreshOrStale(previous: FetchedSecret, deadline: Deadline): Promise<SecretRead> {
-    if (Date.now() < this.#retryRefreshAtMs) return { secret: previous, cacheHit: true };
+    if (this.#recentFailure()) return { secret: previous, cacheHit: true };
     const refreshing = this.#fetchShared(deadline);
     refreshing.catch(() => undefined);
     const waitMs = Math.max(0, Math.min(STALE_REFRESH_WAIT_MAX_MS, deadline.remainingMs() / 3));
@@ -80,9 +82,9 @@ export class SecretCache {
       if (outcome !== 'slow') return { secret: outcome, cacheHit: false };
       this.#warnStale(deadline, previous, `the refresh is taking longer than ${Math.round(waitMs)} ms`);
     } catch (error) {
-      if (!isMaskable(error)) throw error;
-      this.#retryRefreshAtMs = Date.now() + STALE_RETRY_INTERVAL_MS;
-      this.#warnStale(deadline, previous, (error as BridgeError).code);
+      if (!isTransient(error)) throw error;
+      this.#remember(error);
+      this.#warnStale(deadline, previous, error.code);
     } finally {
       clearTimeout(timer);
     }
@@ -108,7 +110,29 @@ export class SecretCache {
   }
 
   #fetchShared(deadline: Deadline): Promise<FetchedSecret> {
-    return this.#cache.fetch(SECRET, SECRET_STEP, deadline, (shared) => this.#fetch(shared));
+    const failure = this.#recentFailure();
+    if (failure) return Promise.reject(failure);
+    return this.#cache.fetch(SECRET, SECRET_STEP, deadline, (shared) => this.#fetchRemembered(shared));
+  }
+
+  /** A transient failure of the fetch is remembered, unless a later fetch has succeeded meanwhile (one this fetch outlived). */
+  async #fetchRemembered(deadline: Deadline): Promise<FetchedSecret> {
+    const generation = this.#generation;
+    try {
+      return await this.#fetch(deadline);
+    } catch (error) {
+      if (generation === this.#generation && isTransient(error)) this.#remember(error);
+      throw error;
+    }
+  }
+
+  #remember(error: BridgeError): void {
+    this.#failure = { error, untilMs: Date.now() + SECRET_FAILURE_MEMORY_MS };
+  }
+
+  #recentFailure(): BridgeError | undefined {
+    const failure = this.#failure;
+    return failure && Date.now() < failure.untilMs ? failure.error : undefined;
   }
 
   /**
@@ -182,7 +206,7 @@ export function toSecretError(error: unknown, secretId: string): SecretError {
   return failure;
 }
 
-/** Secret errors that a previous value may mask (see isMaskable) and that are retried (see #fetch). */
+/** Secret errors that a previous value may mask (see isTransient) and that are retried (see #fetch). */
 const TRANSIENT = new WeakSet<SecretError>();
 
 /**
