@@ -1,12 +1,13 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ACTIONS } from '../lib/actions';
-import { RETRY_MAX_ATTEMPTS } from '../lib/constants';
+import { CIRCUIT_FAILURE_THRESHOLD, RETRY_MAX_ATTEMPTS } from '../lib/constants';
 import { agentState } from '../lib/actions/agentState/action';
 import { customerLookup } from '../lib/actions/customerLookup/action';
 import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
 import { createDirectHandler } from '../lib/front/directInvoke';
 import { createHttpHandler } from '../lib/front/httpFront';
 import { serveHttpFront } from '../lib/sandbox/httpFrontServer';
+import { createLambdaContext } from '../lib/sandbox/lambdaContext';
 import { SAMPLE_QUEUE_ID } from '../lib/actions/queueEstimatedWait/standIn';
 import {
   SANDBOX_CLIENT,
@@ -20,7 +21,7 @@ import {
 import type { CapturedLogs } from './setup/logs';
 import { controlClock, invoke, recordsOf } from './support/bridge';
 import { call, httpApiEvent, signedHeaders, type CallOptions, type HttpAnswer } from './support/httpCalls';
-import { hang, startFaultyServer } from './support/faultyServer';
+import { hang, startFaultyServer, timed } from './support/faultyServer';
 import { NO_REQUESTS, sampleEvent, useSandbox } from './support/sandboxProcess';
 import { Servers } from './support/standIns';
 import { ADA } from './support/fixtures';
@@ -606,6 +607,23 @@ describe('routing and bodies', () => {
 
     expect(answer.status).toBe(502);
     expect(answer.json).toStrictEqual(errorBody('UPSTREAM_ERROR', /.*\(HTTP 404, correlation id sandbox-1\)/));
+  });
+
+  it("answers 503 CIRCUIT_OPEN at once after the callers' secret timed out 5 times in a row (Secrets Manager hung)", async () => {
+    const hung = servers.track(await startFaultyServer());
+    hung.otherwise(hang);
+    const { handler } = await front({ AWS_ENDPOINT_URL_SECRETS_MANAGER: hung.url });
+    const event = httpApiEvent({ headers: bearer(API_KEY), body: JSON.stringify(FOUND) });
+    // 700 ms of Lambda time: 500 ms to read the callers' keys.
+    const send = () => timed(() => handler(event, createLambdaContext('http', 700)));
+    for (let i = 0; i < CIRCUIT_FAILURE_THRESHOLD; i++) await expect((await send()).outcome).resolves.toMatchObject({ statusCode: 504 });
+
+    const { elapsedMs, outcome } = await send();
+
+    const result = await outcome;
+    expect([result.statusCode, JSON.parse(result.body!)]).toStrictEqual([503, errorBody('CIRCUIT_OPEN', /the HTTP front cannot serve requests right now.*/)]);
+    expect(elapsedMs).toBeLessThan(100);
+    expect(hung.requests).toBe(CIRCUIT_FAILURE_THRESHOLD);
   });
 
   it('answers 504 TIMEOUT when the upstream hangs past ACTION_TIMEOUT_MS', async () => {

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Deadline } from '../deadline';
 import { SECRET_FAILURE_MEMORY_MS, STALE_REFRESH_WAIT_MAX_MS } from '../constants';
+import { DependencyBreaker } from '../circuitBreaker';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
 import { isTlsFailure, networkCodeOf } from '../networkErrors';
 import { retryWithDeadline } from '../retry';
@@ -42,16 +43,30 @@ function isTransient(error: unknown): error is BridgeError {
   return error instanceof BridgeError && (error.code === ErrorCode.TIMEOUT || (error instanceof SecretError && TRANSIENT.has(error)));
 }
 
+/** What a stale value may mask (SPEC §5): a transient failure, or the circuit that transient failures opened. */
+function isMaskable(error: unknown): error is BridgeError {
+  return isTransient(error) || (error instanceof BridgeError && error.code === ErrorCode.CIRCUIT_OPEN);
+}
+
 /** The cache holds one secret: this is its key. */
 const SECRET = 'secret';
 
 export class SecretCache {
   readonly #cache = new SharedCache<typeof SECRET, FetchedSecret>();
+  /**
+   * As the token endpoint's and the upstream's (lib/circuitBreaker.ts), but it counts each
+   * caller's wait, not each fetch: when Secrets Manager hangs, a fetch runs on to its shared
+   * bound (SHARED_FETCH_BUDGET_MS) after its waiters gave up, so counting fetches would open
+   * it only that much later, while every invocation meanwhile waited out its deadline.
+   */
+  readonly #breaker: DependencyBreaker;
   #generation = 0;
   /** The last transient failure, and until when it is the answer instead of a new request. */
   #failure?: { error: BridgeError; untilMs: number };
 
-  constructor(private readonly options: SecretCacheOptions) {}
+  constructor(private readonly options: SecretCacheOptions) {
+    this.#breaker = new DependencyBreaker(`Secrets Manager (secret ${options.secretId})`, isTransient);
+  }
 
   async get(deadline: Deadline): Promise<SecretRead> {
     const current = this.#cache.latest(SECRET);
@@ -82,7 +97,7 @@ export class SecretCache {
       if (outcome !== 'slow') return { secret: outcome, cacheHit: false };
       this.#warnStale(deadline, previous, `the refresh is taking longer than ${Math.round(waitMs)} ms`);
     } catch (error) {
-      if (!isTransient(error)) throw error;
+      if (!isMaskable(error)) throw error;
       this.#remember(error);
       this.#warnStale(deadline, previous, error.code);
     } finally {
@@ -112,7 +127,7 @@ export class SecretCache {
   #fetchShared(deadline: Deadline): Promise<FetchedSecret> {
     const failure = this.#recentFailure();
     if (failure) return Promise.reject(failure);
-    return this.#cache.fetch(SECRET, SECRET_STEP, deadline, (shared) => this.#fetchRemembered(shared));
+    return this.#breaker.run(deadline.log, () => this.#cache.fetch(SECRET, SECRET_STEP, deadline, (shared) => this.#fetchRemembered(shared)));
   }
 
   /** A transient failure of the fetch is remembered, unless a later fetch has succeeded meanwhile (one this fetch outlived). */
@@ -126,6 +141,7 @@ export class SecretCache {
     }
   }
 
+  /** A transient failure or an open circuit: either is the answer for SECRET_FAILURE_MEMORY_MS. */
   #remember(error: BridgeError): void {
     this.#failure = { error, untilMs: Date.now() + SECRET_FAILURE_MEMORY_MS };
   }
