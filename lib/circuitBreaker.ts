@@ -30,8 +30,12 @@ export class DependencyBreaker {
   /** A change of state not yet logged: written by the call that sees it, in its invocation's log. */
   #unreported?: 'open' | 'closed';
 
-  constructor(readonly dependency: string) {
-    this.#policy = circuitBreaker(handleWhen(isAvailabilityFailure), {
+  /** `isFailure`: what counts against the dependency (by default isAvailabilityFailure). */
+  constructor(
+    readonly dependency: string,
+    isFailure: (error: unknown) => boolean = isAvailabilityFailure,
+  ) {
+    this.#policy = circuitBreaker(handleWhen(isFailure), {
       halfOpenAfter: CIRCUIT_OPEN_MS,
       breaker: new ConsecutiveBreaker(CIRCUIT_FAILURE_THRESHOLD),
     });

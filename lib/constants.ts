@@ -42,8 +42,22 @@ export const JSONATA_MAX_SEQUENCE = 10_000;
 
 /** The HTTP front (lib/front/httpFront.ts): data action inputs are small and flat. */
 export const HTTP_MAX_BODY_BYTES = 16_384;
-/** How far a signed request's timestamp may be from now, and how long a signature is remembered. */
+/** The shortest key the callers' secret may hold: a shorter key presented is refused before the secret is read. */
+export const HTTP_CALLER_KEY_MIN_CHARS = 16;
+/**
+ * How old a signed request's timestamp may be. Inside this window the same signature is
+ * accepted again, as often as it comes (SPEC §9: platforms retry, CXone Studio twice), so a
+ * request captured in transit can be replayed until its timestamp leaves the window.
+ */
 export const HTTP_REPLAY_WINDOW_SECONDS = 300;
+/**
+ * How far ahead of the bridge's clock a signed request's timestamp may be (at most the replay
+ * window): only clock skew puts it there, while the past window also covers delivery and
+ * retries. RFC 7519 §4.1.5 allows a not-yet-valid time "some small leeway, usually no more
+ * than a few minutes, to account for clock skew"; 60 s is an assumption within that (callers'
+ * clocks are NTP-synchronised, as cloud platforms' are).
+ */
+export const HTTP_FUTURE_SKEW_SECONDS = 60;
 
 /** Retries of idempotent requests (SPEC §7, lib/retry.ts). */
 export const RETRY_MAX_ATTEMPTS = 3;
@@ -56,8 +70,12 @@ export const CIRCUIT_OPEN_MS = 10_000;
 
 /** A slow secret refresh is waited for at most min(this, a third of the time left) before a stale value is used (SPEC §5). */
 export const STALE_REFRESH_WAIT_MAX_MS = 1_000;
-/** While a stale secret is served, Secrets Manager is asked again at most this often. */
-export const STALE_RETRY_INTERVAL_MS = 5_000;
+/**
+ * A secret fetch that failed transiently (throttling, 5xx, network, timeout) is remembered
+ * this long: callers meanwhile get its error, or the stale value, without asking Secrets
+ * Manager again (so, while a stale secret is served, it is asked at most this often).
+ */
+export const SECRET_FAILURE_MEMORY_MS = 5_000;
 
 /** How long a prefetch started at module initialisation may take (lib/invocation.ts). */
 export const PREFETCH_BUDGET_MS = 5_000;

@@ -12,15 +12,16 @@ import { joinUrl } from '../lib/url';
 import type { CapturedLogs } from './setup/logs';
 import { invoke, recordsOf } from './support/bridge';
 import { sampleEventFiles, NO_REQUESTS, rescoped, sampleEvent, withoutScopedVariables, useSandbox } from './support/sandboxProcess';
+import { jsonReply, startFaultyServer } from './support/faultyServer';
 import { Servers, startRecordingProxy } from './support/standIns';
 
 /**
  * The two platform actions (SPEC §8): queueEstimatedWait on Genesys Cloud and agentState on
  * NICE CXone, through the real direct-invoke front against the sandbox's loopback
  * stand-ins, each configured only by its action-scoped variables
- * (QUEUE_ESTIMATED_WAIT__SECRET_ID, AGENT_STATE__CXONE_ISSUER …). Then the parts every
- * action is declared with: JSONata mappings and their limits, flat contracts, scoped
- * environments, idempotency defaults and encoded paths.
+ * (QUEUE_ESTIMATED_WAIT__SECRET_ID, AGENT_STATE__CXONE_ISSUER …); customerLookup's money
+ * checks over a real socket. Then the parts every action is declared with: JSONata mappings
+ * and their limits, flat contracts, scoped environments, idempotency defaults and encoded paths.
  */
 
 const UNKNOWN_QUEUE_ID = 'b1b2b3b4-c5c6-4d7d-8e8e-9f9f9f9f9f9f';
@@ -234,6 +235,40 @@ describe('queueEstimatedWait (Genesys Cloud)', () => {
     await expect(invoke(handler, { queueId: SAMPLE_QUEUE_ID })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('AUTH_PLATFORM') });
 
     expect(sandbox.counts()).toStrictEqual(NO_REQUESTS);
+  });
+});
+
+describe('customerLookup: money from the upstream (SPEC §12)', () => {
+  /** A cold customerLookup container whose upstream answers one customer with these orders. */
+  async function customerWithOrders(orders: unknown[]) {
+    const upstream = servers.track(await startFaultyServer());
+    upstream.otherwise(jsonReply(200, { data: [{ id: 'c-1', orders }] }, { 'x-request-id': 'money-1' }));
+    return coldContainer(customerLookup, { CUSTOMER_LOOKUP__UPSTREAM_BASE_URL: upstream.url });
+  }
+
+  it('refuses three orders of 40,000,000,000,000.01 (a floating-point sum said 120,000,000,000,000.05): UPSTREAM_INVALID_RESPONSE naming the orders', async () => {
+    const handler = await customerWithOrders(Array.from({ length: 3 }, (_, i) => ({ id: `o-${i}`, total: 40_000_000_000_000.01 })));
+
+    await expect(invoke(handler, { phoneNumber: '+15551234567' })).rejects.toMatchObject({
+      code: 'UPSTREAM_INVALID_RESPONSE',
+      status: 200,
+      message: expect.stringContaining('data.orders: the totals sum to more than 90071992547409.91 (Number.MAX_SAFE_INTEGER cents), too large for lifetimeValue (HTTP 200, correlation id money-1)'),
+    });
+  });
+
+  it('refuses a negative order total: UPSTREAM_INVALID_RESPONSE naming the field', async () => {
+    const handler = await customerWithOrders([{ id: 'o-1', total: 120.5 }, { id: 'o-2', total: -79.25 }]);
+
+    await expect(invoke(handler, { phoneNumber: '+15551234567' })).rejects.toMatchObject({
+      code: 'UPSTREAM_INVALID_RESPONSE',
+      message: expect.stringContaining('data.orders.1.total: total must not be negative'),
+    });
+  });
+
+  it('answers a lifetime value of exactly Number.MAX_SAFE_INTEGER cents', async () => {
+    const handler = await customerWithOrders([{ total: 30_023_997_515_803.3 }, { total: 30_023_997_515_803.3 }, { total: 30_023_997_515_803.31 }]);
+
+    await expect(invoke(handler, { phoneNumber: '+15551234567' })).resolves.toStrictEqual({ found: true, customerId: 'c-1', orderCount: 3, lifetimeValue: 90_071_992_547_409.91 });
   });
 });
 

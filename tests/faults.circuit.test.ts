@@ -1,9 +1,10 @@
-import { CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_MS } from '../lib/constants';
+import { CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_MS, RETRY_MAX_ATTEMPTS, SECRET_FAILURE_MEMORY_MS } from '../lib/constants';
 import type { DirectHandler } from '../lib/front/directInvoke';
 import { createLambdaContext } from '../lib/sandbox/lambdaContext';
+import { SANDBOX_SECRET_ID } from '../lib/sandbox/sandbox';
 import { controlClock, invoke, recordsOf } from './support/bridge';
 import { ADA, FOUND, openBench, useFaultBench } from './support/faultBench';
-import { hang, jsonReply, timed, times } from './support/faultyServer';
+import { forward, hang, jsonReply, timed, times } from './support/faultyServer';
 
 /**
  * The circuit breaker per dependency and container (lib/circuitBreaker.ts, cockatiel's
@@ -168,6 +169,85 @@ describe('circuit breaker: the token endpoint', () => {
     }
 
     expect(token.requests).toBe(CIRCUIT_FAILURE_THRESHOLD + 2);
+    expect(circuitLines('circuit_open')).toHaveLength(0);
+  });
+});
+
+describe("circuit breaker: Secrets Manager (lib/auth/secretCache.ts: the action secret and the HTTPS front's callers' secret)", () => {
+  const DEPENDENCY = `Secrets Manager (secret ${SANDBOX_SECRET_ID})`;
+  /** 700 ms of Lambda time: 500 ms for the invocation after the 200 ms margin. */
+  const LAMBDA_MS = 700;
+
+  /** A cold container that reaches Secrets Manager through a faulty server. */
+  async function secretsBench(options: Parameters<typeof openBench>[0] = {}, overrides: Record<string, string> = {}) {
+    const clock = controlClock();
+    const bench = await openBench(options);
+    const secrets = await bench.faulty(bench.bridge.sandbox.secretsManager.url);
+    return { clock, bench, secrets, handler: bench.bridge.coldContainer({ AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, ...overrides }) };
+  }
+
+  it('hung: after 5 invocations that each waited out their deadline, the next fails at once with CIRCUIT_OPEN and sends nothing; when it answers again, a trial closes it', async () => {
+    const { clock, bench, secrets, handler } = await secretsBench();
+    secrets.otherwise(hang);
+    for (let i = 0; i < CIRCUIT_FAILURE_THRESHOLD; i++) {
+      const waited = await timed(() => handler(FOUND, createLambdaContext('faults', LAMBDA_MS)));
+      await expect(waited.outcome).rejects.toMatchObject({ code: 'TIMEOUT' });
+      expect(waited.elapsedMs).toBeGreaterThanOrEqual(450);
+    }
+
+    const { elapsedMs, outcome } = await timed(() => handler(FOUND, createLambdaContext('faults', LAMBDA_MS)));
+
+    await expect(outcome).rejects.toMatchObject({
+      code: 'CIRCUIT_OPEN',
+      message: expect.stringMatching(/^CIRCUIT_OPEN: Secrets Manager \(secret data-action-bridge\/sandbox\) failed 5 times in a row; calls to it are paused/),
+    });
+    expect(elapsedMs).toBeLessThan(100);
+    expect(secrets.requests).toBe(CIRCUIT_FAILURE_THRESHOLD);
+    expect(circuitLines('circuit_open')).toStrictEqual([expect.objectContaining({ level: 'warn', dependency: DEPENDENCY })]);
+
+    secrets.otherwise(forward);
+    clock.advanceTo(CIRCUIT_OPEN_MS + 100);
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+    expect(secrets.requests).toBe(CIRCUIT_FAILURE_THRESHOLD + 1);
+    expect(circuitLines('circuit_closed')).toStrictEqual([expect.objectContaining({ dependency: DEPENDENCY })]);
+    expect(bench.counts()).toStrictEqual({ secret: 1, token: 1, upstream: 1 });
+  });
+
+  it('failing (500) after the TTL: the stale value is still served while the circuit is open, without asking Secrets Manager', async () => {
+    // 1 s tokens: every invocation after the clock moves needs a token, and with it the secret (past its 60 s TTL).
+    const { clock, bench, secrets, handler } = await secretsBench({ tokenLifetimeSeconds: 1 }, { SECRET_TTL_SECONDS: '60' });
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+    bench.bridge.sandbox.secretsManager.failWith({ type: 'InternalServiceError', status: 500 });
+    // Each failed refresh (3 attempts) is remembered for SECRET_FAILURE_MEMORY_MS: the next counts after that.
+    const refreshAt = (n: number) => 61_000 + n * (SECRET_FAILURE_MEMORY_MS + 1);
+    for (let n = 0; n < CIRCUIT_FAILURE_THRESHOLD; n++) {
+      clock.advanceTo(refreshAt(n));
+      await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+    }
+    expect(secrets.requests).toBe(1 + CIRCUIT_FAILURE_THRESHOLD * RETRY_MAX_ATTEMPTS);
+    expect(circuitLines('circuit_open')).toHaveLength(1);
+
+    clock.advanceTo(refreshAt(CIRCUIT_FAILURE_THRESHOLD));
+    const { elapsedMs, outcome } = await timed(() => invoke(handler, FOUND));
+
+    await expect(outcome).resolves.toStrictEqual(ADA);
+    expect(elapsedMs).toBeLessThan(300);
+    expect(secrets.requests).toBe(1 + CIRCUIT_FAILURE_THRESHOLD * RETRY_MAX_ATTEMPTS);
+    expect(recordsOf(logs.records(), 'secret_stale').at(-1)).toMatchObject({ level: 'warn', reason: 'CIRCUIT_OPEN' });
+  });
+
+  it.each([
+    ['AccessDeniedException', 'SECRET_ACCESS_DENIED'],
+    ['ResourceNotFoundException', 'SECRET_NOT_FOUND'],
+  ])('%s is an answer, not an outage: it never opens the circuit', async (type, code) => {
+    const { bench, secrets, handler } = await secretsBench();
+    bench.bridge.sandbox.secretsManager.failWith({ type, status: 400 });
+
+    await failTimes(handler, CIRCUIT_FAILURE_THRESHOLD + 2, code);
+    bench.bridge.sandbox.secretsManager.failWith(undefined);
+
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+    expect(secrets.requests).toBe(CIRCUIT_FAILURE_THRESHOLD + 3);
     expect(circuitLines('circuit_open')).toHaveLength(0);
   });
 });

@@ -1,4 +1,4 @@
-import { RETRY_MAX_ATTEMPTS } from '../lib/constants';
+import { RETRY_MAX_ATTEMPTS, SECRET_FAILURE_MEMORY_MS } from '../lib/constants';
 import { createLambdaContext } from '../lib/sandbox/lambdaContext';
 import { SANDBOX_CLIENT, SANDBOX_SECRET_ID } from '../lib/sandbox/sandbox';
 import { controlClock, invoke, recordsOf, type Clock } from './support/bridge';
@@ -114,7 +114,7 @@ describe('stale secret: Secrets Manager failing after the TTL (SPEC §5)', () =>
     expect(secretRequests()).toBe(4);
     expect(staleLines()).toStrictEqual([expect.objectContaining({ level: 'warn', reason: 'SECRET_UNAVAILABLE' })]);
 
-    // A second later: another token is due, the stale value is served without asking (STALE_RETRY_INTERVAL_MS).
+    // A second later: another token is due, the stale value is served without asking (SECRET_FAILURE_MEMORY_MS).
     clock.advanceTo(PAST_TTL_MS + 1_000);
     await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
     expect({ secret: secretRequests(), token: bench.counts().token }).toStrictEqual({ secret: 4, token: 3 });
@@ -280,6 +280,30 @@ describe('a first secret fetch under throttling: the bridge retries, the SDK doe
     expect(bench.counts()).toStrictEqual({ secret: RETRY_MAX_ATTEMPTS, token: 0, upstream: 0 });
     expect(throttleRetries()).toHaveLength(RETRY_MAX_ATTEMPTS - 1);
     expect(staleLines()).toHaveLength(0);
+  });
+
+  it('throttled every time: the failure is remembered for SECRET_FAILURE_MEMORY_MS, so 10 more invocations make no request; then it is asked again', async () => {
+    const clock = controlClock();
+    const { bench, handler } = await coldBench(THROTTLED);
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'SECRET_UNAVAILABLE' });
+
+    for (let i = 0; i < 10; i++) {
+      await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'SECRET_UNAVAILABLE', message: expect.stringContaining('ThrottlingException') });
+    }
+    expect(bench.counts().secret).toBe(RETRY_MAX_ATTEMPTS);
+
+    bench.bridge.sandbox.secretsManager.failWith(undefined);
+    clock.advanceTo(SECRET_FAILURE_MEMORY_MS);
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+    expect(bench.counts()).toStrictEqual({ secret: RETRY_MAX_ATTEMPTS + 1, token: 1, upstream: 1 });
+  });
+
+  it('access denied is an answer, not remembered: each invocation asks again', async () => {
+    const { bench, handler } = await coldBench({ type: 'AccessDeniedException', status: 400 });
+
+    for (let i = 0; i < 3; i++) await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'SECRET_ACCESS_DENIED' });
+
+    expect(bench.counts().secret).toBe(3);
   });
 
   it.each([

@@ -1,11 +1,13 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ACTIONS } from '../lib/actions';
+import { CIRCUIT_FAILURE_THRESHOLD, RETRY_MAX_ATTEMPTS } from '../lib/constants';
 import { agentState } from '../lib/actions/agentState/action';
 import { customerLookup } from '../lib/actions/customerLookup/action';
 import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
 import { createDirectHandler } from '../lib/front/directInvoke';
 import { createHttpHandler } from '../lib/front/httpFront';
 import { serveHttpFront } from '../lib/sandbox/httpFrontServer';
+import { createLambdaContext } from '../lib/sandbox/lambdaContext';
 import { SAMPLE_QUEUE_ID } from '../lib/actions/queueEstimatedWait/standIn';
 import {
   SANDBOX_CLIENT,
@@ -19,7 +21,7 @@ import {
 import type { CapturedLogs } from './setup/logs';
 import { controlClock, invoke, recordsOf } from './support/bridge';
 import { call, httpApiEvent, signedHeaders, type CallOptions, type HttpAnswer } from './support/httpCalls';
-import { hang, startFaultyServer } from './support/faultyServer';
+import { hang, startFaultyServer, timed } from './support/faultyServer';
 import { NO_REQUESTS, sampleEvent, useSandbox } from './support/sandboxProcess';
 import { Servers } from './support/standIns';
 import { ADA } from './support/fixtures';
@@ -174,6 +176,35 @@ describe('caller authentication', () => {
     expect(answer.status).toBe(200);
   });
 
+  it('accepts a signature up to 60 s ahead of the bridge\'s clock (HTTP_FUTURE_SKEW_SECONDS: clock skew)', async () => {
+    const { url } = await front();
+    const body = JSON.stringify(FOUND);
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { body, headers: signedHeaders(HMAC_KEY, body, Math.floor(Date.now() / 1000) + 50) });
+
+    expect(answer.status).toBe(200);
+  });
+
+  it('refuses a signature 90 s ahead of the bridge\'s clock, though 90 s in the past would pass: only clock skew puts a timestamp in the future', async () => {
+    const { url } = await front();
+    const body = JSON.stringify(FOUND);
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { body, headers: signedHeaders(HMAC_KEY, body, Math.floor(Date.now() / 1000) + 90) });
+
+    expect(answer.status).toBe(401);
+    expect(answer.json).toStrictEqual(errorBody('CALLER_UNAUTHENTICATED', /the signature is outside the replay window: its timestamp is more than 60 s ahead of the bridge's clock.*/));
+    expect(sandbox.counts()).toMatchObject({ token: 0, upstream: 0 });
+  });
+
+  it('bounds the future by the replay window when HTTP_REPLAY_WINDOW_SECONDS is shorter than 60 s', async () => {
+    const { url } = await front({ HTTP_REPLAY_WINDOW_SECONDS: '30' });
+    const body = JSON.stringify(FOUND);
+
+    const answer = await call(url, CUSTOMER_LOOKUP, { body, headers: signedHeaders(HMAC_KEY, body, Math.floor(Date.now() / 1000) + 45) });
+
+    expect(answer.json).toStrictEqual(errorBody('CALLER_UNAUTHENTICATED', /.*more than 30 s ahead of the bridge's clock.*/));
+  });
+
   it.each([
     ['310 s in the past', -310],
     ['310 s in the future', 310],
@@ -240,7 +271,8 @@ describe('caller authentication', () => {
     sandbox.secretsManager.putSecret(SANDBOX_HTTP_AUTH_SECRET_ID, JSON.stringify({ apiKeys: ['short-key-1'] }));
     const { url } = await front();
 
-    const answer = await post(url, CUSTOMER_LOOKUP, { headers: bearer('short-key-1') });
+    // A key of a key's length: a shorter one is refused before the secret is read.
+    const answer = await post(url, CUSTOMER_LOOKUP, { headers: bearer(API_KEY) });
 
     expect(answer.status).toBe(500);
     expect(answer.json).toStrictEqual(errorBody('SECRET_INVALID', /the HTTP front cannot serve requests right now/));
@@ -286,6 +318,47 @@ describe('caller authentication', () => {
     expect((await post(url, CUSTOMER_LOOKUP, { headers: bearer(newApiKey) })).status).toBe(200);
     expect((await post(url, CUSTOMER_LOOKUP, { headers: bearer(PREVIOUS_API_KEY) })).status).toBe(401);
     expect((await post(url, CUSTOMER_LOOKUP, { headers: bearer(API_KEY) })).status).toBe(401);
+  });
+});
+
+describe("what refused callers cost Secrets Manager (the callers' secret throttled)", () => {
+  const REQUESTS = 50;
+  const THROTTLED = { type: 'ThrottlingException', status: 400 };
+  const inWindow = () => Math.floor(Date.now() / 1000);
+  /** Credentials no key could match, whatever the secret holds: checked before the secret is read. */
+  const GARBAGE: Array<[string, () => Record<string, string>]> = [
+    ['a key shorter than any key may be', () => bearer('garbage')],
+    ['an x-api-key of one character', () => ({ 'x-api-key': 'x' })],
+    ['a signature that is not 64 hex digits', () => ({ 'x-bridge-signature': 'sha256=not-a-signature', 'x-bridge-timestamp': String(inWindow()) })],
+    ['a signature without its timestamp', () => ({ 'x-bridge-signature': `sha256=${'0'.repeat(64)}` })],
+    ['a signature a day old', () => ({ 'x-bridge-signature': `sha256=${'0'.repeat(64)}`, 'x-bridge-timestamp': String(inWindow() - 86_400) })],
+  ];
+
+  async function sendEach(url: string, headersOf: (i: number) => Record<string, string>): Promise<number[]> {
+    const statuses: number[] = [];
+    for (let i = 0; i < REQUESTS; i++) statuses.push((await call(url, CUSTOMER_LOOKUP, { json: FOUND, headers: headersOf(i) })).status);
+    return statuses;
+  }
+
+  it(`${REQUESTS} requests with garbage credentials: 401 each, 0 GetSecretValue calls (150 when the secret was read first)`, async () => {
+    const { url } = await front();
+    sandbox.secretsManager.failWith(THROTTLED);
+
+    const statuses = await sendEach(url, (i) => GARBAGE[i % GARBAGE.length]![1]());
+
+    expect(statuses).toStrictEqual(Array(REQUESTS).fill(401));
+    expect(sandbox.counts()).toStrictEqual(NO_REQUESTS);
+  });
+
+  it(`${REQUESTS} well-formed but wrong keys: 500 each, 3 GetSecretValue calls, one fetch remembered (150 when every request fetched)`, async () => {
+    const { url } = await front();
+    sandbox.secretsManager.failWith(THROTTLED);
+
+    const statuses = await sendEach(url, (i) => (i % 2 ? bearer(ALMOST_API_KEY) : signedHeaders('some-other-hmac-key-0000000', JSON.stringify(FOUND))));
+
+    expect(statuses).toStrictEqual(Array(REQUESTS).fill(500));
+    // One fetch: the bridge's 3 attempts (lib/retry.ts); the 49 requests after it get its failure for SECRET_FAILURE_MEMORY_MS.
+    expect(sandbox.counts()).toStrictEqual({ ...NO_REQUESTS, secret: RETRY_MAX_ATTEMPTS });
   });
 });
 
@@ -534,6 +607,23 @@ describe('routing and bodies', () => {
 
     expect(answer.status).toBe(502);
     expect(answer.json).toStrictEqual(errorBody('UPSTREAM_ERROR', /.*\(HTTP 404, correlation id sandbox-1\)/));
+  });
+
+  it("answers 503 CIRCUIT_OPEN at once after the callers' secret timed out 5 times in a row (Secrets Manager hung)", async () => {
+    const hung = servers.track(await startFaultyServer());
+    hung.otherwise(hang);
+    const { handler } = await front({ AWS_ENDPOINT_URL_SECRETS_MANAGER: hung.url });
+    const event = httpApiEvent({ headers: bearer(API_KEY), body: JSON.stringify(FOUND) });
+    // 700 ms of Lambda time: 500 ms to read the callers' keys.
+    const send = () => timed(() => handler(event, createLambdaContext('http', 700)));
+    for (let i = 0; i < CIRCUIT_FAILURE_THRESHOLD; i++) await expect((await send()).outcome).resolves.toMatchObject({ statusCode: 504 });
+
+    const { elapsedMs, outcome } = await send();
+
+    const result = await outcome;
+    expect([result.statusCode, JSON.parse(result.body!)]).toStrictEqual([503, errorBody('CIRCUIT_OPEN', /the HTTP front cannot serve requests right now.*/)]);
+    expect(elapsedMs).toBeLessThan(100);
+    expect(hung.requests).toBe(CIRCUIT_FAILURE_THRESHOLD);
   });
 
   it('answers 504 TIMEOUT when the upstream hangs past ACTION_TIMEOUT_MS', async () => {

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Deadline } from '../deadline';
-import { STALE_REFRESH_WAIT_MAX_MS, STALE_RETRY_INTERVAL_MS } from '../constants';
+import { SECRET_FAILURE_MEMORY_MS, STALE_REFRESH_WAIT_MAX_MS } from '../constants';
+import { DependencyBreaker } from '../circuitBreaker';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
 import { isTlsFailure, networkCodeOf } from '../networkErrors';
 import { retryWithDeadline } from '../retry';
@@ -9,7 +10,9 @@ import { SharedCache } from './sharedCache';
 /**
  * The client-credentials secret from AWS Secrets Manager, cached per container for the
  * TTL (SPEC §5). The cache keeps the in-flight promise, so concurrent invocations share
- * one request, and forgets a failed request, so a failure never poisons the cache.
+ * one request. A failed request is never cached as a value; a transient failure is
+ * remembered for SECRET_FAILURE_MEMORY_MS, so a flood of callers during an outage or
+ * throttling asks Secrets Manager once per interval, not once each.
  */
 
 const SECRET_STEP = 'secret fetch from Secrets Manager';
@@ -35,9 +38,14 @@ export interface SecretCacheOptions {
   staleMs?: number;
 }
 
-/** Failures that a previous value may mask: throttling, 5xx, network, time. Never not-found or access denied. */
-function isMaskable(error: unknown): boolean {
+/** Failures that say Secrets Manager is struggling: throttling, 5xx, network, time. Never not-found or access denied. */
+function isTransient(error: unknown): error is BridgeError {
   return error instanceof BridgeError && (error.code === ErrorCode.TIMEOUT || (error instanceof SecretError && TRANSIENT.has(error)));
+}
+
+/** What a stale value may mask (SPEC §5): a transient failure, or the circuit that transient failures opened. */
+function isMaskable(error: unknown): error is BridgeError {
+  return isTransient(error) || (error instanceof BridgeError && error.code === ErrorCode.CIRCUIT_OPEN);
 }
 
 /** The cache holds one secret: this is its key. */
@@ -45,11 +53,20 @@ const SECRET = 'secret';
 
 export class SecretCache {
   readonly #cache = new SharedCache<typeof SECRET, FetchedSecret>();
+  /**
+   * As the token endpoint's and the upstream's (lib/circuitBreaker.ts), but it counts each
+   * caller's wait, not each fetch: when Secrets Manager hangs, a fetch runs on to its shared
+   * bound (SHARED_FETCH_BUDGET_MS) after its waiters gave up, so counting fetches would open
+   * it only that much later, while every invocation meanwhile waited out its deadline.
+   */
+  readonly #breaker: DependencyBreaker;
   #generation = 0;
-  /** After a failed refresh in the stale window, the next attempt waits until then. */
-  #retryRefreshAtMs = 0;
+  /** The last transient failure, and until when it is the answer instead of a new request. */
+  #failure?: { error: BridgeError; untilMs: number };
 
-  constructor(private readonly options: SecretCacheOptions) {}
+  constructor(private readonly options: SecretCacheOptions) {
+    this.#breaker = new DependencyBreaker(`Secrets Manager (secret ${options.secretId})`, isTransient);
+  }
 
   async get(deadline: Deadline): Promise<SecretRead> {
     const current = this.#cache.latest(SECRET);
@@ -66,7 +83,7 @@ export class SecretCache {
    * min(1 s, a third of the time left) and goes on in the background (SPEC §5).
    */
   async #refreshOrStale(previous: FetchedSecret, deadline: Deadline): Promise<SecretRead> {
-    if (Date.now() < this.#retryRefreshAtMs) return { secret: previous, cacheHit: true };
+    if (this.#recentFailure()) return { secret: previous, cacheHit: true };
     const refreshing = this.#fetchShared(deadline);
     refreshing.catch(() => undefined);
     const waitMs = Math.max(0, Math.min(STALE_REFRESH_WAIT_MAX_MS, deadline.remainingMs() / 3));
@@ -81,8 +98,8 @@ export class SecretCache {
       this.#warnStale(deadline, previous, `the refresh is taking longer than ${Math.round(waitMs)} ms`);
     } catch (error) {
       if (!isMaskable(error)) throw error;
-      this.#retryRefreshAtMs = Date.now() + STALE_RETRY_INTERVAL_MS;
-      this.#warnStale(deadline, previous, (error as BridgeError).code);
+      this.#remember(error);
+      this.#warnStale(deadline, previous, error.code);
     } finally {
       clearTimeout(timer);
     }
@@ -108,7 +125,30 @@ export class SecretCache {
   }
 
   #fetchShared(deadline: Deadline): Promise<FetchedSecret> {
-    return this.#cache.fetch(SECRET, SECRET_STEP, deadline, (shared) => this.#fetch(shared));
+    const failure = this.#recentFailure();
+    if (failure) return Promise.reject(failure);
+    return this.#breaker.run(deadline.log, () => this.#cache.fetch(SECRET, SECRET_STEP, deadline, (shared) => this.#fetchRemembered(shared)));
+  }
+
+  /** A transient failure of the fetch is remembered, unless a later fetch has succeeded meanwhile (one this fetch outlived). */
+  async #fetchRemembered(deadline: Deadline): Promise<FetchedSecret> {
+    const generation = this.#generation;
+    try {
+      return await this.#fetch(deadline);
+    } catch (error) {
+      if (generation === this.#generation && isTransient(error)) this.#remember(error);
+      throw error;
+    }
+  }
+
+  /** A transient failure or an open circuit: either is the answer for SECRET_FAILURE_MEMORY_MS. */
+  #remember(error: BridgeError): void {
+    this.#failure = { error, untilMs: Date.now() + SECRET_FAILURE_MEMORY_MS };
+  }
+
+  #recentFailure(): BridgeError | undefined {
+    const failure = this.#failure;
+    return failure && Date.now() < failure.untilMs ? failure.error : undefined;
   }
 
   /**
@@ -182,7 +222,7 @@ export function toSecretError(error: unknown, secretId: string): SecretError {
   return failure;
 }
 
-/** Secret errors that a previous value may mask (see isMaskable) and that are retried (see #fetch). */
+/** Secret errors that a previous value may mask (see isTransient) and that are retried (see #fetch). */
 const TRANSIENT = new WeakSet<SecretError>();
 
 /**

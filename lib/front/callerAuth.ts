@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
+import { HTTP_CALLER_KEY_MIN_CHARS, HTTP_FUTURE_SKEW_SECONDS } from '../constants';
 import type { Deadline } from '../deadline';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
 import type { SecretCache } from '../auth/secretCache';
@@ -10,10 +11,11 @@ import type { SecretCache } from '../auth/secretCache';
  * - an API key, as `Authorization: Bearer <key>` or `x-api-key: <key>`, or
  * - an HMAC-SHA256 signature: `x-bridge-timestamp: <unix seconds>` and
  *   `x-bridge-signature: sha256=<hex of HMAC(key, timestamp + "." + METHOD + "." + path + "." + body)>`,
- *   where path is the raw request path as received. A signature is valid within the replay
- *   window and may be presented again inside it: CXone Studio retries a failed call, and
- *   identical requests in the same second are normal for queue lookups. Signing the method
- *   and path keeps a signature from being replayed against another action.
+ *   where path is the raw request path as received. A signature is valid from the replay
+ *   window before the bridge's clock to HTTP_FUTURE_SKEW_SECONDS after it, and may be
+ *   presented again inside that: CXone Studio retries a failed call, and identical requests
+ *   in the same second are normal for queue lookups. Signing the method and path keeps a
+ *   signature from being replayed against another action.
  * Keys live in Secrets Manager as `{"apiKeys": ["…", "…"], "hmacKeys": ["…"]}`; two keys of
  * a kind are both valid, so keys rotate without downtime. Comparisons take constant time.
  */
@@ -24,12 +26,15 @@ export class CallerError extends BridgeError {
 
 const KeysSecret = z
   .object({
-    apiKeys: z.array(z.string().min(16, 'each API key must have at least 16 characters')).default([]),
-    hmacKeys: z.array(z.string().min(16, 'each HMAC key must have at least 16 characters')).default([]),
+    apiKeys: z.array(z.string().min(HTTP_CALLER_KEY_MIN_CHARS, `each API key must have at least ${HTTP_CALLER_KEY_MIN_CHARS} characters`)).default([]),
+    hmacKeys: z.array(z.string().min(HTTP_CALLER_KEY_MIN_CHARS, `each HMAC key must have at least ${HTTP_CALLER_KEY_MIN_CHARS} characters`)).default([]),
   })
   .refine((keys) => keys.apiKeys.length + keys.hmacKeys.length > 0, 'holds no apiKeys and no hmacKeys');
 
 type Keys = z.infer<typeof KeysSecret>;
+
+/** What a caller presents, read from the headers alone. */
+type Presented = { apiKey: string } | { signature: string; timestamp: string };
 
 export interface CallerRequest {
   method: string;
@@ -90,32 +95,45 @@ export class CallerAuth {
     return parsed.data;
   }
 
-  /** Resolves when the caller is authenticated; rejects with CALLER_UNAUTHENTICATED otherwise. */
+  /**
+   * Resolves when the caller is authenticated; rejects with CALLER_UNAUTHENTICATED otherwise.
+   * What the headers alone decide is refused before the callers' secret is read, so a flood
+   * of garbage costs Secrets Manager nothing.
+   */
   async authenticate(request: CallerRequest, deadline: Deadline): Promise<'api-key' | 'hmac'> {
-    const { headers } = request;
-    const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1]?.trim();
-    const apiKey = bearer ?? headers['x-api-key'];
-    const signature = headers['x-bridge-signature'];
-    if (!apiKey && !signature) throw unauthenticated('send an API key (Authorization: Bearer …) or an HMAC signature (x-bridge-signature)');
+    const presented = this.#presented(request);
     const keys = await this.#keys(deadline);
-    if (apiKey) {
-      if (matchesAny(apiKey, keys.apiKeys)) return 'api-key';
+    if ('apiKey' in presented) {
+      if (matchesAny(presented.apiKey, keys.apiKeys)) return 'api-key';
       throw unauthenticated('the API key is not valid');
     }
-    this.#verifySignature(request, signature!, keys.hmacKeys);
+    const signed = signedText(presented.timestamp, request);
+    const expected = keys.hmacKeys.map((key) => createHmac('sha256', key).update(signed, 'utf8').digest('hex'));
+    if (!matchesAny(presented.signature, expected)) throw unauthenticated('the HMAC signature is not valid (sign timestamp.METHOD.path.body)');
     return 'hmac';
   }
 
-  #verifySignature(request: CallerRequest, signature: string, hmacKeys: readonly string[]): void {
-    const timestamp = request.headers['x-bridge-timestamp'] ?? '';
-    if (!/^\d{1,12}$/.test(timestamp)) throw unauthenticated('x-bridge-timestamp must be the signing time in Unix seconds');
-    const now = Date.now();
-    if (Math.abs(now - Number(timestamp) * 1000) > this.options.replayWindowMs) {
-      throw unauthenticated(`the signature is outside the ${this.options.replayWindowMs / 1000} s replay window (check the caller's clock)`);
+  /** The credentials presented, when their shape could match a key: a key long enough, a signature of 64 hex digits with a timestamp in the window. */
+  #presented({ headers }: CallerRequest): Presented {
+    const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1]?.trim();
+    const apiKey = bearer ?? headers['x-api-key'];
+    if (apiKey) {
+      if (apiKey.length < HTTP_CALLER_KEY_MIN_CHARS) throw unauthenticated('the API key is not valid');
+      return { apiKey };
     }
-    const presented = signature.replace(/^sha256=/i, '').toLowerCase();
-    const signed = signedText(timestamp, request);
-    const expected = hmacKeys.map((key) => createHmac('sha256', key).update(signed, 'utf8').digest('hex'));
-    if (!matchesAny(presented, expected)) throw unauthenticated('the HMAC signature is not valid (sign timestamp.METHOD.path.body)');
+    const signature = headers['x-bridge-signature'];
+    if (!signature) throw unauthenticated('send an API key (Authorization: Bearer …) or an HMAC signature (x-bridge-signature)');
+    const timestamp = headers['x-bridge-timestamp'] ?? '';
+    if (!/^\d{1,12}$/.test(timestamp)) throw unauthenticated('x-bridge-timestamp must be the signing time in Unix seconds');
+    const { replayWindowMs } = this.options;
+    const ageMs = Date.now() - Number(timestamp) * 1000;
+    if (ageMs > replayWindowMs) throw unauthenticated(`the signature is outside the ${replayWindowMs / 1000} s replay window (check the caller's clock)`);
+    const futureMs = Math.min(replayWindowMs, HTTP_FUTURE_SKEW_SECONDS * 1000);
+    if (-ageMs > futureMs) {
+      throw unauthenticated(`the signature is outside the replay window: its timestamp is more than ${futureMs / 1000} s ahead of the bridge's clock (check the caller's clock)`);
+    }
+    const hex = /^(?:sha256=)?([0-9a-f]{64})$/i.exec(signature)?.[1];
+    if (!hex) throw unauthenticated('x-bridge-signature must be sha256= and the 64 hex digits of an HMAC-SHA256');
+    return { signature: hex.toLowerCase(), timestamp };
   }
 }

@@ -23,12 +23,27 @@ const Input = z.object(
 /** Upstream fields that are null count as missing (SPEC §12). */
 const optionalText = z.string().nullish();
 
-/** Amounts carry at most two decimals so they sum exactly in cents. */
+/**
+ * An order total: never negative, at most two decimals, read as whole cents (a bigint) so
+ * that totals sum exactly (SPEC §12); floating-point sums drift once cents pass 2^53.
+ */
 const Amount = z
   .number()
+  .min(0, 'total must not be negative')
   .refine((amount) => Number.isSafeInteger(Math.round(amount * 100)) && Math.round(amount * 100) / 100 === amount, {
     message: 'total must have at most two decimals',
-  });
+  })
+  .transform((amount) => BigInt(Math.round(amount * 100)));
+
+/** The largest sum returned: Number.MAX_SAFE_INTEGER cents, the most a number counts exactly. */
+const MAX_SUM_CENTS = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX_SUM = `${MAX_SUM_CENTS / 100n}.${String(MAX_SUM_CENTS % 100n).padStart(2, '0')}`;
+
+function totalCents(orders: ReadonlyArray<{ total?: bigint | null }>): bigint {
+  let cents = 0n;
+  for (const { total } of orders) cents += total ?? 0n;
+  return cents;
+}
 
 /** ISO 8601 / RFC 3339 dates: a calendar date, optionally a time, optionally an offset. */
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
@@ -59,13 +74,19 @@ const OrderDate = z.string().transform((text, ctx) => {
 });
 
 const Order = z.object({ id: optionalText, date: OrderDate.nullish(), total: Amount.nullish() });
+/** A transform, not a refine: it runs only once every order parsed, so every total is cents. */
+const Orders = z.array(Order).transform((orders, ctx) => {
+  if (totalCents(orders) <= MAX_SUM_CENTS) return orders;
+  ctx.addIssue({ code: 'custom', input: orders, message: `the totals sum to more than ${MAX_SUM} (Number.MAX_SAFE_INTEGER cents), too large for lifetimeValue` });
+  return z.NEVER;
+});
 const Customer = z.object({
   id: z.string({ error: 'id is required on the first match' }).min(1, 'id is required on the first match'),
   firstName: optionalText,
   lastName: optionalText,
   email: optionalText,
   tier: optionalText,
-  orders: z.array(Order).nullish(),
+  orders: Orders.nullish(),
 });
 
 /** Several matches: only the first is validated and used; later ones may be anything. */
@@ -105,11 +126,6 @@ function latestOrderDate(orders: readonly Order[]): string | undefined {
   return latest?.text;
 }
 
-function lifetimeValue(orders: readonly Order[]): number {
-  const cents = orders.reduce((sum, order) => sum + Math.round((order.total ?? 0) * 100), 0);
-  return cents / 100;
-}
-
 export function summariseCustomer(customer: Customer): Output {
   const orders = customer.orders ?? [];
   const fullName = [presentName(customer.firstName), presentName(customer.lastName)].filter(Boolean).join(' ');
@@ -122,7 +138,7 @@ export function summariseCustomer(customer: Customer): Output {
     ...(customer.tier != null && { tier: customer.tier }),
     orderCount: orders.length,
     ...(lastOrderDate !== undefined && { lastOrderDate }),
-    lifetimeValue: lifetimeValue(orders),
+    lifetimeValue: Number(totalCents(orders)) / 100,
   };
 }
 

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { customerLookup, summariseCustomer } from './action';
 import { captureLogs, type CapturedLogs } from '../../../tests/setup/logs';
 
@@ -187,7 +188,7 @@ describe('customerLookup transform', () => {
     });
 
     it('accepts two-decimal totals that binary floating point cannot hold exactly', () => {
-      const output = lookup(customer({ orders: [{ total: 1.15 }, { total: 0.29 }, { total: 8.67 }, { total: -0.11 }] }));
+      const output = lookup(customer({ orders: [{ total: 1.15 }, { total: 0.29 }, { total: 8.56 }] }));
 
       expect(output).toMatchObject({ lifetimeValue: 10 });
     });
@@ -205,10 +206,69 @@ describe('customerLookup transform', () => {
       expect(lookup(customer({ orders }))).toMatchObject({ orderCount: 1002, lifetimeValue: 1244.63 });
     });
 
+    it('rejects a negative total, naming it', () => {
+      expect(responseProblems(customer({ orders: [{ total: 10 }, { total: -0.01 }] }))).toBe('total must not be negative');
+    });
+
+    it('rejects totals that sum past Number.MAX_SAFE_INTEGER cents: three orders of 40,000,000,000,000.01 are not 120,000,000,000,000.05', () => {
+      const orders = Array.from({ length: 3 }, () => ({ total: 40_000_000_000_000.01 }));
+
+      expect(responseProblems(customer({ orders }))).toBe('the totals sum to more than 90071992547409.91 (Number.MAX_SAFE_INTEGER cents), too large for lifetimeValue');
+    });
+
+    it('sums up to exactly Number.MAX_SAFE_INTEGER cents, and not one cent more', () => {
+      const atLimit = [{ total: 30_023_997_515_803.3 }, { total: 30_023_997_515_803.3 }, { total: 30_023_997_515_803.31 }];
+      const oneCentMore = [{ total: 30_023_997_515_803.3 }, { total: 30_023_997_515_803.31 }, { total: 30_023_997_515_803.31 }];
+
+      expect(lookup(customer({ orders: atLimit }))).toMatchObject({ lifetimeValue: 90_071_992_547_409.91 });
+      expect(responseProblems(customer({ orders: oneCentMore }))).toContain('the totals sum to more than 90071992547409.91');
+    });
+
     it('counts a missing or null total as 0', () => {
       const output = lookup(customer({ orders: [{ total: 12.34 }, {}, { total: null }] }));
 
       expect(output).toMatchObject({ orderCount: 3, lifetimeValue: 12.34 });
+    });
+  });
+
+  describe('lifetimeValue, for any two-decimal totals (fast-check)', () => {
+    const MAX_SUM_CENTS = BigInt(Number.MAX_SAFE_INTEGER);
+    /** An amount as an upstream writes it in JSON: whole units, a point, two decimals. */
+    const decimal = (cents: bigint) => `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
+    // Up to 2^51 cents an order's total is a double that still tells its cents apart; four or
+    // more orders near that bound sum past Number.MAX_SAFE_INTEGER (2^53 - 1) cents.
+    const orderCents = fc.oneof(fc.bigInt({ min: 0n, max: 100_000n }), fc.bigInt({ min: 2n ** 50n, max: 2n ** 51n }));
+
+    it('is the exact sum of the totals as written, or UPSTREAM_INVALID_RESPONSE once that passes Number.MAX_SAFE_INTEGER cents', () => {
+      const seen = { summed: 0, refused: 0 };
+      fc.assert(
+        fc.property(fc.array(orderCents, { maxLength: 12 }), (cents) => {
+          const body = JSON.parse(`{"data":[{"id":"c-1","orders":[${cents.map((c) => `{"total":${decimal(c)}}`).join(',')}]}]}`) as unknown;
+          const sum = cents.reduce((total, c) => total + c, 0n);
+
+          if (sum <= MAX_SUM_CENTS) {
+            seen.summed++;
+            expect(lookup(body)).toMatchObject({ orderCount: cents.length, lifetimeValue: Number(decimal(sum)) });
+          } else {
+            seen.refused++;
+            expect(responseProblems(body)).toContain('the totals sum to more than 90071992547409.91');
+          }
+        }),
+        { numRuns: 300 },
+      );
+
+      expect(seen.summed).toBeGreaterThan(0);
+      expect(seen.refused).toBeGreaterThan(0);
+    });
+
+    it('refuses any negative total', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: -1_000_000, max: -1 }), fc.array(fc.integer({ min: 0, max: 1_000_000 }), { maxLength: 4 }), (negative, others) => {
+          const orders = [...others, negative].map((cents) => ({ total: cents / 100 }));
+
+          expect(responseProblems(customer({ orders }))).toBe('total must not be negative');
+        }),
+      );
     });
   });
 
