@@ -12,6 +12,12 @@ export const MAX_OUTPUT_BYTES = 32_768;
 export const MAX_UPSTREAM_BYTES = 1_048_576;
 /** Used when no Lambda context tells the time left (scripts, tests without a context). */
 export const FALLBACK_INVOCATION_BUDGET_MS = 30_000;
+/**
+ * A first invocation that arrives within this long of the end of INIT was waited for through
+ * INIT by its caller (an on-demand cold start); one that arrives later found an environment
+ * Lambda had initialised ahead of time, and its caller's clock starts at the event.
+ */
+export const COLD_START_INVOKE_GAP_MAX_MS = 100;
 
 /** Tokens are reused until expires_at minus min(60 s, 10 % of the lifetime) (SPEC §6). */
 export const TOKEN_EXPIRY_SKEW_MAX_MS = 60_000;

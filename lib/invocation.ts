@@ -1,5 +1,5 @@
 import { actionEnv, type AnyAction } from './action';
-import { FALLBACK_INVOCATION_BUDGET_MS, METRICS_NAMESPACE, PREFETCH_BUDGET_MS } from './constants';
+import { COLD_START_INVOKE_GAP_MAX_MS, FALLBACK_INVOCATION_BUDGET_MS, METRICS_NAMESPACE, PREFETCH_BUDGET_MS } from './constants';
 import { InvocationMetrics } from './metrics';
 import { createContainer, type Container } from './container';
 import { whileHeld } from './eventLoopHold';
@@ -29,19 +29,46 @@ export interface Invocation {
 
 export type ActionRunner = (input: unknown, invocation: Invocation) => Promise<unknown>;
 
+/** When this process started (Node's performance.timeOrigin): an on-demand cold start's INIT began about then. */
+const PROCESS_STARTED_AT_MS = performance.timeOrigin;
+/** When the last front finished initialising (its handler module loaded): the end of INIT. */
+let initEndedAtMs: number | undefined;
+
+/** Called by each front once its handler is built at module load, the end of Lambda's INIT phase. */
+export function initialised(): void {
+  initEndedAtMs = Date.now();
+}
+
 /**
- * now + min(Lambda's remaining time, ACTION_TIMEOUT_MS, the action's own timeout) − margin
- * (SPEC §7), so the function answers with a clean TIMEOUT before Lambda kills it.
+ * When the caller's clock started for this invocation. Genesys Cloud starts its data action
+ * timer when it invokes the function (an assumption: its help says only that the action times
+ * out "when the HTTP requests run longer than the set time"; a synchronous Invoke includes the
+ * INIT of an on-demand cold start), so on the first invocation of an on-demand environment
+ * whose event arrived right after INIT, the time since the process started counts too.
+ * Provisioned concurrency, SnapStart and an environment Lambda initialised ahead of the event
+ * (it arrives later than COLD_START_INVOKE_GAP_MAX_MS after INIT) start at the event.
  */
-export function deadlineOf(invocation: Invocation, container: Container, action: AnyAction): Deadline {
+function callerStartedAtMs(receivedAtMs: number, cold: boolean, env: NodeJS.ProcessEnv): number {
+  const waitedThroughInit =
+    cold && env.AWS_LAMBDA_INITIALIZATION_TYPE === 'on-demand' && initEndedAtMs !== undefined && receivedAtMs - initEndedAtMs <= COLD_START_INVOKE_GAP_MAX_MS;
+  return waitedThroughInit ? Math.min(PROCESS_STARTED_AT_MS, receivedAtMs) : receivedAtMs;
+}
+
+/**
+ * The invocation's deadline (SPEC §7): the earliest of Lambda's own (remaining time from the
+ * event's arrival), ACTION_TIMEOUT_MS and the action's own timeout (each counted from when the
+ * caller's clock started, which on an on-demand cold start includes INIT), less the margin, so
+ * the function answers with a clean TIMEOUT before Lambda kills it or the caller gives up.
+ */
+export function deadlineOf(invocation: Invocation, container: Container, action: AnyAction, callerStartMs: number): Deadline {
   const { actionTimeoutMs, deadlineMarginMs } = container.config;
-  const budgetMs = Math.min(
-    invocation.lambdaRemainingMs ?? FALLBACK_INVOCATION_BUDGET_MS,
-    actionTimeoutMs ?? Number.POSITIVE_INFINITY,
-    action.timeoutMs ?? Number.POSITIVE_INFINITY,
+  const receivedAtMs = invocation.receivedAtMs ?? Date.now();
+  const atMs = Math.min(
+    receivedAtMs + (invocation.lambdaRemainingMs ?? FALLBACK_INVOCATION_BUDGET_MS),
+    callerStartMs + Math.min(actionTimeoutMs ?? Number.POSITIVE_INFINITY, action.timeoutMs ?? Number.POSITIVE_INFINITY),
   );
   const log = invocationLog(logKeysOf(invocation.correlationId, invocation.organizationId));
-  return new Deadline((invocation.receivedAtMs ?? Date.now()) + budgetMs - deadlineMarginMs, log);
+  return new Deadline(atMs - deadlineMarginMs, log);
 }
 
 /** A bad configuration is logged at cold start and reported by every invocation. */
@@ -76,7 +103,7 @@ function elapsedMs(startedAt: number): number {
  */
 function prefetch(container: Container): void {
   container.auth.warm(Deadline.after(PREFETCH_BUDGET_MS, logger)).catch((error: unknown) => {
-    logger.info({ event: 'prefetch_failed', code: asBridgeError(error).code }, 'prefetch at init failed; the first invocation will fetch again');
+    logger.info({ event: 'prefetch_failed', code: asBridgeError(error).code }, 'prefetch at init failed; an invocation fetches again (a transient Secrets Manager failure is remembered for a few seconds first)');
   });
 }
 
@@ -107,6 +134,7 @@ let coldStart = true;
  */
 export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv, { atInit = true } = {}): ActionRunner {
   const container = containerOrError(action, env);
+  if (atInit) initialised();
   if (!(container instanceof Error)) {
     if (atInit) warmUpAtInit([action], env);
     if (container.config.prefetchOnInit) prefetch(container);
@@ -121,7 +149,8 @@ export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv, { 
     coldStart = false;
     try {
       if (container instanceof Error) throw container;
-      const output = await runAction(container, action, input, deadlineOf(invocation, container, action), observation);
+      const callerStartMs = callerStartedAtMs(invocation.receivedAtMs ?? Date.now(), cold, env);
+      const output = await runAction(container, action, input, deadlineOf(invocation, container, action, callerStartMs), observation);
       const durationMs = elapsedMs(startedAt);
       logger.info(lineOf(record, { outcome: 'ok', durationMs }, observation), `${action.name} ok`);
       metrics.publish({ durationMs, observation, coldStart: cold });

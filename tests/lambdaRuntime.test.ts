@@ -1,7 +1,7 @@
 import { SANDBOX_HTTP_KEYS } from '../lib/sandbox/sandbox';
 import { actionEnvPrefix } from '../lib/action';
 import { ADA, FOUND } from './support/faultBench';
-import { jsonReply, startFaultyServer } from './support/faultyServer';
+import { hang, jsonReply, startFaultyServer } from './support/faultyServer';
 import { httpApiEvent } from './support/httpCalls';
 import { outcomesOf, runLikeLambda, type RuntimeInvocation } from './support/lambdaRuntime';
 import { openSandbox, type OpenSandbox } from './support/sandboxProcess';
@@ -117,5 +117,35 @@ describe('never null: every wait inside an invocation keeps the event loop alive
     const run = await runLikeLambda('tests/support/pendingForever.ts', baseEnv(), [[{ event: {} }]]);
 
     expect(outcomesOf(run)).toStrictEqual(['null']);
+  });
+});
+
+describe("a cold start's INIT counts against the action's timeout (Genesys starts its timer when it invokes)", () => {
+  const SLOW_INIT_MS = 1_000;
+  const ACTION_TIMEOUT_MS = 2_000;
+
+  async function hungUpstreamRun(initializationType: string) {
+    const upstream = servers.track(await startFaultyServer());
+    upstream.otherwise(hang);
+    const env = baseEnv({ UPSTREAM_BASE_URL: upstream.url, ACTION_TIMEOUT_MS: String(ACTION_TIMEOUT_MS), SLOW_INIT_MS: String(SLOW_INIT_MS), AWS_LAMBDA_INITIALIZATION_TYPE: initializationType });
+    return runLikeLambda('tests/support/slowInitHandler.ts', env, [[direct(FOUND)], [direct(FOUND)]]);
+  }
+
+  it('on-demand: the cold invocation answers TIMEOUT the action timeout after the process started, the warm one after its event', async () => {
+    const run = await hungUpstreamRun('on-demand');
+
+    expect(run.answers.map((answer) => answer.error?.code)).toStrictEqual(['TIMEOUT', 'TIMEOUT']);
+    const [cold, warm] = run.answers.map((answer) => answer.elapsedMs!);
+    // 2,000 ms from the process's start, less the 1,000 ms INIT (and the loading after it) and the 200 ms margin: under 800 ms after the event.
+    expect(cold).toBeLessThanOrEqual(ACTION_TIMEOUT_MS - SLOW_INIT_MS - 200);
+    expect(cold).toBeGreaterThanOrEqual(300);
+    expect(warm).toBeGreaterThanOrEqual(ACTION_TIMEOUT_MS - 200 - 20);
+  });
+
+  it('provisioned concurrency: INIT ran before any caller waited, so the cold invocation has the whole timeout', async () => {
+    const run = await hungUpstreamRun('provisioned-concurrency');
+
+    expect(run.answers.map((answer) => answer.error?.code)).toStrictEqual(['TIMEOUT', 'TIMEOUT']);
+    expect(run.answers[0]!.elapsedMs).toBeGreaterThanOrEqual(ACTION_TIMEOUT_MS - 200 - 20);
   });
 });

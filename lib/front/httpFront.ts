@@ -7,7 +7,7 @@ import { asBridgeError, BridgeError, ConfigError, ErrorCode, InputError, type Er
 import { loadHttpFrontConfig, type HttpFrontConfig } from '../config';
 import { firstIdShaped } from '../correlationId';
 import { whileHeld } from '../eventLoopHold';
-import { createActionRunner, warmUpAtInit, type ActionRunner } from '../invocation';
+import { createActionRunner, initialised, warmUpAtInit, type ActionRunner } from '../invocation';
 import { invocationLog, logger, logKeysOf } from '../logger';
 import { SecretCache } from '../auth/secretCache';
 import { CallerAuth, CallerError } from './callerAuth';
@@ -168,6 +168,7 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
       return fail(asBridgeError(error));
     }
   };
+  initialised();
   // The caller's authentication waits too (a throttled callers' secret): the request holds the event loop until it is answered.
   return (event, context) => whileHeld(() => handle(event, context));
 }

@@ -29,6 +29,8 @@ export interface RuntimeAnswer {
   error?: { name?: string; message?: string; code?: string };
   /** The handler settled after the runtime had already answered null. */
   late?: boolean;
+  /** From the event's arrival to the handler's answer. */
+  elapsedMs?: number;
 }
 
 export interface RuntimeRun {

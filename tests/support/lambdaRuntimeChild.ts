@@ -41,6 +41,7 @@ async function runBatch(handler: Handler, batch: RuntimeInvocation[], batchIndex
       const id = `${batchIndex}.${index}`;
       const base: RuntimeAnswer = { batch: batchIndex, index, outcome: 'null' };
       pending.set(id, base);
+      const startedAt = Date.now();
       let settled: RuntimeAnswer;
       try {
         settled = { ...base, outcome: 'ok', value: await handler(invocation.event, context) };
@@ -48,6 +49,7 @@ async function runBatch(handler: Handler, batch: RuntimeInvocation[], batchIndex
         const { name, message, code } = error as { name?: string; message?: string; code?: string };
         settled = { ...base, outcome: 'error', error: { name, message, code } };
       }
+      settled.elapsedMs = Date.now() - startedAt;
       // Answered already (null) when the loop emptied first: the late answer is recorded as such.
       if (pending.delete(id)) answer(settled);
       else answer({ ...settled, late: true });
