@@ -33,7 +33,7 @@ describe('npm run doctor', () => {
   it('with no AWS credentials: prints the report naming the secret it could not read, and exits 1', async () => {
     const run = await runScript('doctor.ts', README_DOCTOR, userEnv());
 
-    expect(run.stdout).toContain('[SECRET_NOT_LOADED] SECRET_UNAVAILABLE: Secrets Manager could not return secret data-action-bridge/oauth');
+    expect(run.stdout).toContain('[SECRET_NOT_LOADED] SECRET_UNAVAILABLE: Secrets Manager could not return secret data-action-bridge/oauth (CredentialsProviderError: no AWS credentials found;');
     expect(run.stdout).toContain('Result: no token as configured');
     expect(run.code).toBe(1);
   });
@@ -44,7 +44,7 @@ describe('npm run doctor', () => {
 
     const run = await runScript('doctor.ts', README_DOCTOR, env);
 
-    expect(run.stdout).toContain('[SECRET_NOT_LOADED] SECRET_UNAVAILABLE: Secrets Manager could not return secret data-action-bridge/oauth');
+    expect(run.stdout).toContain('[SECRET_NOT_LOADED] SECRET_UNAVAILABLE: Secrets Manager could not return secret data-action-bridge/oauth (ECONNREFUSED); try again');
     expect(run.stdout).toContain('Result: no token as configured');
     expect(run.code).toBe(1);
   });

@@ -210,16 +210,37 @@ export function toSecretError(error: unknown, secretId: string): SecretError {
       { cause: error },
     );
   }
+  if (name === 'CredentialsProviderError') {
+    // The SDK's default chain found no credentials: asking again cannot help.
+    return new SecretError(
+      ErrorCode.SECRET_UNAVAILABLE,
+      `Secrets Manager could not return secret ${secretId} (CredentialsProviderError: no AWS credentials found; configure them with aws configure or AWS_PROFILE, or run where a role provides them)`,
+      { cause: error },
+    );
+  }
   const status = $metadata?.httpStatusCode;
   // SPEC §5: only throttling, a 5xx, a timeout or a network failure may be masked by a stale value.
   const transient = /Throttl/i.test(name) || status === undefined || status >= 500;
   const failure = new SecretError(
     ErrorCode.SECRET_UNAVAILABLE,
-    `Secrets Manager could not return secret ${secretId} (${name || 'network error'}${status ? `, HTTP ${status}` : ''})${transient ? '; try again' : ''}`,
+    `Secrets Manager could not return secret ${secretId} (${sdkFailureDetail(error)})${transient ? '; try again' : ''}`,
     { cause: error, ...(status !== undefined && { status }) },
   );
   if (transient) TRANSIENT.add(failure);
   return failure;
+}
+
+/**
+ * What went wrong, for messages: "ThrottlingException, HTTP 400", or the network failure's
+ * code ("ECONNREFUSED"). The SDK wraps an error it does not recognise as an Error (one from
+ * another realm, as under jest) in "AWS SDK error wrapper for Error: connect ECONNREFUSED …",
+ * which drops its code, so the code is read back from the message too.
+ */
+function sdkFailureDetail(error: unknown): string {
+  const { name = '', message = '', $metadata } = (error ?? {}) as SdkErrorShape & { message?: string };
+  const status = $metadata?.httpStatusCode;
+  if (status !== undefined) return `${name || 'error'}, HTTP ${status}`;
+  return networkCodeOf(error) || /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(message)?.[1] || /^AWS SDK error wrapper for (\w+)/.exec(message)?.[1] || name || 'network error';
 }
 
 /** Secret errors that a previous value may mask (see isTransient) and that are retried (see #fetch). */
@@ -232,12 +253,6 @@ const TRANSIENT = new WeakSet<SecretError>();
  */
 function transientReason(error: unknown): string | undefined {
   if (!(error instanceof SecretError) || !TRANSIENT.has(error)) return undefined;
-  const { name = '', message = '', $metadata } = (error.cause ?? {}) as SdkErrorShape & { message?: string };
-  const status = $metadata?.httpStatusCode;
-  if (status !== undefined) return `${name || 'error'}, HTTP ${status}`;
-  // The SDK wraps an error it does not recognise as an Error (one from another realm, as under
-  // jest) in "AWS SDK error wrapper for Error: connect ECONNREFUSED …", which drops its code.
-  const code = networkCodeOf(error) || (/\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(message)?.[1] ?? '');
-  if (isTlsFailure(code)) return undefined;
-  return code || /^AWS SDK error wrapper for (\w+)/.exec(message)?.[1] || name || 'network error';
+  const detail = sdkFailureDetail(error.cause);
+  return isTlsFailure(detail) ? undefined : detail;
 }
