@@ -4,11 +4,14 @@
  * prints the data action responses. `npm start -- --serve` keeps the stand-ins running and
  * prints the environment for `serverless invoke local`.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ACTIONS } from '../lib/actions';
 import type { DirectHandler } from '../lib/front/directInvoke';
 import { redirectLogs } from '../lib/logger';
 import type { HttpHandler } from '../lib/front/httpFront';
 import { serveHttpFront } from '../lib/sandbox/httpFrontServer';
+import { invokeLocalCommands, type FunctionConfig } from '../lib/sandbox/invokeLocal';
 import { captureEmfWrites, emfRecords, summariseMetrics } from '../lib/sandbox/metricsSummary';
 import { postSampleEvents, runHttpEvents, runSampleEvents, unexpectedResults, type EventResult } from '../lib/sandbox/runEvents';
 import { SANDBOX_HTTP_KEYS, startSandbox } from '../lib/sandbox/sandbox';
@@ -32,33 +35,27 @@ function printResults(title: string, results: EventResult[]): void {
   }
 }
 
-/** The function's settings are serverless.yml params; the AWS SDK's own variables come from the shell. */
-const PARAM_OF_VARIABLE: Record<string, string> = {
-  SECRET_ID: 'secretId',
-  AUTH_PLATFORM: 'authPlatform',
-  TOKEN_URL: 'tokenUrl',
-  UPSTREAM_BASE_URL: 'upstreamBaseUrl',
-};
-
-function invokeLocalInstructions(env: Record<string, string>): string {
-  const exports: string[] = [];
-  const params: string[] = [];
-  for (const [name, value] of Object.entries(env)) {
-    const param = PARAM_OF_VARIABLE[name];
-    if (param) params.push(`--param ${param}=${value}`);
-    else exports.push(`export ${name}=${value}`);
-  }
-  return `${exports.join('\n')}\nnpx serverless invoke local -f customerLookup -p events/customerLookup.json \\\n  ${params.join(' ')}`;
+/** The deployed functions' configuration, as `npm run generate` wrote it for serverless.yml. */
+async function deployedFunctions(): Promise<Record<string, FunctionConfig>> {
+  return (JSON.parse(await readFile(join(root, 'deploy', 'actions.json'), 'utf8')) as { functions: Record<string, FunctionConfig> }).functions;
 }
 
 async function serve(): Promise<void> {
   const sandbox = await startSandbox();
   Object.assign(process.env, sandbox.env);
   const front = await serveHttpFront(await loadHandler<HttpHandler>('http'));
+  const { exports, commands } = invokeLocalCommands(sandbox.env, await deployedFunctions(), ACTIONS.map((action) => action.name));
+  const hmacKey = SANDBOX_HTTP_KEYS.hmacKeys[0]!;
+  const body = JSON.stringify({ phoneNumber: '+15551234567' });
   console.log('Sandbox stand-ins are running on loopback. In another shell, from the project folder:\n');
-  console.log(invokeLocalInstructions(sandbox.env));
-  console.log(`\nThe HTTP front (as CXone Studio or a Genesys Web Services data action would call it):\n`);
-  console.log(`curl -sS ${front.url}/actions/customerLookup -H 'Authorization: Bearer ${API_KEY}' -H 'Content-Type: application/json' -d '{"phoneNumber":"+15551234567"}'`);
+  console.log(exports.join('\n'));
+  for (const [name, command] of Object.entries(commands)) console.log(`\n# ${name}\n${command}`);
+  console.log(`\nThe HTTP front (as CXone Studio or a Genesys Web Services data action would call it). The sandbox callers' API keys: ${SANDBOX_HTTP_KEYS.apiKeys.join(', ')}; HMAC key: ${hmacKey}\n`);
+  console.log(`curl -sS ${front.url}/actions/customerLookup -H 'Authorization: Bearer ${API_KEY}' -H 'Content-Type: application/json' -d '${body}'`);
+  console.log('\n# Signed with the HMAC key: x-bridge-signature is sha256=HMAC-SHA256(key, timestamp.METHOD.path.body), valid for 300 s');
+  console.log(`ts=$(date +%s); body='${body}'`);
+  console.log(`sig=$(printf '%s' "$ts.POST./actions/customerLookup.$body" | openssl dgst -sha256 -hmac '${hmacKey}' | sed 's/^.* //')`);
+  console.log(`curl -sS ${front.url}/actions/customerLookup -H "x-bridge-timestamp: $ts" -H "x-bridge-signature: sha256=$sig" -H 'Content-Type: application/json' -d "$body"`);
   console.log('\nCtrl-C stops the sandbox.');
   const stop = () => void Promise.all([sandbox.close(), front.close()]).then(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -1,6 +1,11 @@
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ACTIONS } from '../lib/actions';
+import { SANDBOX_HTTP_KEYS } from '../lib/sandbox/sandbox';
+import { scanLinesOf } from './setup/logs';
 import { closedPort } from './support/faultyServer';
 import { runScript } from './support/runScript';
 
@@ -121,4 +126,46 @@ describe('npm start (the sandbox)', () => {
     expect(run.stderr).toContain('✗ customerLookup.json → customerLookup: failed');
     expect(run.code).toBe(1);
   });
+});
+
+describe('npm run sandbox:serve', () => {
+  /** Starts the serving sandbox and waits for its instructions. */
+  function serve(): Promise<{ text: string; stop(): void }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'scripts', 'sandbox.ts'), '--serve'], { cwd: join(__dirname, '..'), env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+        if (text.includes('Ctrl-C stops the sandbox.')) resolve({ text, stop: () => child.kill('SIGTERM') });
+      });
+      child.on('error', reject);
+      child.on('close', (code) => reject(new Error(`sandbox:serve ended (${code}) before printing its instructions: ${text}`)));
+    });
+  }
+
+  it("prints a serverless invoke local command for every function, the http one included, and the callers' API and HMAC keys", async () => {
+    const served = await serve();
+    try {
+      for (const name of [...ACTIONS.map((action) => action.name), 'http']) expect(served.text).toMatch(new RegExp(`^# ${name}\\n.*npx serverless invoke local -f ${name} -p events/`, 'm'));
+      expect(served.text).toMatch(/-f http -p events\/http-\w+\.json .*--param httpAuthSecretId=data-action-bridge\/sandbox-http-callers/);
+      expect(served.text).toContain(`API keys: ${SANDBOX_HTTP_KEYS.apiKeys.join(', ')}; HMAC key: ${SANDBOX_HTTP_KEYS.hmacKeys[0]}`);
+    } finally {
+      served.stop();
+    }
+  });
+
+  it("the printed http command answers its API Gateway event through serverless invoke local, as a user would run it", async () => {
+    const served = await serve();
+    try {
+      const exports = served.text.split('\n').filter((line) => line.startsWith('export ')).join('\n');
+      const command = /^# http\n(.*)$/m.exec(served.text)![1]!;
+      const { stdout } = await promisify(execFile)('bash', ['-c', `${exports}\n${command}`], { cwd: join(__dirname, '..'), env: userEnv(), timeout: 60_000, maxBuffer: 8 * 1024 * 1024 });
+      scanLinesOf(stdout);
+
+      expect(stdout).toContain('"statusCode": 200');
+      expect(stdout).toMatch(/"body": "\{\\"found\\":true/);
+    } finally {
+      served.stop();
+    }
+  }, 90_000);
 });
