@@ -30,6 +30,12 @@ export interface ActionDefinition<Input, UpstreamResponse, Output> {
   description: string;
   /** The AUTH_PLATFORM the action's API needs; undefined: any. Checked at cold start. */
   platform?: AuthPlatform;
+  /**
+   * The connection whose secret, token endpoint and API base the deployment gives it
+   * (lib/codegen/connections.ts): undefined, the platform's shared one; a name, params of its
+   * own (`orders` → ordersSecretId, ordersTokenUrl, …). Actions on one connection share its tokens.
+   */
+  connection?: string;
   input: z.ZodType<Input>;
   request: (input: Input) => UpstreamRequestSpec;
   response: z.ZodType<UpstreamResponse>;

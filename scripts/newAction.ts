@@ -1,7 +1,9 @@
 /**
- * `npm run new-action -- <name> [--platform oauth2|genesys-cloud|nice-cxone]`: scaffolds
- * lib/actions/<name>/ (declaration, stand-in, sample events, transform test), then runs
- * `npm run generate` so the registry, handler, deploy configuration and contracts include it.
+ * `npm run new-action -- <name> [--platform oauth2|genesys-cloud|nice-cxone] [--connection <name>]`:
+ * scaffolds lib/actions/<name>/ (declaration, stand-in, transform test) and events/<name>*.json,
+ * then runs `npm run generate` so the registry, handler, deploy configuration and contracts
+ * include it. `--connection orders` gives the action params of its own (ordersSecretId,
+ * ordersTokenUrl, …: lib/codegen/connections.ts) instead of its platform's shared ones.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -10,15 +12,22 @@ import { parseArgs } from 'node:util';
 import { AUTH_PLATFORMS, type AuthPlatform } from '../lib/auth/platforms/profile';
 import { ACTIONS_DIR, PROJECT_ROOT } from '../lib/codegen/actionFolders';
 import { ACTION_NAME } from '../lib/action';
+import { CONNECTION_NAME } from '../lib/codegen/connections';
 import { scaffoldFiles } from '../lib/codegen/scaffold';
 import { runCommand } from './command';
 
+const USAGE = 'usage: npm run new-action -- <camelCaseName> [--platform oauth2|genesys-cloud|nice-cxone] [--connection <camelCaseName>]';
+
 void runCommand(async () => {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { platform: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { platform: { type: 'string' }, connection: { type: 'string' } } });
   const [name] = positionals;
   const platform = values.platform as AuthPlatform | undefined;
   if (!name || !ACTION_NAME.test(name) || name === 'http') {
-    console.error('usage: npm run new-action -- <camelCaseName> [--platform oauth2|genesys-cloud|nice-cxone]');
+    console.error(USAGE);
+    return 2;
+  }
+  if (values.connection !== undefined && !CONNECTION_NAME.test(values.connection)) {
+    console.error(`--connection must be camelCase letters and digits: it prefixes the connection's params (${values.connection}SecretId)\n${USAGE}`);
     return 2;
   }
   if (platform && !(AUTH_PLATFORMS as readonly string[]).includes(platform)) {
@@ -30,7 +39,7 @@ void runCommand(async () => {
     console.error(`lib/actions/${name} exists already`);
     return 1;
   }
-  for (const [path, content] of Object.entries(scaffoldFiles(name, platform))) {
+  for (const [path, content] of Object.entries(scaffoldFiles(name, platform, values.connection))) {
     mkdirSync(dirname(join(PROJECT_ROOT, path)), { recursive: true });
     writeFileSync(join(PROJECT_ROOT, path), content);
     console.log(`wrote ${path}`);

@@ -99,6 +99,13 @@ describe('npm run new-action', () => {
     expect(run.code).toBe(2);
   });
 
+  it('with a connection name that cannot prefix a param: says why and exits 2', async () => {
+    const run = await runScript('newAction.ts', ['orderStatus', '--connection', 'orders-eu'], userEnv());
+
+    expect(run.stderr).toContain('--connection must be camelCase letters and digits');
+    expect(run.code).toBe(2);
+  });
+
   it('with the name of an action that exists: says so and exits 1', async () => {
     const run = await runScript('newAction.ts', ['customerLookup'], userEnv());
 

@@ -43,7 +43,8 @@ beforeAll(async () => {
     packageService({ genesysOrgId: ORG_ID, alarmTopicArn: TOPIC }),
     packageService({ genesysOrgId: ORG_ID, genesysRegion: 'use2.us-gov-pure.cloud', httpThrottleRateLimit: '7', httpThrottleBurstLimit: '9', httpReservedConcurrency: '3' }),
     packageService(),
-    packageService({ genesysOrgId: ORG_ID, genesysRegion: 'edee1.eusc-pure.cloud', genesysAccountId: SOVEREIGN_ACCOUNT }),
+    // With an integrator's second API: an action on a connection of its own, as new-action makes it.
+    packageService({ genesysOrgId: ORG_ID, genesysRegion: 'edee1.eusc-pure.cloud', genesysAccountId: SOVEREIGN_ACCOUNT, ordersTokenUrl: 'https://login.orders.example/oauth2/token' }, ['orderStatus', '--connection', 'orders']),
   ]);
   [commercial, fedRamp, withoutOrg, sovereign] = [deployOf(a), deployOf(b), deployOf(c), deployOf(d)];
 }, 150_000);
@@ -125,6 +126,36 @@ describe('the bundle', () => {
 
     expect(state.service.provider.runtime).toBe('nodejs22.x');
     expect(state.service.custom.esbuild.target).toBe(`node${/^nodejs(\d+)\.x$/.exec(state.service.provider.runtime)![1]}`);
+  });
+});
+
+describe("an action on a connection of its own (npm run new-action -- orderStatus --connection orders)", () => {
+  type Fn = { Properties: { Environment: { Variables: Record<string, string> }; Role: unknown } };
+  const secretsOf = (role: Resource) =>
+    (role.Properties.Policies as Array<{ PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } }>)
+      .flatMap((policy) => policy.PolicyDocument.Statement)
+      .filter((statement) => statement.Action === 'secretsmanager:GetSecretValue')
+      .flatMap((statement) => (statement.Resource as Array<{ 'Fn::Sub': string }>).map((resource) => /secret:(.*)-\?{6}$/.exec(resource['Fn::Sub'])![1]));
+
+  it('gets params of its own, each with a default: the given token URL, its own secret name, empty scope and API base', () => {
+    const variables = (sovereign.resource('OrderStatusLambdaFunction') as unknown as Fn).Properties.Environment.Variables;
+
+    expect(variables).toMatchObject({
+      SECRET_ID: 'data-action-bridge/orders',
+      AUTH_PLATFORM: 'oauth2',
+      TOKEN_URL: 'https://login.orders.example/oauth2/token',
+      OAUTH_SCOPE: '',
+      CLIENT_AUTH_METHOD: 'client_secret_basic',
+      UPSTREAM_BASE_URL: '',
+    });
+    // customerLookup keeps the shared params.
+    expect((sovereign.resource('CustomerLookupLambdaFunction') as unknown as Fn).Properties.Environment.Variables).toMatchObject({ SECRET_ID: 'data-action-bridge/oauth', TOKEN_URL: '' });
+  });
+
+  it("may read its connection's secret only; the HTTPS front reads every connection's", () => {
+    expect(secretsOf(sovereign.resource('OrderStatusRole'))).toStrictEqual(['data-action-bridge/orders']);
+    expect(secretsOf(sovereign.resource('CustomerLookupRole'))).toStrictEqual(['data-action-bridge/oauth']);
+    expect(secretsOf(sovereign.resource('HttpRole'))).toEqual(expect.arrayContaining(['data-action-bridge/orders', 'data-action-bridge/oauth', 'data-action-bridge/http-callers']));
   });
 });
 

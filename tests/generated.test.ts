@@ -5,6 +5,8 @@ import { ACTIONS } from '../lib/actions';
 import { PROJECT_ROOT } from '../lib/codegen/actionFolders';
 import { generatedFiles, staleGeneratedFiles } from '../lib/codegen/generatedFiles';
 import { scaffoldFiles } from '../lib/codegen/scaffold';
+import { connectionOf } from '../lib/codegen/connections';
+import type { AnyAction } from '../lib/action';
 import { SANDBOX_HTTP_KEYS } from '../lib/sandbox/sandbox';
 
 /**
@@ -53,6 +55,33 @@ describe('generated files', () => {
       expect(event).toMatchObject({ version: '2.0', rawPath: `/actions/${name}`, headers: { authorization: `Bearer ${SANDBOX_HTTP_KEYS.apiKeys[0]}`, 'content-type': 'application/json' } });
       expect(JSON.parse(event.body)).toStrictEqual(JSON.parse(sample));
     }
+  });
+});
+
+describe('connections (lib/codegen/connections.ts)', () => {
+  const probe = (platform: AnyAction['platform'], connection?: string) => ({ ...ACTIONS[0]!, name: 'probe', platform, connection }) as AnyAction;
+
+  it("a named connection's settings are params of its own, prefixed with its name, each with a default", () => {
+    expect(connectionOf(probe('genesys-cloud', 'emea'))).toStrictEqual({
+      name: 'emea',
+      secretParam: 'emeaSecretId',
+      secretReference: "${param:emeaSecretId, 'data-action-bridge/emea'}",
+      env: { AUTH_PLATFORM: 'genesys-cloud', GENESYS_REGION: "${param:emeaGenesysRegion, 'mypurecloud.com'}" },
+    });
+    expect(connectionOf(probe('nice-cxone', 'eu')).env).toStrictEqual({
+      AUTH_PLATFORM: 'nice-cxone',
+      CXONE_ISSUER: "${param:euCxoneIssuer, 'https://cxone.niceincontact.com'}",
+      CXONE_TENANT_ID: "${param:euCxoneTenantId, ''}",
+      CLIENT_AUTH_METHOD: "${param:euCxoneClientAuthMethod, 'client_secret_basic'}",
+    });
+  });
+
+  it("without one, the platform's shared params, as serverless.yml declares them", () => {
+    expect(connectionOf(probe(undefined))).toMatchObject({ secretReference: '${param:secretId}', env: { AUTH_PLATFORM: '${param:authPlatform}', TOKEN_URL: '${param:tokenUrl}' } });
+  });
+
+  it('refuses a connection name that cannot prefix a param', () => {
+    expect(() => connectionOf(probe(undefined, 'Orders-EU'))).toThrow(/connection Orders-EU must be camelCase/);
   });
 });
 

@@ -1,8 +1,8 @@
 import type { AnyAction } from '../action';
 import { actionEnvPrefix } from '../action';
-import type { AuthPlatform } from '../auth/platforms/profile';
 import { METRICS_SERVICE } from '../constants';
 import { functionArnOutputKey } from '../deployTarget';
+import { connectionOf } from './connections';
 import { GENESYS_REGIONS_WITHOUT_KNOWN_ACCOUNT, genesysDataActionsRole } from './genesysInvokeRole';
 
 /**
@@ -10,43 +10,10 @@ import { GENESYS_REGIONS_WITHOUT_KNOWN_ACCOUNT, genesysDataActionsRole } from '.
  * deploy/actions.json (`npm run generate`) and included by serverless.yml: one function, one
  * role (its own logs, its own secret) and one output per action; the HTTPS front's function,
  * prefixed environment and role; the Genesys Cloud invoke role; the KMS grant's role list.
- * Actions on the same platform share that platform's `--param`s.
+ * Actions share their connection's `--param`s (lib/codegen/connections.ts).
  */
 
 type Json = Record<string, unknown>;
-
-interface PlatformDeploy {
-  /** The param naming the Secrets Manager secret. */
-  secretParam: string;
-  /** The action's environment, from params. */
-  env: Readonly<Record<string, string>>;
-}
-
-/** An action with no platform of its own (customerLookup) takes any OAuth 2.0 server, configured by params. */
-const ANY_PLATFORM: PlatformDeploy = {
-  secretParam: 'secretId',
-  env: {
-    AUTH_PLATFORM: '${param:authPlatform}',
-    TOKEN_URL: '${param:tokenUrl}',
-    OAUTH_SCOPE: '${param:oauthScope}',
-    TOKEN_EXTRA_PARAMS: '${param:tokenExtraParams}',
-    CLIENT_AUTH_METHOD: '${param:clientAuthMethod}',
-    UPSTREAM_BASE_URL: '${param:upstreamBaseUrl}',
-  },
-};
-
-const PLATFORM_DEPLOY: Record<AuthPlatform, PlatformDeploy> = {
-  oauth2: ANY_PLATFORM,
-  'genesys-cloud': { secretParam: 'genesysSecretId', env: { AUTH_PLATFORM: 'genesys-cloud', GENESYS_REGION: '${param:genesysRegion}' } },
-  'nice-cxone': {
-    secretParam: 'cxoneSecretId',
-    env: { AUTH_PLATFORM: 'nice-cxone', CXONE_ISSUER: '${param:cxoneIssuer}', CXONE_TENANT_ID: '${param:cxoneTenantId}', CLIENT_AUTH_METHOD: '${param:cxoneClientAuthMethod}' },
-  },
-};
-
-function deployOf(action: AnyAction): PlatformDeploy {
-  return action.platform ? PLATFORM_DEPLOY[action.platform] : ANY_PLATFORM;
-}
 
 /** customerLookup → CustomerLookup, as osls names a function's resources (CustomerLookupLambdaFunction). */
 export function logicalName(name: string): string {
@@ -57,8 +24,8 @@ export function logicalName(name: string): string {
 const BUDGET_ENV = { TOKEN_RATE_LIMIT_PER_MINUTE: '${param:tokenRateLimitPerMinute}', TOKEN_POOL_SIZE: '${param:tokenPoolSize}' };
 
 function actionEnvironment(action: AnyAction): Record<string, string> {
-  const deploy = deployOf(action);
-  return { SECRET_ID: `\${param:${deploy.secretParam}}`, ...deploy.env, ...BUDGET_ENV };
+  const connection = connectionOf(action);
+  return { SECRET_ID: connection.secretReference, ...connection.env, ...BUDGET_ENV };
 }
 
 /** The EMF metrics of one action (lib/metrics.ts): namespace param, dimensions service and action. */
@@ -158,8 +125,8 @@ function dashboard(actions: readonly AnyAction[]): Json {
 }
 
 /** `-??????` matches the six random characters Secrets Manager appends to a secret's ARN. */
-function secretArn(param: string): Json {
-  return { 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:\${param:${param}}-??????` };
+function secretArn(secretReference: string): Json {
+  return { 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${secretReference}-??????` };
 }
 
 function writeOwnLogs(functionName: string): Json {
@@ -176,17 +143,17 @@ const LAMBDA_TRUST: Json = {
 };
 
 /** Least privilege: a role that may write the function's own logs and read its own secrets, nothing else. */
-function functionRole(functionName: string, secretParams: readonly string[]): Json {
+function functionRole(functionName: string, secretReferences: readonly string[]): Json {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       AssumeRolePolicyDocument: LAMBDA_TRUST,
       Policies: [
         {
-          PolicyName: secretParams.length > 1 ? 'logs-and-secrets' : 'logs-and-secret',
+          PolicyName: secretReferences.length > 1 ? 'logs-and-secrets' : 'logs-and-secret',
           PolicyDocument: {
             Version: '2012-10-17',
-            Statement: [writeOwnLogs(functionName), { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretParams.map(secretArn) }],
+            Statement: [writeOwnLogs(functionName), { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretReferences.map(secretArn) }],
           },
         },
       ],
@@ -206,7 +173,7 @@ export function deployConfig(actions: readonly AnyAction[]): Json {
       role: `${name}Role`,
       environment: actionEnvironment(action),
     };
-    resources[`${name}Role`] = functionRole(action.name, [deployOf(action).secretParam]);
+    resources[`${name}Role`] = functionRole(action.name, [connectionOf(action).secretReference]);
     Object.assign(resources, actionAlarms(action));
     // The key `npm run contracts -- --stack-outputs` reads back (lib/deployTarget.ts).
     outputs[functionArnOutputKey(action.name)] = { Description: `${action.name}'s ARN, the request URL of its Genesys Cloud Lambda data action`, Value: { 'Fn::GetAtt': [`${name}LambdaFunction`, 'Arn'] } };
@@ -224,8 +191,8 @@ export function deployConfig(actions: readonly AnyAction[]): Json {
     events: [{ httpApi: { method: 'POST', path: '/actions/{name}' } }],
     environment: httpEnvironment,
   };
-  const secretParams = [...new Set(actions.map((action) => deployOf(action).secretParam)), 'httpAuthSecretId'];
-  resources.HttpRole = functionRole('http', secretParams);
+  const secretReferences = [...new Set(actions.map((action) => connectionOf(action).secretReference)), '${param:httpAuthSecretId}'];
+  resources.HttpRole = functionRole('http', secretReferences);
   resources.HttpThrottlesAlarm = throttlesAlarm('http');
   resources.Dashboard = dashboard(actions);
   resources.GenesysDataActionsRole = genesysDataActionsRole(actions.map((action) => ({ 'Fn::GetAtt': [`${logicalName(action.name)}LambdaFunction`, 'Arn'] })));

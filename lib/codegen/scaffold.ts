@@ -13,9 +13,9 @@ function kebab(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
-export function scaffoldFiles(name: string, platform?: AuthPlatform): Record<string, string> {
+export function scaffoldFiles(name: string, platform?: AuthPlatform, connection?: string): Record<string, string> {
   const resource = `/${kebab(name)}`;
-  const platformLine = platform ? `\n  platform: '${platform}',` : '';
+  const declarationOptions = `${platform ? `\n  platform: '${platform}',` : ''}${connection ? `\n  connection: '${connection}',` : ''}`;
   const folder = `lib/actions/${name}/`;
   return {
     [`${folder}action.ts`]: `import * as z from 'zod';
@@ -61,7 +61,7 @@ export function summarise${name[0]!.toUpperCase()}${name.slice(1)}(response: z.i
 
 export const ${name} = defineAction({
   name: '${name}',
-  description: 'Looks a record up by id: found, status and when it last changed.',${platformLine}
+  description: 'Looks a record up by id: found, status and when it last changed.',${declarationOptions}
   input: Input,
   request: ({ id }: z.infer<typeof Input>) => ({ method: 'GET', path: '${resource}', query: { id } }),
   response: Response,

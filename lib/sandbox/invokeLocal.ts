@@ -20,7 +20,8 @@ export interface InvokeLocalCommands {
   commands: Record<string, string>;
 }
 
-const PARAM = /^\$\{param:(\w+)\}$/;
+/** `${param:name}`, or with a default (`${param:ordersSecretId, 'data-action-bridge/orders'}`, lib/codegen/connections.ts). */
+const PARAM = /^\$\{param:(\w+)(?:, '[^']*')?\}$/;
 // The AWS SDK's variables are exported; HTTP_* belong to the HTTPS front; prefixed ones to one action each.
 const isBridgeVariable = (name: string) => !name.startsWith('AWS_') && !name.startsWith('HTTP_') && !name.includes('__');
 

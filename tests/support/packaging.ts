@@ -43,8 +43,11 @@ async function unzipped(zip: string): Promise<PackagedFunction['files']> {
   );
 }
 
-/** `params` become `--param name=value`, as a deploy would pass them. */
-export async function packageService(params: Record<string, string> = {}): Promise<PackagedService> {
+/**
+ * `params` become `--param name=value`, as a deploy would pass them. `newAction`: the
+ * arguments of an `npm run new-action` run in the copy first (it scaffolds and regenerates).
+ */
+export async function packageService(params: Record<string, string> = {}, newAction?: string[]): Promise<PackagedService> {
   const work = await mkdtemp(join(tmpdir(), 'bridge-package-'));
   const service = join(work, 'service');
   const out = join(work, 'out');
@@ -52,6 +55,7 @@ export async function packageService(params: Record<string, string> = {}): Promi
     if (!NOT_COPIED.has(entry)) await cp(join(PROJECT, entry), join(service, entry), { recursive: true });
   }
   await symlink(join(PROJECT, 'node_modules'), join(service, 'node_modules'), 'dir');
+  if (newAction) await run(process.execPath, ['--import', 'tsx', join(service, 'scripts', 'newAction.ts'), ...newAction], { cwd: service, timeout: 50_000, env: { ...process.env, npm_config_yes: 'true' } });
   const paramArgs = Object.entries(params).flatMap(([name, value]) => ['--param', `${name}=${value}`]);
   try {
     await run('npx', ['--no', 'serverless', 'package', '--package', out, ...paramArgs], {
