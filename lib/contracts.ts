@@ -45,6 +45,8 @@ const SAFE_INTEGER_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_IN
  * Drops what a data action contract should not carry: zod's safe-integer bounds, and
  * patterns, because the bridge trims and validates input itself and says what is wrong in
  * words a flow author can act on, where the platform would only say the contract failed.
+ * Output contracts may nest objects (lib/contractRules.ts), so it reaches every level:
+ * properties, array items and the alternatives zod writes for nullable values.
  */
 function tidy(schema: JsonSchema): JsonSchema {
   const result: JsonSchema = {};
@@ -55,6 +57,8 @@ function tidy(schema: JsonSchema): JsonSchema {
       result[key] = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([name, property]) => [name, tidy(property)]));
     } else if (key === 'items' && value && typeof value === 'object' && !Array.isArray(value)) {
       result[key] = tidy(value as JsonSchema);
+    } else if ((key === 'anyOf' || key === 'oneOf') && Array.isArray(value)) {
+      result[key] = (value as JsonSchema[]).map(tidy);
     } else {
       result[key] = value;
     }

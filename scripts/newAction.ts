@@ -1,7 +1,9 @@
 /**
- * `npm run new-action -- <name> [--platform oauth2|genesys-cloud|nice-cxone]`: scaffolds
- * lib/actions/<name>/ (declaration, stand-in, sample events, transform test), then runs
- * `npm run generate` so the registry, handler, deploy configuration and contracts include it.
+ * `npm run new-action -- <name> [--platform oauth2|genesys-cloud|nice-cxone] [--input <property>]`:
+ * scaffolds lib/actions/<name>/ (declaration, stand-in, sample events, transform test) whose
+ * input is the one property `--input` names (default "id"), then runs `npm run generate` so
+ * the registry, handler, deploy configuration and contracts include it. An input name Genesys
+ * refuses in a contract is refused here, before any file is written.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -10,19 +12,24 @@ import { parseArgs } from 'node:util';
 import { AUTH_PLATFORMS, type AuthPlatform } from '../lib/auth/platforms/profile';
 import { ACTIONS_DIR, PROJECT_ROOT } from '../lib/codegen/actionFolders';
 import { ACTION_NAME } from '../lib/action';
-import { scaffoldFiles } from '../lib/codegen/scaffold';
+import { DEFAULT_INPUT_NAME, scaffoldFiles, scaffoldInputProblem } from '../lib/codegen/scaffold';
 import { runCommand } from './command';
 
 void runCommand(async () => {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { platform: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { platform: { type: 'string' }, input: { type: 'string', default: DEFAULT_INPUT_NAME } } });
   const [name] = positionals;
   const platform = values.platform as AuthPlatform | undefined;
   if (!name || !ACTION_NAME.test(name) || name === 'http') {
-    console.error('usage: npm run new-action -- <camelCaseName> [--platform oauth2|genesys-cloud|nice-cxone]');
+    console.error('usage: npm run new-action -- <camelCaseName> [--platform oauth2|genesys-cloud|nice-cxone] [--input <inputPropertyName>]');
     return 2;
   }
   if (platform && !(AUTH_PLATFORMS as readonly string[]).includes(platform)) {
     console.error(`--platform must be one of ${AUTH_PLATFORMS.join(', ')}`);
+    return 2;
+  }
+  const inputProblem = scaffoldInputProblem(values.input);
+  if (inputProblem) {
+    console.error(inputProblem);
     return 2;
   }
   const folder = join(ACTIONS_DIR, name);
@@ -30,7 +37,7 @@ void runCommand(async () => {
     console.error(`lib/actions/${name} exists already`);
     return 1;
   }
-  for (const [path, content] of Object.entries(scaffoldFiles(name, platform))) {
+  for (const [path, content] of Object.entries(scaffoldFiles(name, platform, values.input))) {
     mkdirSync(dirname(join(PROJECT_ROOT, path)), { recursive: true });
     writeFileSync(join(PROJECT_ROOT, path), content);
     console.log(`wrote ${path}`);

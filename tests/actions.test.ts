@@ -458,8 +458,10 @@ describe('the queueEstimatedWait mapping (config/mappings/queueEstimatedWait.jso
 });
 
 describe('defineAction', () => {
-  const flatInput = z.object({ id: z.string(), count: z.number().optional(), tags: z.array(z.string()).optional() });
+  const flatInput = z.object({ id: z.string(), count: z.number().int().optional(), active: z.boolean().nullable().optional() });
   const flatOutput = z.object({ found: z.boolean(), name: z.string().optional() });
+  /** How every refusal ends: the page the rules come from. */
+  const RULES_PAGE = /\(Genesys Cloud help "Add contracts to custom actions for integrations", help\.mypurecloud\.com\/\?p=141876\)$/;
 
   function declare(overrides: Partial<AnyAction>): AnyAction {
     return defineAction({
@@ -474,53 +476,88 @@ describe('defineAction', () => {
     } as AnyAction);
   }
 
-  it('returns a flat declaration as it is', () => {
+  /** A schema that refers to itself: zod writes it with $ref. */
+  function recursive(): z.ZodType {
+    const node: z.ZodType = z.object({
+      name: z.string(),
+      get child() {
+        return node.optional();
+      },
+    });
+    return node;
+  }
+
+  it('returns a declaration that follows the contract rules as it is', () => {
     const definition = { name: 'testAction', description: 'a test action', input: flatInput, request: () => ({ method: 'GET' as const, path: '/test' }), response: z.unknown(), transform: () => ({ found: false }), output: flatOutput };
 
     expect(defineAction(definition)).toBe(definition);
   });
 
-  it.each([
-    ['a nested object', { customer: z.object({ id: z.string() }) }, /customer is a nested object/],
-    ['an optional nested object', { customer: z.object({ id: z.string() }).optional() }, /customer is a nested object/],
-    ['a nullable nested object', { customer: z.object({ id: z.string() }).nullable() }, /customer is a nested object/],
-    ['a record', { attributes: z.record(z.string(), z.string()) }, /attributes is a nested object/],
-    ['an array of objects', { orders: z.array(z.object({ id: z.string() })) }, /orders is an array of object/],
-    ['an array of arrays', { grid: z.array(z.array(z.string())) }, /grid is an array of array/],
-    ['a value of no declared type', { anything: z.unknown() }, /anything is of type unknown/],
-  ])('refuses an output with %s, naming the field', (_case, shape, message) => {
-    expect(() => declare({ output: flatOutput.extend(shape) })).toThrow(new RegExp(`^testAction output is not flat: .*${message.source}`));
-  });
-
-  it.each([
-    ['a nested object', { customer: z.object({ id: z.string() }) }, /customer is a nested object/],
-    ['an array of objects', { orders: z.array(z.object({ id: z.string() })) }, /orders is an array of object/],
-    ['an array of arrays', { grid: z.array(z.array(z.number())) }, /grid is an array of array/],
-  ])('refuses an input with %s, naming the field', (_case, shape, message) => {
-    expect(() => declare({ input: flatInput.extend(shape) })).toThrow(new RegExp(`^testAction input is not flat: .*${message.source}`));
-  });
-
-  it('names every field that is not flat in one message', () => {
-    expect(() => declare({ output: flatOutput.extend({ a: z.object({}), b: z.array(z.object({})) }) })).toThrow(
-      'testAction output is not flat: a is a nested object; data action contracts are flat; b is an array of object; only arrays of strings, numbers or booleans are allowed',
-    );
-  });
-
-  it('refuses an output that is not an object', () => {
-    expect(() => declare({ output: z.string() })).toThrow('testAction output must be an object');
-  });
-
-  it('allows primitives, enums, literals, nullable primitives and arrays of strings, numbers or booleans', () => {
+  it('allows an output with nested objects (nullable too), arrays of objects and arrays of primitives: Genesys forbids only nested arrays there', () => {
     const output = flatOutput.extend({
+      customer: z.object({ id: z.string(), address: z.object({ city: z.string(), zip: z.string().nullable() }) }),
+      manager: z.object({ id: z.string() }).nullable().optional(),
+      orders: z.array(z.object({ id: z.string(), total: z.number(), shipped: z.boolean() })),
       labels: z.array(z.string()),
       scores: z.array(z.number()).optional(),
-      flags: z.array(z.boolean()),
       level: z.enum(['gold', 'silver']),
       kind: z.literal('customer'),
       count: z.number().int().nullable(),
     });
 
-    expect(() => declare({ output, input: flatInput.extend({ ids: z.array(z.string()) }) })).not.toThrow();
+    expect(() => declare({ output })).not.toThrow();
+  });
+
+  it.each([
+    ['an array of arrays', { grid: z.array(z.array(z.string())) }, /grid\[\] is an array inside an array; output contracts do not support nested arrays/],
+    ['an array inside an array of objects', { orders: z.array(z.object({ lines: z.array(z.string()) })) }, /orders\[\]\.lines is an array inside an array/],
+    ['an array inside a nested object inside an array', { orders: z.array(z.object({ customer: z.object({ tags: z.array(z.string()).optional() }) })) }, /orders\[\]\.customer\.tags is an array inside an array/],
+    ['a nested object that refers to itself ($ref)', { tree: recursive() }, /tree uses \$ref, which contracts do not support/],
+    ['a record (an object without declared properties)', { attributes: z.record(z.string(), z.string()) }, /attributes is an object without declared properties/],
+    ['a value of no declared type', { anything: z.unknown() }, /anything is of type unknown/],
+  ])('refuses an output with %s, naming the field and the help page', (_case, shape, message) => {
+    expect(() => declare({ output: flatOutput.extend(shape) })).toThrow(new RegExp(`^testAction output breaks the data action contract rules: .*${message.source}.*${RULES_PAGE.source}`));
+  });
+
+  it.each([
+    ['a nested object', { customer: z.object({ id: z.string() }) }, /customer is object; input properties may only be string, integer, number, boolean or null/],
+    ['a nullable nested object', { customer: z.object({ id: z.string() }).nullable() }, /customer is object;/],
+    ['a record', { attributes: z.record(z.string(), z.string()) }, /attributes is object;/],
+    ['an array of strings', { tags: z.array(z.string()) }, /tags is array; input properties may only be string, integer, number, boolean or null/],
+    ['an array of objects', { orders: z.array(z.object({ id: z.string() })) }, /orders is array;/],
+    ['a value of no declared type', { anything: z.unknown() }, /anything is unknown;/],
+    ['a property that refers to itself ($ref)', { tree: recursive() }, /tree uses \$ref, which contracts do not support/],
+  ])('refuses an input with %s, naming the field and the help page', (_case, shape, message) => {
+    expect(() => declare({ input: flatInput.extend(shape) })).toThrow(new RegExp(`^testAction input breaks the data action contract rules: .*${message.source}.*${RULES_PAGE.source}`));
+  });
+
+  it.each(['orgId', 'integrationId', 'rawRequest'])('refuses the reserved input name %s, which Genesys would overwrite', (name) => {
+    expect(() => declare({ input: flatInput.extend({ [name]: z.string() }) })).toThrow(
+      new RegExp(`^testAction input breaks the data action contract rules: ${name} is a reserved name \\(orgId, integrationId, rawRequest\\): Genesys would overwrite it ${RULES_PAGE.source}`),
+    );
+  });
+
+  it.each(['1st', '_id', '-id', 'first name', 'a.b', 'café', 'id\u200B', ''])('refuses the input name %j: a letter first, then letters, digits, - and _', (name) => {
+    expect(() => declare({ input: z.object({ [name]: z.string() }) })).toThrow(
+      `testAction input breaks the data action contract rules: ${JSON.stringify(name)} must start with a letter and use only letters, digits, - and _`,
+    );
+  });
+
+  it.each(['a', 'A1', 'order-id', 'order_id', 'orgid', 'rawRequests'])('accepts the input name %j', (name) => {
+    expect(() => declare({ input: z.object({ [name]: z.string() }) })).not.toThrow();
+  });
+
+  it('names every property that breaks a rule in one message', () => {
+    expect(() => declare({ input: z.object({ rawRequest: z.string(), '2nd': z.array(z.string()) }) })).toThrow(
+      'testAction input breaks the data action contract rules: rawRequest is a reserved name (orgId, integrationId, rawRequest): Genesys would overwrite it; ' +
+        '"2nd" must start with a letter and use only letters, digits, - and _; 2nd is array; input properties may only be string, integer, number, boolean or null ' +
+        '(Genesys Cloud help "Add contracts to custom actions for integrations", help.mypurecloud.com/?p=141876)',
+    );
+  });
+
+  it('refuses an input or output that is not an object', () => {
+    expect(() => declare({ output: z.string() })).toThrow('testAction output must be an object');
+    expect(() => declare({ input: z.array(z.string()) })).toThrow('testAction input must be an object');
   });
 
   it.each(['QueueWait', 'queue-wait', 'queue_wait', '1queue', 'queue wait', '', 'quéue'])('refuses the name %j: names are camelCase', (name) => {

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PROJECT_ROOT } from '../lib/codegen/actionFolders';
 import { closedPort } from './support/faultyServer';
 import { runScript } from './support/runScript';
 
@@ -92,6 +94,15 @@ describe('npm run new-action', () => {
 
     expect(run.stderr).toContain('usage: npm run new-action -- <camelCaseName>');
     expect(run.code).toBe(2);
+  });
+
+  it('with an input name Genesys reserves: cites the rule and its help page and exits 2, writing nothing', async () => {
+    const run = await runScript('newAction.ts', ['refusedInputProbe', '--input', 'rawRequest'], userEnv());
+
+    expect(run.stderr).toContain('--input rawRequest is a reserved name (orgId, integrationId, rawRequest): Genesys would overwrite it (Genesys Cloud help "Add contracts to custom actions for integrations"');
+    expect(run.code).toBe(2);
+    expect(existsSync(join(PROJECT_ROOT, 'lib', 'actions', 'refusedInputProbe'))).toBe(false);
+    expect(existsSync(join(PROJECT_ROOT, 'events', 'refusedInputProbe.json'))).toBe(false);
   });
 
   it('with the name of an action that exists: says so and exits 1', async () => {

@@ -67,7 +67,30 @@ describe('generated data action contracts', () => {
         output: z.object({ orders: z.array(z.array(z.string())) }),
       });
 
-    expect(declare).toThrow('nestedOrders output is not flat: orders is an array of array');
+    expect(declare).toThrow('nestedOrders output breaks the data action contract rules: orders[] is an array inside an array; output contracts do not support nested arrays');
+  });
+
+  it('an output that nests objects gets a contract that accepts them at every level, without patterns or safe-integer bounds, and rejects a nested array', () => {
+    const action = defineAction({
+      name: 'nestedCustomer',
+      description: 'nested output',
+      input: z.object({ id: z.string() }),
+      request: () => ({ method: 'GET', path: '/x' }),
+      response: z.unknown(),
+      transform: () => ({ customer: { id: 'c-1', address: null }, orders: [{ id: 'o-1', count: 2 }] }),
+      output: z.object({
+        customer: z.object({ id: z.string().regex(/^c-/), address: z.object({ zip: z.string().regex(/^\d+$/) }).nullable() }),
+        orders: z.array(z.object({ id: z.string(), count: z.number().int() })),
+      }),
+    });
+    const contract = outputContract(action);
+    const validate = ajv.compile(contract);
+
+    expect(JSON.stringify(contract)).not.toMatch(/pattern|9007199254740991/);
+    expect(validate({ customer: { id: 'c-1', address: { zip: '12345' } }, orders: [{ id: 'o-1', count: 2 }] })).toBe(true);
+    expect(validate({ customer: { id: 'c-1', address: null }, orders: [] })).toBe(true);
+    expect(validate({ customer: { id: 'c-1', address: null }, orders: [[{ id: 'o-1', count: 2 }]] })).toBe(false);
+    expect(validate({ customer: 'c-1', orders: [] })).toBe(false);
   });
 
   it('the Genesys Lambda definition invokes the function ARN with the raw input and returns the raw result', () => {
