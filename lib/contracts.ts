@@ -111,12 +111,22 @@ export function genesysLambdaDefinition(action: AnyAction, target: DeployTarget 
   });
 }
 
+/**
+ * Web Services data actions send their requests with `Transfer-Encoding: chunked` unless told
+ * otherwise: Genesys's "Add configuration to custom actions for integrations"
+ * (help.mypurecloud.com/?p=141921): "If your web service does not support Transfer-Encoding
+ * set to chunked, add Transfer-Encoding: buffered under headers." *Assumption:* whether API
+ * Gateway HTTP APIs accept chunked request bodies is NOT CONFIRMED (no AWS page says either
+ * way, research-17 §3), so the definition asks for a buffered body, which any HTTP server reads.
+ */
+export const GENESYS_BUFFERED_REQUEST_HEADER = { 'Transfer-Encoding': 'buffered' } as const;
+
 /** For a Genesys Cloud "Web Services data actions" integration whose User Defined credential holds the API key as `apiKey`. */
 export function genesysWebServicesDefinition(action: AnyAction, target: DeployTarget = PLACEHOLDERS): Record<string, unknown> {
   return genesysDefinition(action, 'custom-rest-actions', {
     requestUrlTemplate: target.httpUrl(action.name),
     requestType: 'POST',
-    headers: { Authorization: 'Bearer $!{credentials.apiKey}', 'Content-Type': 'application/json' },
+    headers: { Authorization: 'Bearer $!{credentials.apiKey}', 'Content-Type': 'application/json', ...GENESYS_BUFFERED_REQUEST_HEADER },
     requestTemplate: '${input.rawRequest}',
   });
 }

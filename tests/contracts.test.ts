@@ -178,6 +178,15 @@ describe('generated data action contracts', () => {
     expect(() => stackOutputsTarget(outputs.filter(({ OutputKey }) => OutputKey !== 'CustomerLookupFunctionArn'), names)).toThrow(/lack CustomerLookupFunctionArn/);
   });
 
+  it('the Web Services definition asks Genesys for a buffered body (Transfer-Encoding: buffered), not its default chunked one; the Lambda definition sends no headers', () => {
+    for (const action of ACTIONS) {
+      const headers = (genesysWebServicesDefinition(action).config as { request: { headers: Record<string, string> } }).request.headers;
+
+      expect(headers).toStrictEqual({ Authorization: 'Bearer $!{credentials.apiKey}', 'Content-Type': 'application/json', 'Transfer-Encoding': 'buffered' });
+      expect((genesysLambdaDefinition(action).config as { request: { headers: unknown } }).request.headers).toStrictEqual({});
+    }
+  });
+
   it('the Web Services definition and the CXone snippet call POST /actions/{name} with the API key header', () => {
     for (const action of ACTIONS) {
       expect(genesysWebServicesDefinition(action)).toMatchObject({
