@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { AnyAction } from './action';
+import { GENESYS_DATA_ACTION_MAX_TIMEOUT_SECONDS, GENESYS_INVOKE_ROUND_TRIP_SECONDS } from './constants';
 
 /**
  * Data action contracts generated from an action's declaration (SPEC §8):
@@ -28,15 +29,17 @@ export const PLACEHOLDERS: DeployTarget = {
 };
 
 /**
- * Genesys Cloud runs a data action for at most `config.timeoutSeconds`, 1–60 (platform SDK
- * model ActionConfig: "Optional 1-60 second timeout enforced on the execution or test of this
- * action"). The action's own timeout, rounded up, so the bridge's clean error (it answers
- * DEADLINE_MARGIN_MS before) arrives first; otherwise the functions' Lambda timeout.
+ * Genesys Cloud runs a data action for at most `config.timeoutSeconds` (1–60 s, 60 when unset;
+ * GENESYS_DATA_ACTION_MAX_TIMEOUT_SECONDS). *Assumption* (an inference, research-17 §1: no
+ * Genesys text says when the timer starts): it starts when Genesys invokes the function, so a
+ * cold start's INIT counts too. The bridge answers a cold invocation within the action's
+ * timeout counted from process start (lib/invocation.ts), so the definition allows that
+ * timeout plus GENESYS_INVOKE_ROUND_TRIP_SECONDS for the invoke itself. An action without a
+ * timeout gets Genesys's ceiling, which is also its value when none is set.
  */
-export const LAMBDA_TIMEOUT_SECONDS = 10;
 export function dataActionTimeoutSeconds(action: AnyAction): number {
-  const seconds = action.timeoutMs === undefined ? LAMBDA_TIMEOUT_SECONDS : Math.ceil(action.timeoutMs / 1000);
-  return Math.min(60, Math.max(1, seconds));
+  if (action.timeoutMs === undefined) return GENESYS_DATA_ACTION_MAX_TIMEOUT_SECONDS;
+  return Math.min(GENESYS_DATA_ACTION_MAX_TIMEOUT_SECONDS, Math.ceil(action.timeoutMs / 1000) + GENESYS_INVOKE_ROUND_TRIP_SECONDS);
 }
 
 const SAFE_INTEGER_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]);

@@ -1,6 +1,6 @@
 import Ajv from 'ajv-draft-04';
 import * as z from 'zod';
-import { defineAction } from '../lib/action';
+import { defineAction, type AnyAction } from '../lib/action';
 import { ACTIONS } from '../lib/actions';
 import { cxoneStudioSnippet, genesysLambdaDefinition, genesysWebServicesDefinition, inputContract, outputContract } from '../lib/contracts';
 import { namedStackTarget, stackOutputsTarget } from '../lib/deployTarget';
@@ -125,17 +125,23 @@ describe('generated data action contracts', () => {
   });
 
   it.each([
-    ['customerLookup', undefined, 10],
-    ['queueEstimatedWait', 3_000, 3],
-    ['agentState', 3_000, 3],
-  ])('%s: config.timeoutSeconds follows the action timeout (%s ms) or the 10 s Lambda timeout, within 1–60', (name, timeoutMs, seconds) => {
+    ['customerLookup', undefined, 60],
+    ['queueEstimatedWait', 3_000, 4],
+    ['agentState', 3_000, 4],
+  ])('%s: config.timeoutSeconds is the action timeout (%s ms) rounded up plus 1 s for the invoke, or Genesys\'s 60 s without one', (name, timeoutMs, seconds) => {
     const action = ACTIONS.find((declared) => declared.name === name)!;
+    const timeoutSecondsOf = (declared: AnyAction) => (genesysLambdaDefinition(declared).config as { timeoutSeconds: number }).timeoutSeconds;
 
     expect(action.timeoutMs).toBe(timeoutMs);
-    expect((genesysLambdaDefinition(action).config as { timeoutSeconds: number }).timeoutSeconds).toBe(seconds);
-    expect((genesysLambdaDefinition({ ...action, timeoutMs: 2_001 }).config as { timeoutSeconds: number }).timeoutSeconds).toBe(3);
-    expect((genesysLambdaDefinition({ ...action, timeoutMs: 120_000 }).config as { timeoutSeconds: number }).timeoutSeconds).toBe(60);
-    expect((genesysLambdaDefinition({ ...action, timeoutMs: 300 }).config as { timeoutSeconds: number }).timeoutSeconds).toBe(1);
+    expect(timeoutSecondsOf(action)).toBe(seconds);
+    expect((genesysWebServicesDefinition(action).config as { timeoutSeconds: number }).timeoutSeconds).toBe(seconds);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: 2_001 })).toBe(4);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: 3_000 })).toBe(4);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: 300 })).toBe(2);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: 59_000 })).toBe(60);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: 59_001 })).toBe(60);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: 120_000 })).toBe(60);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: undefined })).toBe(60);
   });
 
   it('writes the real Lambda ARN and HTTPS URL for a stack named by region, account and stage', () => {
