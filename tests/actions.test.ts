@@ -3,10 +3,10 @@ import mapping from '../lib/actions/queueEstimatedWait/mapping.json';
 import { actionEnv, actionEnvPrefix, defineAction, isIdempotent, path, type AnyAction, type HttpMethod } from '../lib/action';
 import { agentState } from '../lib/actions/agentState/action';
 import { customerLookup } from '../lib/actions/customerLookup/action';
-import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
+import { DOCUMENTED_FORMULAS, queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
 import { createDirectHandler } from '../lib/front/directInvoke';
 import { jsonataTransform, type JsonataMapping } from '../lib/jsonataTransform';
-import { startGenesysApiStandIn, SAMPLE_QUEUE_ID } from '../lib/actions/queueEstimatedWait/standIn';
+import { AI_SAMPLE_QUEUE_ID, startGenesysApiStandIn, SAMPLE_QUEUE_ID } from '../lib/actions/queueEstimatedWait/standIn';
 import type { Sandbox } from '../lib/sandbox/sandbox';
 import { joinUrl } from '../lib/url';
 import type { CapturedLogs } from './setup/logs';
@@ -34,6 +34,7 @@ const SAMPLE_ANSWERS: Record<string, Expected> = {
   'queueEstimatedWait.json': { output: { available: true, estimatedWaitSeconds: 95, mediaType: 'all', formula: 'BEST' } },
   'queueEstimatedWait-callback.json': { output: { available: true, estimatedWaitSeconds: 95, mediaType: 'callback', formula: 'BEST' } },
   'queueEstimatedWait-nodata.json': { output: { available: false } },
+  'queueEstimatedWait-aiadjusted.json': { output: { available: true, estimatedWaitSeconds: 240, mediaType: 'call', formula: 'AI-ADJUSTED-AHT' } },
   'queueEstimatedWait-badinput.json': {
     error: { name: 'InputError', code: 'INPUT_INVALID', message: 'INPUT_INVALID: queueId must be a Genesys Cloud queue id (a UUID)' },
   },
@@ -189,6 +190,26 @@ describe('queueEstimatedWait (Genesys Cloud)', () => {
     expect(sandbox.genesys.api.requests).toBe(1);
     const [line] = recordsOf(logs.records(), 'invocation');
     expect(line).toMatchObject({ action: 'queueEstimatedWait', outcome: 'error', code: 'UPSTREAM_ERROR', upstreamStatus: 404, upstreamCorrelationId: 'sandbox-1' });
+  });
+
+  it('passes the newer formulas through from Genesys: AI-ADJUSTED-AHT from the sample queue, POSITION-IN-QUEUE per media type', async () => {
+    await expect(invoke(coldContainer(queueEstimatedWait), { queueId: AI_SAMPLE_QUEUE_ID })).resolves.toStrictEqual({
+      available: true,
+      estimatedWaitSeconds: 240,
+      mediaType: 'call',
+      formula: 'AI-ADJUSTED-AHT',
+    });
+    const genesysApi = servers.track(
+      await startGenesysApiStandIn(sandbox.genesys.tokenEndpoint.isValid, { [SAMPLE_QUEUE_ID]: { results: [{ intent: 'CALLBACK', formula: 'POSITION-IN-QUEUE', estimatedWaitTimeSeconds: 600 }] } }),
+    );
+    const handler = coldContainer(queueEstimatedWait, { QUEUE_ESTIMATED_WAIT__UPSTREAM_BASE_URL: genesysApi.url });
+
+    await expect(invoke(handler, { queueId: SAMPLE_QUEUE_ID, mediaType: 'callback' })).resolves.toStrictEqual({
+      available: true,
+      estimatedWaitSeconds: 600,
+      mediaType: 'callback',
+      formula: 'POSITION-IN-QUEUE',
+    });
   });
 
   it('answers { available: false } for a queue whose only prediction has a null wait, rather than OUTPUT_INVALID', async () => {
@@ -436,6 +457,19 @@ describe('the queueEstimatedWait mapping (config/mappings/queueEstimatedWait.jso
 
   it('answers { available: false } when the only wait is null', async () => {
     await expect(mapped({ results: [{ intent: 'CALL', formula: 'BEST', estimatedWaitTimeSeconds: null }] })).resolves.toStrictEqual({ available: false });
+  });
+
+  it.each(DOCUMENTED_FORMULAS.map((formula) => [formula]))('passes the documented formula %s through as Genesys names it', async (formula) => {
+    await expect(mapped({ results: [{ intent: 'CALL', formula, estimatedWaitTimeSeconds: 42 }] })).resolves.toStrictEqual({ available: true, estimatedWaitSeconds: 42, mediaType: 'call', formula });
+  });
+
+  it('knows the formulas of the current platform SDK, AI-ADJUSTED-AHT and POSITION-IN-QUEUE included', () => {
+    expect(DOCUMENTED_FORMULAS).toStrictEqual(['BEST', 'SIMPLE', 'ABANDON', 'PATIENCE_ABANDON', 'AI-ADJUSTED-AHT', 'POSITION-IN-QUEUE']);
+  });
+
+  it('passes a formula the SDK does not list yet, and leaves out an empty one', async () => {
+    await expect(mapped({ results: [{ intent: 'CALL', formula: 'SOME-FUTURE-FORMULA', estimatedWaitTimeSeconds: 42 }] })).resolves.toMatchObject({ formula: 'SOME-FUTURE-FORMULA' });
+    await expect(mapped({ results: [{ intent: 'CALL', formula: '', estimatedWaitTimeSeconds: 42 }] })).resolves.toStrictEqual({ available: true, estimatedWaitSeconds: 42, mediaType: 'call' });
   });
 
   it('omits a null formula rather than breaking the output contract', async () => {
