@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import mapping from '../lib/actions/queueEstimatedWait/mapping.json';
 import { actionEnv, actionEnvPrefix, defineAction, isIdempotent, path, type AnyAction, type HttpMethod } from '../lib/action';
-import { agentState } from '../lib/actions/agentState/action';
+import { agentState, summariseAgentState } from '../lib/actions/agentState/action';
+import { startCxoneApiStandIn } from '../lib/actions/agentState/standIn';
 import { customerLookup } from '../lib/actions/customerLookup/action';
 import { DOCUMENTED_FORMULAS, queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
 import { createDirectHandler } from '../lib/front/directInvoke';
@@ -276,18 +277,54 @@ describe('agentState (NICE CXone)', () => {
     expect(sandbox.counts()).toMatchObject({ discovery: 4 });
   });
 
-  it('answers { found: false } when CXone answers 204 No Content', async () => {
+  it("answers { found: false } for an agent CXone's list does not hold", async () => {
     await expect(invoke(coldContainer(agentState), { agentId: '9999999' })).resolves.toStrictEqual({ found: false });
 
     expect(sandbox.cxone.api.requests).toBe(1);
+  });
+
+  it('answers { found: false } when CXone answers 204 No Content', async () => {
+    const cxoneApi = servers.track(await startCxoneApiStandIn(sandbox.cxone.tokenEndpoint.isValid, []));
+
+    await expect(invoke(coldContainer(agentState, { AGENT_STATE__UPSTREAM_BASE_URL: cxoneApi.url }), { agentId: '1234567' })).resolves.toStrictEqual({ found: false });
+
+    expect(cxoneApi.requests).toBe(1);
   });
 
   it('trims the agent id', async () => {
     await expect(invoke(coldContainer(agentState), { agentId: ' 1234567 ' })).resolves.toMatchObject({ found: true, agentId: '1234567' });
   });
 
-  it('percent-encodes the agent id into the path', () => {
-    expect(agentState.request({ agentId: '1/../2?x#y' }).path).toBe('/incontactapi/services/v27.0/agents/1%2F..%2F2%3Fx%23y/states');
+  it("asks for every agent's state where NICE's agent SDK does: GET /InContactAPI/services/v27.0/cache/agentstate, the fields it reads, updatedSince the epoch", async () => {
+    const proxy = servers.track(await startRecordingProxy(sandbox.cxone.api.url));
+
+    await invoke(coldContainer(agentState, { AGENT_STATE__UPSTREAM_BASE_URL: proxy.url }), { agentId: '7654321' });
+
+    expect(proxy.requests.map(({ method, path }) => `${method} ${path}`)).toStrictEqual([
+      'GET /InContactAPI/services/v27.0/cache/agentstate?fields=agentId%2CagentStateName%2CoutStateCode%2CoutStateDescription%2CstartDate%2ClastUpdateTime&updatedSince=1970-01-01T00%3A00%3A00.000Z',
+    ]);
+    // The agent id never reaches the URL: the same request serves every agent.
+    expect(agentState.request({ agentId: '1/../2?x#y' })).toStrictEqual(agentState.request({ agentId: '1234567' }));
+  });
+
+  it("picks the agent by id from CXone's list, whether the id comes as a number or a string, and reads the SDK model's fields", () => {
+    const response = {
+      resultSet: {
+        agentState: [
+          { agentId: 1, agentStateName: 'Available', outStateCode: 0, outStateDescription: '', startDate: '2026-11-26T08:00:00.000Z' },
+          { agentId: '2', agentStateName: 'Unavailable', outStateCode: '7', outStateDescription: ' Training ', startDate: null, lastUpdateTime: '2026-11-26T09:15:00.000Z' },
+          { agentId: 3, agentStateName: 'Working' },
+        ],
+      },
+    };
+    const parsed = agentState.response.parse(response);
+
+    expect(summariseAgentState(parsed, { agentId: '1' })).toStrictEqual({ found: true, agentId: '1', state: 'Available', since: '2026-11-26T08:00:00.000Z' });
+    expect(summariseAgentState(parsed, { agentId: '2' })).toStrictEqual({ found: true, agentId: '2', state: 'Unavailable', reason: 'Training', since: '2026-11-26T09:15:00.000Z' });
+    expect(summariseAgentState(parsed, { agentId: '3' })).toStrictEqual({ found: true, agentId: '3', state: 'Working' });
+    expect(summariseAgentState(parsed, { agentId: '4' })).toStrictEqual({ found: false });
+    expect(summariseAgentState(agentState.response.parse({ resultSet: { agentState: [] } }), { agentId: '1' })).toStrictEqual({ found: false });
+    expect(agentState.response.safeParse({ resultSet: { agentState: [{ agentId: 1, agentStateName: '' }] } }).success).toBe(false);
   });
 
   it.each([
