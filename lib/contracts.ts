@@ -135,11 +135,14 @@ export function genesysWebServicesDefinition(action: AnyAction, target: DeployTa
 }
 
 /**
- * For a CXone Studio REST API action. NICE's REST API action page
- * (help.nicecxone.com/Content/studio/actions/rest_api/rest_api.htm): it retries a failed call
- * twice, its timeout is at most 90 s, it reads at most 32 KB of JSON; its default
- * Content-Type is form encoding, so the script sets application/json itself.
+ * For a CXone Studio REST API action. NICE's REST API action page for CXone Studio
+ * (STUDIO_REST_ACTION_PAGE): "Action handler will automatically try two times if a failure
+ * message is received before returning the response" (up to two attempts), "The value cannot
+ * be more than 90 seconds", "The maximum response size is 32 KB", JSON only; its default
+ * Content-Type is form encoding (older page), so the script sets application/json itself.
  */
+export const STUDIO_REST_ACTION_PAGE = 'help.nice-incontact.com/content/studio/actionscx/rest_api/rest_api.htm';
+
 export function cxoneStudioSnippet(action: AnyAction, sampleInput: unknown, target: DeployTarget = PLACEHOLDERS): Record<string, unknown> {
   return {
     action: action.name,
@@ -152,6 +155,6 @@ export function cxoneStudioSnippet(action: AnyAction, sampleInput: unknown, targ
     notes:
       'Keep the API key in an Integration Hub connection or a secure Studio variable (apiKey), never in the script. ' +
       'Build the body with a DYNAMIC object and {body.asjson()}; set Content-Type: application/json in Headers (Studio sends form encoding otherwise). ' +
-      `Set the action's timeout to ${dataActionTimeoutSeconds(action) * 1000} ms (Studio allows at most 90,000). Studio retries a failed call twice, so an action that changes data must tolerate a repeat. The response is flat JSON under 32 KB.`,
+      `Set the action's timeout to ${dataActionTimeoutSeconds(action) * 1000} ms (Studio allows at most 90,000). Studio makes up to two attempts at a failed call ("try two times", ${STUDIO_REST_ACTION_PAGE}), so an action that changes data must tolerate a repeat. The response is flat JSON under 32 KB.`,
   };
 }

@@ -193,6 +193,15 @@ describe('generated data action contracts', () => {
     }
   });
 
+  it('the CXone snippet says Studio makes up to two attempts at a failed call, citing its REST API action page', () => {
+    for (const action of ACTIONS) {
+      const { notes } = cxoneStudioSnippet(action, {}) as { notes: string };
+
+      expect(notes).toContain('Studio makes up to two attempts at a failed call ("try two times", help.nice-incontact.com/content/studio/actionscx/rest_api/rest_api.htm)');
+      expect(notes).not.toMatch(/twice/);
+    }
+  });
+
   it('the Web Services definition and the CXone snippet call POST /actions/{name} with the API key header', () => {
     for (const action of ACTIONS) {
       expect(genesysWebServicesDefinition(action)).toMatchObject({
