@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AuthPlatform } from './auth/platforms/profile';
 import { ErrorCode, InputError } from './errors';
-import { assertFlatContract } from './flatContract';
+import { assertInputContract, assertOutputContract } from './contractRules';
 
 /**
  * A data action, declared once (SPEC §8): its flat input, how to build the upstream
@@ -57,16 +57,17 @@ export type AnyAction = ActionDefinition<any, any, any>;
 export const ACTION_NAME = /^[a-z][A-Za-z0-9]*$/;
 
 /**
- * Declares an action. Its input and output must be flat, as data action contracts require
- * (no nested objects or arrays of objects): a declaration that breaks this throws here, so
- * the action's own tests fail rather than production.
+ * Declares an action. Its input and output must follow Genesys Cloud's contract rules
+ * (lib/contractRules.ts): input properties are primitives with plain, unreserved names;
+ * outputs may nest objects but not arrays; no $ref. A declaration that breaks them throws
+ * here, so the action's own tests fail rather than the contract's import.
  */
 export function defineAction<Input, UpstreamResponse, Output>(
   definition: ActionDefinition<Input, UpstreamResponse, Output>,
 ): ActionDefinition<Input, UpstreamResponse, Output> {
   if (!ACTION_NAME.test(definition.name)) throw new Error(`action name ${definition.name} must be camelCase letters and digits`);
-  assertFlatContract(`${definition.name} input`, z.toJSONSchema(definition.input, { io: 'input' }));
-  assertFlatContract(`${definition.name} output`, z.toJSONSchema(definition.output, { io: 'output' }));
+  assertInputContract(`${definition.name} input`, z.toJSONSchema(definition.input, { io: 'input' }));
+  assertOutputContract(`${definition.name} output`, z.toJSONSchema(definition.output, { io: 'output' }));
   return definition;
 }
 

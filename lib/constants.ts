@@ -46,6 +46,15 @@ export const JSONATA_TIMEOUT_MS = 100;
 export const JSONATA_MAX_DEPTH = 200;
 export const JSONATA_MAX_SEQUENCE = 10_000;
 
+/**
+ * Genesys Cloud data action `config.timeoutSeconds` (lib/contracts.ts): "Optional 1-60 second
+ * timeout" (platform SDK model ActionConfig), 60 s when none is set (Genesys Resource Center,
+ * "Add configuration to custom actions for integrations"; research-17 §1).
+ */
+export const GENESYS_DATA_ACTION_MAX_TIMEOUT_SECONDS = 60;
+/** Added to an action's own timeout in its Genesys definition: room for the Lambda invoke round trip. */
+export const GENESYS_INVOKE_ROUND_TRIP_SECONDS = 1;
+
 /** The HTTP front (lib/front/httpFront.ts): data action inputs are small and flat. */
 export const HTTP_MAX_BODY_BYTES = 16_384;
 /** The shortest key the callers' secret may hold: a shorter key presented is refused before the secret is read. */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { AnyAction } from './action';
+import { GENESYS_DATA_ACTION_MAX_TIMEOUT_SECONDS, GENESYS_INVOKE_ROUND_TRIP_SECONDS } from './constants';
 
 /**
  * Data action contracts generated from an action's declaration (SPEC §8):
@@ -28,15 +29,17 @@ export const PLACEHOLDERS: DeployTarget = {
 };
 
 /**
- * Genesys Cloud runs a data action for at most `config.timeoutSeconds`, 1–60 (platform SDK
- * model ActionConfig: "Optional 1-60 second timeout enforced on the execution or test of this
- * action"). The action's own timeout, rounded up, so the bridge's clean error (it answers
- * DEADLINE_MARGIN_MS before) arrives first; otherwise the functions' Lambda timeout.
+ * Genesys Cloud runs a data action for at most `config.timeoutSeconds` (1–60 s, 60 when unset;
+ * GENESYS_DATA_ACTION_MAX_TIMEOUT_SECONDS). *Assumption* (an inference, research-17 §1: no
+ * Genesys text says when the timer starts): it starts when Genesys invokes the function, so a
+ * cold start's INIT counts too. The bridge answers a cold invocation within the action's
+ * timeout counted from process start (lib/invocation.ts), so the definition allows that
+ * timeout plus GENESYS_INVOKE_ROUND_TRIP_SECONDS for the invoke itself. An action without a
+ * timeout gets Genesys's ceiling, which is also its value when none is set.
  */
-export const LAMBDA_TIMEOUT_SECONDS = 10;
 export function dataActionTimeoutSeconds(action: AnyAction): number {
-  const seconds = action.timeoutMs === undefined ? LAMBDA_TIMEOUT_SECONDS : Math.ceil(action.timeoutMs / 1000);
-  return Math.min(60, Math.max(1, seconds));
+  if (action.timeoutMs === undefined) return GENESYS_DATA_ACTION_MAX_TIMEOUT_SECONDS;
+  return Math.min(GENESYS_DATA_ACTION_MAX_TIMEOUT_SECONDS, Math.ceil(action.timeoutMs / 1000) + GENESYS_INVOKE_ROUND_TRIP_SECONDS);
 }
 
 const SAFE_INTEGER_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]);
@@ -45,6 +48,8 @@ const SAFE_INTEGER_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_IN
  * Drops what a data action contract should not carry: zod's safe-integer bounds, and
  * patterns, because the bridge trims and validates input itself and says what is wrong in
  * words a flow author can act on, where the platform would only say the contract failed.
+ * Output contracts may nest objects (lib/contractRules.ts), so it reaches every level:
+ * properties, array items and the alternatives zod writes for nullable values.
  */
 function tidy(schema: JsonSchema): JsonSchema {
   const result: JsonSchema = {};
@@ -55,6 +60,8 @@ function tidy(schema: JsonSchema): JsonSchema {
       result[key] = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([name, property]) => [name, tidy(property)]));
     } else if (key === 'items' && value && typeof value === 'object' && !Array.isArray(value)) {
       result[key] = tidy(value as JsonSchema);
+    } else if ((key === 'anyOf' || key === 'oneOf') && Array.isArray(value)) {
+      result[key] = (value as JsonSchema[]).map(tidy);
     } else {
       result[key] = value;
     }
@@ -107,22 +114,35 @@ export function genesysLambdaDefinition(action: AnyAction, target: DeployTarget 
   });
 }
 
+/**
+ * Web Services data actions send their requests with `Transfer-Encoding: chunked` unless told
+ * otherwise: Genesys's "Add configuration to custom actions for integrations"
+ * (help.mypurecloud.com/?p=141921): "If your web service does not support Transfer-Encoding
+ * set to chunked, add Transfer-Encoding: buffered under headers." *Assumption:* whether API
+ * Gateway HTTP APIs accept chunked request bodies is NOT CONFIRMED (no AWS page says either
+ * way, research-17 §3), so the definition asks for a buffered body, which any HTTP server reads.
+ */
+export const GENESYS_BUFFERED_REQUEST_HEADER = { 'Transfer-Encoding': 'buffered' } as const;
+
 /** For a Genesys Cloud "Web Services data actions" integration whose User Defined credential holds the API key as `apiKey`. */
 export function genesysWebServicesDefinition(action: AnyAction, target: DeployTarget = PLACEHOLDERS): Record<string, unknown> {
   return genesysDefinition(action, 'custom-rest-actions', {
     requestUrlTemplate: target.httpUrl(action.name),
     requestType: 'POST',
-    headers: { Authorization: 'Bearer $!{credentials.apiKey}', 'Content-Type': 'application/json' },
+    headers: { Authorization: 'Bearer $!{credentials.apiKey}', 'Content-Type': 'application/json', ...GENESYS_BUFFERED_REQUEST_HEADER },
     requestTemplate: '${input.rawRequest}',
   });
 }
 
 /**
- * For a CXone Studio REST API action. NICE's REST API action page
- * (help.nicecxone.com/Content/studio/actions/rest_api/rest_api.htm): it retries a failed call
- * twice, its timeout is at most 90 s, it reads at most 32 KB of JSON; its default
- * Content-Type is form encoding, so the script sets application/json itself.
+ * For a CXone Studio REST API action. NICE's REST API action page for CXone Studio
+ * (STUDIO_REST_ACTION_PAGE): "Action handler will automatically try two times if a failure
+ * message is received before returning the response" (up to two attempts), "The value cannot
+ * be more than 90 seconds", "The maximum response size is 32 KB", JSON only; its default
+ * Content-Type is form encoding (older page), so the script sets application/json itself.
  */
+export const STUDIO_REST_ACTION_PAGE = 'help.nice-incontact.com/content/studio/actionscx/rest_api/rest_api.htm';
+
 export function cxoneStudioSnippet(action: AnyAction, sampleInput: unknown, target: DeployTarget = PLACEHOLDERS): Record<string, unknown> {
   return {
     action: action.name,
@@ -135,6 +155,6 @@ export function cxoneStudioSnippet(action: AnyAction, sampleInput: unknown, targ
     notes:
       'Keep the API key in an Integration Hub connection or a secure Studio variable (apiKey), never in the script. ' +
       'Build the body with a DYNAMIC object and {body.asjson()}; set Content-Type: application/json in Headers (Studio sends form encoding otherwise). ' +
-      `Set the action's timeout to ${dataActionTimeoutSeconds(action) * 1000} ms (Studio allows at most 90,000). Studio retries a failed call twice, so an action that changes data must tolerate a repeat. The response is flat JSON under 32 KB.`,
+      `Set the action's timeout to ${dataActionTimeoutSeconds(action) * 1000} ms (Studio allows at most 90,000). Studio makes up to two attempts at a failed call ("try two times", ${STUDIO_REST_ACTION_PAGE}), so an action that changes data must tolerate a repeat. The response is flat JSON under 32 KB.`,
   };
 }

@@ -1,12 +1,13 @@
 import * as z from 'zod';
 import mapping from '../lib/actions/queueEstimatedWait/mapping.json';
 import { actionEnv, actionEnvPrefix, defineAction, isIdempotent, path, type AnyAction, type HttpMethod } from '../lib/action';
-import { agentState } from '../lib/actions/agentState/action';
+import { agentState, summariseAgentState } from '../lib/actions/agentState/action';
+import { startCxoneApiStandIn } from '../lib/actions/agentState/standIn';
 import { customerLookup } from '../lib/actions/customerLookup/action';
-import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
+import { DOCUMENTED_FORMULAS, queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
 import { createDirectHandler } from '../lib/front/directInvoke';
 import { jsonataTransform, type JsonataMapping } from '../lib/jsonataTransform';
-import { startGenesysApiStandIn, SAMPLE_QUEUE_ID } from '../lib/actions/queueEstimatedWait/standIn';
+import { AI_SAMPLE_QUEUE_ID, startGenesysApiStandIn, SAMPLE_QUEUE_ID } from '../lib/actions/queueEstimatedWait/standIn';
 import type { Sandbox } from '../lib/sandbox/sandbox';
 import { joinUrl } from '../lib/url';
 import type { CapturedLogs } from './setup/logs';
@@ -35,6 +36,7 @@ const SAMPLE_ANSWERS: Record<string, Expected> = {
   'queueEstimatedWait.json': { output: { available: true, estimatedWaitSeconds: 95, mediaType: 'all', formula: 'BEST' } },
   'queueEstimatedWait-callback.json': { output: { available: true, estimatedWaitSeconds: 95, mediaType: 'callback', formula: 'BEST' } },
   'queueEstimatedWait-nodata.json': { output: { available: false } },
+  'queueEstimatedWait-aiadjusted.json': { output: { available: true, estimatedWaitSeconds: 240, mediaType: 'call', formula: 'AI-ADJUSTED-AHT' } },
   'queueEstimatedWait-badinput.json': {
     error: { name: 'InputError', code: 'INPUT_INVALID', message: 'INPUT_INVALID: queueId must be a Genesys Cloud queue id (a UUID)' },
   },
@@ -192,6 +194,26 @@ describe('queueEstimatedWait (Genesys Cloud)', () => {
     expect(line).toMatchObject({ action: 'queueEstimatedWait', outcome: 'error', code: 'UPSTREAM_ERROR', upstreamStatus: 404, upstreamCorrelationId: 'sandbox-1' });
   });
 
+  it('passes the newer formulas through from Genesys: AI-ADJUSTED-AHT from the sample queue, POSITION-IN-QUEUE per media type', async () => {
+    await expect(invoke(coldContainer(queueEstimatedWait), { queueId: AI_SAMPLE_QUEUE_ID })).resolves.toStrictEqual({
+      available: true,
+      estimatedWaitSeconds: 240,
+      mediaType: 'call',
+      formula: 'AI-ADJUSTED-AHT',
+    });
+    const genesysApi = servers.track(
+      await startGenesysApiStandIn(sandbox.genesys.tokenEndpoint.isValid, { [SAMPLE_QUEUE_ID]: { results: [{ intent: 'CALLBACK', formula: 'POSITION-IN-QUEUE', estimatedWaitTimeSeconds: 600 }] } }),
+    );
+    const handler = coldContainer(queueEstimatedWait, { QUEUE_ESTIMATED_WAIT__UPSTREAM_BASE_URL: genesysApi.url });
+
+    await expect(invoke(handler, { queueId: SAMPLE_QUEUE_ID, mediaType: 'callback' })).resolves.toStrictEqual({
+      available: true,
+      estimatedWaitSeconds: 600,
+      mediaType: 'callback',
+      formula: 'POSITION-IN-QUEUE',
+    });
+  });
+
   it('answers { available: false } for a queue whose only prediction has a null wait, rather than OUTPUT_INVALID', async () => {
     const genesysApi = servers.track(
       await startGenesysApiStandIn(sandbox.genesys.tokenEndpoint.isValid, { [SAMPLE_QUEUE_ID]: { results: [{ intent: 'CALL', formula: 'BEST', estimatedWaitTimeSeconds: null }] } }),
@@ -290,18 +312,54 @@ describe('agentState (NICE CXone)', () => {
     expect(sandbox.counts()).toMatchObject({ discovery: 4 });
   });
 
-  it('answers { found: false } when CXone answers 204 No Content', async () => {
+  it("answers { found: false } for an agent CXone's list does not hold", async () => {
     await expect(invoke(coldContainer(agentState), { agentId: '9999999' })).resolves.toStrictEqual({ found: false });
 
     expect(sandbox.cxone.api.requests).toBe(1);
+  });
+
+  it('answers { found: false } when CXone answers 204 No Content', async () => {
+    const cxoneApi = servers.track(await startCxoneApiStandIn(sandbox.cxone.tokenEndpoint.isValid, []));
+
+    await expect(invoke(coldContainer(agentState, { AGENT_STATE__UPSTREAM_BASE_URL: cxoneApi.url }), { agentId: '1234567' })).resolves.toStrictEqual({ found: false });
+
+    expect(cxoneApi.requests).toBe(1);
   });
 
   it('trims the agent id', async () => {
     await expect(invoke(coldContainer(agentState), { agentId: ' 1234567 ' })).resolves.toMatchObject({ found: true, agentId: '1234567' });
   });
 
-  it('percent-encodes the agent id into the path', () => {
-    expect(agentState.request({ agentId: '1/../2?x#y' }).path).toBe('/incontactapi/services/v27.0/agents/1%2F..%2F2%3Fx%23y/states');
+  it("asks for every agent's state where NICE's agent SDK does: GET /InContactAPI/services/v27.0/cache/agentstate, the fields it reads, updatedSince the epoch", async () => {
+    const proxy = servers.track(await startRecordingProxy(sandbox.cxone.api.url));
+
+    await invoke(coldContainer(agentState, { AGENT_STATE__UPSTREAM_BASE_URL: proxy.url }), { agentId: '7654321' });
+
+    expect(proxy.requests.map(({ method, path }) => `${method} ${path}`)).toStrictEqual([
+      'GET /InContactAPI/services/v27.0/cache/agentstate?fields=agentId%2CagentStateName%2CoutStateCode%2CoutStateDescription%2CstartDate%2ClastUpdateTime&updatedSince=1970-01-01T00%3A00%3A00.000Z',
+    ]);
+    // The agent id never reaches the URL: the same request serves every agent.
+    expect(agentState.request({ agentId: '1/../2?x#y' })).toStrictEqual(agentState.request({ agentId: '1234567' }));
+  });
+
+  it("picks the agent by id from CXone's list, whether the id comes as a number or a string, and reads the SDK model's fields", () => {
+    const response = {
+      resultSet: {
+        agentState: [
+          { agentId: 1, agentStateName: 'Available', outStateCode: 0, outStateDescription: '', startDate: '2026-11-26T08:00:00.000Z' },
+          { agentId: '2', agentStateName: 'Unavailable', outStateCode: '7', outStateDescription: ' Training ', startDate: null, lastUpdateTime: '2026-11-26T09:15:00.000Z' },
+          { agentId: 3, agentStateName: 'Working' },
+        ],
+      },
+    };
+    const parsed = agentState.response.parse(response);
+
+    expect(summariseAgentState(parsed, { agentId: '1' })).toStrictEqual({ found: true, agentId: '1', state: 'Available', since: '2026-11-26T08:00:00.000Z' });
+    expect(summariseAgentState(parsed, { agentId: '2' })).toStrictEqual({ found: true, agentId: '2', state: 'Unavailable', reason: 'Training', since: '2026-11-26T09:15:00.000Z' });
+    expect(summariseAgentState(parsed, { agentId: '3' })).toStrictEqual({ found: true, agentId: '3', state: 'Working' });
+    expect(summariseAgentState(parsed, { agentId: '4' })).toStrictEqual({ found: false });
+    expect(summariseAgentState(agentState.response.parse({ resultSet: { agentState: [] } }), { agentId: '1' })).toStrictEqual({ found: false });
+    expect(agentState.response.safeParse({ resultSet: { agentState: [{ agentId: 1, agentStateName: '' }] } }).success).toBe(false);
   });
 
   it.each([
@@ -473,6 +531,19 @@ describe('the queueEstimatedWait mapping (config/mappings/queueEstimatedWait.jso
     await expect(mapped({ results: [{ intent: 'CALL', formula: 'BEST', estimatedWaitTimeSeconds: null }] })).resolves.toStrictEqual({ available: false });
   });
 
+  it.each(DOCUMENTED_FORMULAS.map((formula) => [formula]))('passes the documented formula %s through as Genesys names it', async (formula) => {
+    await expect(mapped({ results: [{ intent: 'CALL', formula, estimatedWaitTimeSeconds: 42 }] })).resolves.toStrictEqual({ available: true, estimatedWaitSeconds: 42, mediaType: 'call', formula });
+  });
+
+  it('knows the formulas of the current platform SDK, AI-ADJUSTED-AHT and POSITION-IN-QUEUE included', () => {
+    expect(DOCUMENTED_FORMULAS).toStrictEqual(['BEST', 'SIMPLE', 'ABANDON', 'PATIENCE_ABANDON', 'AI-ADJUSTED-AHT', 'POSITION-IN-QUEUE']);
+  });
+
+  it('passes a formula the SDK does not list yet, and leaves out an empty one', async () => {
+    await expect(mapped({ results: [{ intent: 'CALL', formula: 'SOME-FUTURE-FORMULA', estimatedWaitTimeSeconds: 42 }] })).resolves.toMatchObject({ formula: 'SOME-FUTURE-FORMULA' });
+    await expect(mapped({ results: [{ intent: 'CALL', formula: '', estimatedWaitTimeSeconds: 42 }] })).resolves.toStrictEqual({ available: true, estimatedWaitSeconds: 42, mediaType: 'call' });
+  });
+
   it('omits a null formula rather than breaking the output contract', async () => {
     await expect(mapped({ results: [{ intent: 'CALL', formula: null, estimatedWaitTimeSeconds: 12 }] })).resolves.toStrictEqual({
       available: true,
@@ -493,8 +564,10 @@ describe('the queueEstimatedWait mapping (config/mappings/queueEstimatedWait.jso
 });
 
 describe('defineAction', () => {
-  const flatInput = z.object({ id: z.string(), count: z.number().optional(), tags: z.array(z.string()).optional() });
+  const flatInput = z.object({ id: z.string(), count: z.number().int().optional(), active: z.boolean().nullable().optional() });
   const flatOutput = z.object({ found: z.boolean(), name: z.string().optional() });
+  /** How every refusal ends: the page the rules come from. */
+  const RULES_PAGE = /\(Genesys Cloud help "Add contracts to custom actions for integrations", help\.mypurecloud\.com\/\?p=141876\)$/;
 
   function declare(overrides: Partial<AnyAction>): AnyAction {
     return defineAction({
@@ -509,53 +582,88 @@ describe('defineAction', () => {
     } as AnyAction);
   }
 
-  it('returns a flat declaration as it is', () => {
+  /** A schema that refers to itself: zod writes it with $ref. */
+  function recursive(): z.ZodType {
+    const node: z.ZodType = z.object({
+      name: z.string(),
+      get child() {
+        return node.optional();
+      },
+    });
+    return node;
+  }
+
+  it('returns a declaration that follows the contract rules as it is', () => {
     const definition = { name: 'testAction', description: 'a test action', input: flatInput, request: () => ({ method: 'GET' as const, path: '/test' }), response: z.unknown(), transform: () => ({ found: false }), output: flatOutput };
 
     expect(defineAction(definition)).toBe(definition);
   });
 
-  it.each([
-    ['a nested object', { customer: z.object({ id: z.string() }) }, /customer is a nested object/],
-    ['an optional nested object', { customer: z.object({ id: z.string() }).optional() }, /customer is a nested object/],
-    ['a nullable nested object', { customer: z.object({ id: z.string() }).nullable() }, /customer is a nested object/],
-    ['a record', { attributes: z.record(z.string(), z.string()) }, /attributes is a nested object/],
-    ['an array of objects', { orders: z.array(z.object({ id: z.string() })) }, /orders is an array of object/],
-    ['an array of arrays', { grid: z.array(z.array(z.string())) }, /grid is an array of array/],
-    ['a value of no declared type', { anything: z.unknown() }, /anything is of type unknown/],
-  ])('refuses an output with %s, naming the field', (_case, shape, message) => {
-    expect(() => declare({ output: flatOutput.extend(shape) })).toThrow(new RegExp(`^testAction output is not flat: .*${message.source}`));
-  });
-
-  it.each([
-    ['a nested object', { customer: z.object({ id: z.string() }) }, /customer is a nested object/],
-    ['an array of objects', { orders: z.array(z.object({ id: z.string() })) }, /orders is an array of object/],
-    ['an array of arrays', { grid: z.array(z.array(z.number())) }, /grid is an array of array/],
-  ])('refuses an input with %s, naming the field', (_case, shape, message) => {
-    expect(() => declare({ input: flatInput.extend(shape) })).toThrow(new RegExp(`^testAction input is not flat: .*${message.source}`));
-  });
-
-  it('names every field that is not flat in one message', () => {
-    expect(() => declare({ output: flatOutput.extend({ a: z.object({}), b: z.array(z.object({})) }) })).toThrow(
-      'testAction output is not flat: a is a nested object; data action contracts are flat; b is an array of object; only arrays of strings, numbers or booleans are allowed',
-    );
-  });
-
-  it('refuses an output that is not an object', () => {
-    expect(() => declare({ output: z.string() })).toThrow('testAction output must be an object');
-  });
-
-  it('allows primitives, enums, literals, nullable primitives and arrays of strings, numbers or booleans', () => {
+  it('allows an output with nested objects (nullable too), arrays of objects and arrays of primitives: Genesys forbids only nested arrays there', () => {
     const output = flatOutput.extend({
+      customer: z.object({ id: z.string(), address: z.object({ city: z.string(), zip: z.string().nullable() }) }),
+      manager: z.object({ id: z.string() }).nullable().optional(),
+      orders: z.array(z.object({ id: z.string(), total: z.number(), shipped: z.boolean() })),
       labels: z.array(z.string()),
       scores: z.array(z.number()).optional(),
-      flags: z.array(z.boolean()),
       level: z.enum(['gold', 'silver']),
       kind: z.literal('customer'),
       count: z.number().int().nullable(),
     });
 
-    expect(() => declare({ output, input: flatInput.extend({ ids: z.array(z.string()) }) })).not.toThrow();
+    expect(() => declare({ output })).not.toThrow();
+  });
+
+  it.each([
+    ['an array of arrays', { grid: z.array(z.array(z.string())) }, /grid\[\] is an array inside an array; output contracts do not support nested arrays/],
+    ['an array inside an array of objects', { orders: z.array(z.object({ lines: z.array(z.string()) })) }, /orders\[\]\.lines is an array inside an array/],
+    ['an array inside a nested object inside an array', { orders: z.array(z.object({ customer: z.object({ tags: z.array(z.string()).optional() }) })) }, /orders\[\]\.customer\.tags is an array inside an array/],
+    ['a nested object that refers to itself ($ref)', { tree: recursive() }, /tree uses \$ref, which contracts do not support/],
+    ['a record (an object without declared properties)', { attributes: z.record(z.string(), z.string()) }, /attributes is an object without declared properties/],
+    ['a value of no declared type', { anything: z.unknown() }, /anything is of type unknown/],
+  ])('refuses an output with %s, naming the field and the help page', (_case, shape, message) => {
+    expect(() => declare({ output: flatOutput.extend(shape) })).toThrow(new RegExp(`^testAction output breaks the data action contract rules: .*${message.source}.*${RULES_PAGE.source}`));
+  });
+
+  it.each([
+    ['a nested object', { customer: z.object({ id: z.string() }) }, /customer is object; input properties may only be string, integer, number, boolean or null/],
+    ['a nullable nested object', { customer: z.object({ id: z.string() }).nullable() }, /customer is object;/],
+    ['a record', { attributes: z.record(z.string(), z.string()) }, /attributes is object;/],
+    ['an array of strings', { tags: z.array(z.string()) }, /tags is array; input properties may only be string, integer, number, boolean or null/],
+    ['an array of objects', { orders: z.array(z.object({ id: z.string() })) }, /orders is array;/],
+    ['a value of no declared type', { anything: z.unknown() }, /anything is unknown;/],
+    ['a property that refers to itself ($ref)', { tree: recursive() }, /tree uses \$ref, which contracts do not support/],
+  ])('refuses an input with %s, naming the field and the help page', (_case, shape, message) => {
+    expect(() => declare({ input: flatInput.extend(shape) })).toThrow(new RegExp(`^testAction input breaks the data action contract rules: .*${message.source}.*${RULES_PAGE.source}`));
+  });
+
+  it.each(['orgId', 'integrationId', 'rawRequest'])('refuses the reserved input name %s, which Genesys would overwrite', (name) => {
+    expect(() => declare({ input: flatInput.extend({ [name]: z.string() }) })).toThrow(
+      new RegExp(`^testAction input breaks the data action contract rules: ${name} is a reserved name \\(orgId, integrationId, rawRequest\\): Genesys would overwrite it ${RULES_PAGE.source}`),
+    );
+  });
+
+  it.each(['1st', '_id', '-id', 'first name', 'a.b', 'café', 'id\u200B', ''])('refuses the input name %j: a letter first, then letters, digits, - and _', (name) => {
+    expect(() => declare({ input: z.object({ [name]: z.string() }) })).toThrow(
+      `testAction input breaks the data action contract rules: ${JSON.stringify(name)} must start with a letter and use only letters, digits, - and _`,
+    );
+  });
+
+  it.each(['a', 'A1', 'order-id', 'order_id', 'orgid', 'rawRequests'])('accepts the input name %j', (name) => {
+    expect(() => declare({ input: z.object({ [name]: z.string() }) })).not.toThrow();
+  });
+
+  it('names every property that breaks a rule in one message', () => {
+    expect(() => declare({ input: z.object({ rawRequest: z.string(), '2nd': z.array(z.string()) }) })).toThrow(
+      'testAction input breaks the data action contract rules: rawRequest is a reserved name (orgId, integrationId, rawRequest): Genesys would overwrite it; ' +
+        '"2nd" must start with a letter and use only letters, digits, - and _; 2nd is array; input properties may only be string, integer, number, boolean or null ' +
+        '(Genesys Cloud help "Add contracts to custom actions for integrations", help.mypurecloud.com/?p=141876)',
+    );
+  });
+
+  it('refuses an input or output that is not an object', () => {
+    expect(() => declare({ output: z.string() })).toThrow('testAction output must be an object');
+    expect(() => declare({ input: z.array(z.string()) })).toThrow('testAction input must be an object');
   });
 
   it.each(['QueueWait', 'queue-wait', 'queue_wait', '1queue', 'queue wait', '', 'quéue'])('refuses the name %j: names are camelCase', (name) => {

@@ -1,9 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ACTIONS } from '../lib/actions';
+import { PROJECT_ROOT } from '../lib/codegen/actionFolders';
 import { SANDBOX_HTTP_KEYS } from '../lib/sandbox/sandbox';
 import { scanLinesOf } from './setup/logs';
 import { closedPort } from './support/faultyServer';
@@ -104,6 +106,15 @@ describe('npm run new-action', () => {
 
     expect(run.stderr).toContain('--connection must be camelCase letters and digits');
     expect(run.code).toBe(2);
+  });
+
+  it('with an input name Genesys reserves: cites the rule and its help page and exits 2, writing nothing', async () => {
+    const run = await runScript('newAction.ts', ['refusedInputProbe', '--input', 'rawRequest'], userEnv());
+
+    expect(run.stderr).toContain('--input rawRequest is a reserved name (orgId, integrationId, rawRequest): Genesys would overwrite it (Genesys Cloud help "Add contracts to custom actions for integrations"');
+    expect(run.code).toBe(2);
+    expect(existsSync(join(PROJECT_ROOT, 'lib', 'actions', 'refusedInputProbe'))).toBe(false);
+    expect(existsSync(join(PROJECT_ROOT, 'events', 'refusedInputProbe.json'))).toBe(false);
   });
 
   it('with the name of an action that exists: says so and exits 1', async () => {

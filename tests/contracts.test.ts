@@ -1,6 +1,6 @@
 import Ajv from 'ajv-draft-04';
 import * as z from 'zod';
-import { defineAction } from '../lib/action';
+import { defineAction, type AnyAction } from '../lib/action';
 import { ACTIONS } from '../lib/actions';
 import { cxoneStudioSnippet, genesysLambdaDefinition, genesysWebServicesDefinition, inputContract, outputContract } from '../lib/contracts';
 import { namedStackTarget, stackOutputsTarget } from '../lib/deployTarget';
@@ -67,7 +67,30 @@ describe('generated data action contracts', () => {
         output: z.object({ orders: z.array(z.array(z.string())) }),
       });
 
-    expect(declare).toThrow('nestedOrders output is not flat: orders is an array of array');
+    expect(declare).toThrow('nestedOrders output breaks the data action contract rules: orders[] is an array inside an array; output contracts do not support nested arrays');
+  });
+
+  it('an output that nests objects gets a contract that accepts them at every level, without patterns or safe-integer bounds, and rejects a nested array', () => {
+    const action = defineAction({
+      name: 'nestedCustomer',
+      description: 'nested output',
+      input: z.object({ id: z.string() }),
+      request: () => ({ method: 'GET', path: '/x' }),
+      response: z.unknown(),
+      transform: () => ({ customer: { id: 'c-1', address: null }, orders: [{ id: 'o-1', count: 2 }] }),
+      output: z.object({
+        customer: z.object({ id: z.string().regex(/^c-/), address: z.object({ zip: z.string().regex(/^\d+$/) }).nullable() }),
+        orders: z.array(z.object({ id: z.string(), count: z.number().int() })),
+      }),
+    });
+    const contract = outputContract(action);
+    const validate = ajv.compile(contract);
+
+    expect(JSON.stringify(contract)).not.toMatch(/pattern|9007199254740991/);
+    expect(validate({ customer: { id: 'c-1', address: { zip: '12345' } }, orders: [{ id: 'o-1', count: 2 }] })).toBe(true);
+    expect(validate({ customer: { id: 'c-1', address: null }, orders: [] })).toBe(true);
+    expect(validate({ customer: { id: 'c-1', address: null }, orders: [[{ id: 'o-1', count: 2 }]] })).toBe(false);
+    expect(validate({ customer: 'c-1', orders: [] })).toBe(false);
   });
 
   it('the Genesys Lambda definition invokes the function ARN with the raw input and returns the raw result', () => {
@@ -102,17 +125,23 @@ describe('generated data action contracts', () => {
   });
 
   it.each([
-    ['customerLookup', undefined, 10],
-    ['queueEstimatedWait', 3_000, 3],
-    ['agentState', 3_000, 3],
-  ])('%s: config.timeoutSeconds follows the action timeout (%s ms) or the 10 s Lambda timeout, within 1–60', (name, timeoutMs, seconds) => {
+    ['customerLookup', undefined, 60],
+    ['queueEstimatedWait', 3_000, 4],
+    ['agentState', 3_000, 4],
+  ])('%s: config.timeoutSeconds is the action timeout (%s ms) rounded up plus 1 s for the invoke, or Genesys\'s 60 s without one', (name, timeoutMs, seconds) => {
     const action = ACTIONS.find((declared) => declared.name === name)!;
+    const timeoutSecondsOf = (declared: AnyAction) => (genesysLambdaDefinition(declared).config as { timeoutSeconds: number }).timeoutSeconds;
 
     expect(action.timeoutMs).toBe(timeoutMs);
-    expect((genesysLambdaDefinition(action).config as { timeoutSeconds: number }).timeoutSeconds).toBe(seconds);
-    expect((genesysLambdaDefinition({ ...action, timeoutMs: 2_001 }).config as { timeoutSeconds: number }).timeoutSeconds).toBe(3);
-    expect((genesysLambdaDefinition({ ...action, timeoutMs: 120_000 }).config as { timeoutSeconds: number }).timeoutSeconds).toBe(60);
-    expect((genesysLambdaDefinition({ ...action, timeoutMs: 300 }).config as { timeoutSeconds: number }).timeoutSeconds).toBe(1);
+    expect(timeoutSecondsOf(action)).toBe(seconds);
+    expect((genesysWebServicesDefinition(action).config as { timeoutSeconds: number }).timeoutSeconds).toBe(seconds);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: 2_001 })).toBe(4);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: 3_000 })).toBe(4);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: 300 })).toBe(2);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: 59_000 })).toBe(60);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: 59_001 })).toBe(60);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: 120_000 })).toBe(60);
+    expect(timeoutSecondsOf({ ...action, timeoutMs: undefined })).toBe(60);
   });
 
   it('writes the real Lambda ARN and HTTPS URL for a stack named by region, account and stage', () => {
@@ -153,6 +182,24 @@ describe('generated data action contracts', () => {
     expect(target.lambdaArn('agentState')).toBe('arn:aws:lambda:us-east-1:111122223333:function:data-action-bridge-dev-agentState');
     expect(target.httpUrl('agentState')).toBe('https://xyz.execute-api.us-east-1.amazonaws.com/actions/agentState');
     expect(() => stackOutputsTarget(outputs.filter(({ OutputKey }) => OutputKey !== 'CustomerLookupFunctionArn'), names)).toThrow(/lack CustomerLookupFunctionArn/);
+  });
+
+  it('the Web Services definition asks Genesys for a buffered body (Transfer-Encoding: buffered), not its default chunked one; the Lambda definition sends no headers', () => {
+    for (const action of ACTIONS) {
+      const headers = (genesysWebServicesDefinition(action).config as { request: { headers: Record<string, string> } }).request.headers;
+
+      expect(headers).toStrictEqual({ Authorization: 'Bearer $!{credentials.apiKey}', 'Content-Type': 'application/json', 'Transfer-Encoding': 'buffered' });
+      expect((genesysLambdaDefinition(action).config as { request: { headers: unknown } }).request.headers).toStrictEqual({});
+    }
+  });
+
+  it('the CXone snippet says Studio makes up to two attempts at a failed call, citing its REST API action page', () => {
+    for (const action of ACTIONS) {
+      const { notes } = cxoneStudioSnippet(action, {}) as { notes: string };
+
+      expect(notes).toContain('Studio makes up to two attempts at a failed call ("try two times", help.nice-incontact.com/content/studio/actionscx/rest_api/rest_api.htm)');
+      expect(notes).not.toMatch(/twice/);
+    }
   });
 
   it('the Web Services definition and the CXone snippet call POST /actions/{name} with the API key header', () => {

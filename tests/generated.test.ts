@@ -104,4 +104,20 @@ describe('npm run new-action (its files, by path from the project root)', () => 
       'lib/actions/orderStatus/transform.test.ts',
     ]);
   });
+
+  it('names the input property as --input says, in the declaration, its test and the sample events (a "-" too)', () => {
+    const files = scaffoldFiles('orderStatus', undefined, { input: 'order-id' });
+
+    expect(files['lib/actions/orderStatus/action.ts']).toContain("    'order-id': z\n      .string({ error: (issue) => (issue.input === undefined ? 'order-id is required'");
+    expect(files['lib/actions/orderStatus/action.ts']).toContain("query: { id: input['order-id'] }");
+    expect(files['lib/actions/orderStatus/transform.test.ts']).toContain("input.safeParse({ 'order-id': '  ' })");
+    expect(JSON.parse(files['events/orderStatus.json']!)).toStrictEqual({ 'order-id': 'sample-1' });
+    expect(JSON.parse(files['events/orderStatus-badinput.json']!)).toStrictEqual({ 'order-id': '   ' });
+  });
+
+  it.each(['rawRequest', 'orgId', 'integrationId', 'order id', '1st'])('refuses --input %j, citing the contract rule and its help page', (input) => {
+    expect(() => scaffoldFiles('orderStatus', undefined, { input })).toThrow(
+      /^--input .*(reserved name \(orgId, integrationId, rawRequest\): Genesys would overwrite it|must start with a letter and use only letters, digits, - and _) \(Genesys Cloud help "Add contracts to custom actions for integrations", help\.mypurecloud\.com\/\?p=141876\)$/,
+    );
+  });
 });

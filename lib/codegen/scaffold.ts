@@ -1,4 +1,5 @@
 import type { AuthPlatform } from '../auth/platforms/profile';
+import { CONTRACT_RULES_PAGE, inputNameProblem } from '../contractRules';
 
 /**
  * What `npm run new-action -- <name>` writes, by path from the project root: a working "look
@@ -6,14 +7,40 @@ import type { AuthPlatform } from '../auth/platforms/profile';
  * test of its transform) and its sample events in events/, which the integrator then reshapes
  * to the real API. It runs end to end as
  * written: `npm start`, `npm test` and `serverless package` include it at once.
+ * `input` names the input property that carries the id (`--input`, default "id"); it must be
+ * a name Genesys accepts in an input contract (lib/contractRules.ts).
  */
+
+export const DEFAULT_INPUT_NAME = 'id';
 
 /** customerLookup → customer-lookup: the stand-in's resource path. */
 function kebab(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
-export function scaffoldFiles(name: string, platform?: AuthPlatform, connection?: string): Record<string, string> {
+/** `key` as an object key and as a property access in generated code: input names may hold "-". */
+function keyCode(key: string): { literal: string; access: string } {
+  const identifier = /^[A-Za-z_$][\w$]*$/.test(key);
+  return { literal: identifier ? key : `'${key}'`, access: identifier ? `.${key}` : `['${key}']` };
+}
+
+/** Why `input` cannot name the action's input property, citing the rule's page; undefined when it can. */
+export function scaffoldInputProblem(input: string): string | undefined {
+  const problem = inputNameProblem(input);
+  return problem && `--input ${problem} (${CONTRACT_RULES_PAGE})`;
+}
+
+export interface ScaffoldOptions {
+  /** The action's one input property (default "id"). */
+  input?: string;
+  /** Its connection (lib/codegen/connections.ts); none: the platform's shared one. */
+  connection?: string;
+}
+
+export function scaffoldFiles(name: string, platform?: AuthPlatform, { input = DEFAULT_INPUT_NAME, connection }: ScaffoldOptions = {}): Record<string, string> {
+  const inputProblem = scaffoldInputProblem(input);
+  if (inputProblem) throw new Error(inputProblem);
+  const key = keyCode(input);
   const resource = `/${kebab(name)}`;
   const declarationOptions = `${platform ? `\n  platform: '${platform}',` : ''}${connection ? `\n  connection: '${connection}',` : ''}`;
   const folder = `lib/actions/${name}/`;
@@ -30,14 +57,14 @@ import { defineAction } from '../../action';
 
 const Input = z.object(
   {
-    id: z
-      .string({ error: (issue) => (issue.input === undefined ? 'id is required' : 'id must be a string') })
+    ${key.literal}: z
+      .string({ error: (issue) => (issue.input === undefined ? '${input} is required' : '${input} must be a string') })
       .trim()
-      .min(1, 'id is required')
+      .min(1, '${input} is required')
       // Ids are plain tokens: anything else (spaces, invisible or bidi characters) is refused before any request.
-      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'id must be 1 to 64 letters, digits or . _ : -'),
+      .regex(/^[A-Za-z0-9._:-]{1,64}$/, '${input} must be 1 to 64 letters, digits or . _ : -'),
   },
-  { error: 'input must be a JSON object like {"id": "…"}' },
+  { error: 'input must be a JSON object like {"${input}": "…"}' },
 );
 
 const Item = z.object({ id: z.string(), status: z.string().nullish(), updatedAt: z.string().nullish() });
@@ -63,7 +90,7 @@ export const ${name} = defineAction({
   name: '${name}',
   description: 'Looks a record up by id: found, status and when it last changed.',${declarationOptions}
   input: Input,
-  request: ({ id }: z.infer<typeof Input>) => ({ method: 'GET', path: '${resource}', query: { id } }),
+  request: (input: z.infer<typeof Input>) => ({ method: 'GET', path: '${resource}', query: { id: input${key.access} } }),
   response: Response,
   transform: summarise${name[0]!.toUpperCase()}${name.slice(1)},
   output: Output,
@@ -109,14 +136,14 @@ describe('${name} transform', () => {
     expect(summarise${name[0]!.toUpperCase()}${name.slice(1)}({ items: [] })).toStrictEqual({ found: false });
   });
 
-  it('refuses input without an id, before any request', () => {
-    expect(${name}.input.safeParse({ id: '  ' }).success).toBe(false);
-    expect(${name}.request(${name}.input.parse({ id: ' sample-1 ' }))).toStrictEqual({ method: 'GET', path: '${resource}', query: { id: 'sample-1' } });
+  it('refuses input without ${input}, before any request', () => {
+    expect(${name}.input.safeParse({ ${key.literal}: '  ' }).success).toBe(false);
+    expect(${name}.request(${name}.input.parse({ ${key.literal}: ' sample-1 ' }))).toStrictEqual({ method: 'GET', path: '${resource}', query: { id: 'sample-1' } });
   });
 });
 `,
-    [`events/${name}.json`]: `${JSON.stringify({ id: 'sample-1' }, null, 2)}\n`,
-    [`events/${name}-notfound.json`]: `${JSON.stringify({ id: 'no-such-record' }, null, 2)}\n`,
-    [`events/${name}-badinput.json`]: `${JSON.stringify({ id: '   ' }, null, 2)}\n`,
+    [`events/${name}.json`]: `${JSON.stringify({ [input]: 'sample-1' }, null, 2)}\n`,
+    [`events/${name}-notfound.json`]: `${JSON.stringify({ [input]: 'no-such-record' }, null, 2)}\n`,
+    [`events/${name}-badinput.json`]: `${JSON.stringify({ [input]: '   ' }, null, 2)}\n`,
   };
 }

@@ -1,16 +1,34 @@
 import * as z from 'zod';
-import { defineAction, path } from '../../action';
+import { defineAction } from '../../action';
 
 /**
  * agentState: an agent's current state in NICE CXone, for a flow that routes to a
- * preferred agent only when they are available. CXone Real-Time Data API
- * `GET {api_endpoint}/incontactapi/services/v27.0/agents/{agentId}/states`.
- * The response shape (agentStates[] with agentStateName, outStateDescription, startDate)
- * is taken from a client generated from NICE's API specification; NICE's own reference
- * page could not be read here, so the shape is assumed and parsed leniently (README).
+ * preferred agent only when they are available.
+ *
+ * Upstream: `GET {api_endpoint}/InContactAPI/services/v27.0/cache/agentstate?fields=…&updatedSince=…`,
+ * the endpoint NICE's own agent SDK reads agent states from (nice-devone/nice-cxone-agent-sdk
+ * @ abf046da283c2007a6d206e3cf92ecbd63f013e0):
+ * - dist/core-sdk/src/constants/api-uri-constants.js: `AGENT_STATE_URI = '/InContactAPI/services/v27.0/cache/agentstate'`;
+ * - dist/agent-sdk/src/lib/directory/provider/cxone-directory-provider.js (requestDirectoryData):
+ *   base `acdApiBaseUri`, which is the tenant's `api_endpoint`
+ *   (dist/common-sdk/src/lib/model/authenticate/cxone-configuration.js), query `fields` and
+ *   `updatedSince` (the epoch on a first poll: every agent);
+ * - dist/agent-sdk/src/lib/directory/adapter/cxone-directory-adapter.js reads `resultSet.agentState[]`;
+ * - field names as in the SDK model AgentStateResponse (dist/common-sdk/src/lib/model/agent-state-response.d.ts):
+ *   agentId, agentStateName ("Name of state for the Agent"), outStateCode, outStateDescription
+ *   ("Name of Unavailable state"), startDate, lastUpdateTime.
+ * It answers for every agent of the business unit, so the transform picks the agent by id.
+ * The per-agent path used before (`/incontactapi/services/v27.0/agents/{agentId}/states`) is in
+ * no NICE source found (research-17 §5), so it is not used.
+ * The SDK's other variant, `/acd-apiservices/v1/agents/states`, sits behind a NICE feature toggle
+ * and another base URI (apiFacadeBaseUri); the v33.0 path behind a tenant-segmentation toggle.
  */
 
-export const CXONE_API_VERSION = 'v27.0';
+export const CXONE_AGENT_STATE_PATH = '/InContactAPI/services/v27.0/cache/agentstate';
+/** Only what the transform reads: every one is in the SDK's own `fields` list. */
+export const AGENT_STATE_FIELDS = ['agentId', 'agentStateName', 'outStateCode', 'outStateDescription', 'startDate', 'lastUpdateTime'] as const;
+/** The SDK's first-poll `updatedSince` (new Date(0).toISOString()): the states of every agent, not only recent changes. */
+export const EVERY_AGENT_SINCE = new Date(0).toISOString();
 
 const Input = z.object(
   {
@@ -23,26 +41,22 @@ const Input = z.object(
   { error: 'input must be a JSON object like {"agentId": "1234567"}' },
 );
 
+/** The SDK parses agentId and outStateCode with parseInteger, so either a number or a numeric string may come. */
+const NumberOrText = z.union([z.number(), z.string()]);
+
 const AgentStateRecord = z.object({
-  agentId: z.union([z.number(), z.string()]).nullish(),
-  agentStateId: z.number().nullish(),
+  agentId: NumberOrText.nullish(),
   agentStateName: z.string({ error: 'agentStateName is required' }).min(1, 'agentStateName is required'),
-  outStateId: z.number().nullish(),
+  outStateCode: NumberOrText.nullish(),
   outStateDescription: z.string().nullish(),
   startDate: z.string().nullish(),
   lastUpdateTime: z.string().nullish(),
 });
 
-/** CXone answers 204 No Content when it has nothing for the agent: the pipeline passes that as null. */
+/** *Assumption:* CXone may answer 204 No Content when it has no states; the pipeline passes that as null. */
 const AgentStates = z.union([
   z.null(),
-  z.object({
-    agentStates: z
-      .array(z.unknown())
-      .nullish()
-      .transform((states) => states?.[0])
-      .pipe(AgentStateRecord.optional()),
-  }),
+  z.object({ resultSet: z.object({ agentState: z.array(AgentStateRecord).nullish() }).nullish() }),
 ]);
 
 const Output = z.object({
@@ -59,7 +73,7 @@ type Input = z.infer<typeof Input>;
 type Output = z.infer<typeof Output>;
 
 export function summariseAgentState(response: z.infer<typeof AgentStates>, input: Input): Output {
-  const state = response?.agentStates;
+  const state = response?.resultSet?.agentState?.find((record) => record.agentId != null && String(record.agentId).trim() === input.agentId);
   if (!state) return { found: false };
   const reason = state.outStateDescription?.trim();
   const since = state.startDate ?? state.lastUpdateTime;
@@ -77,7 +91,7 @@ export const agentState = defineAction({
   description: "An agent's current NICE CXone state, the Unavailable reason and since when.",
   platform: 'nice-cxone',
   input: Input,
-  request: ({ agentId }: Input) => ({ method: 'GET', path: path`/incontactapi/services/${CXONE_API_VERSION}/agents/${agentId}/states` }),
+  request: () => ({ method: 'GET', path: CXONE_AGENT_STATE_PATH, query: { fields: AGENT_STATE_FIELDS.join(','), updatedSince: EVERY_AGENT_SINCE } }),
   response: AgentStates,
   transform: summariseAgentState,
   output: Output,

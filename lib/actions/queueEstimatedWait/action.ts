@@ -37,9 +37,18 @@ const Input = z.object(
   if (input.labelId && !input.mediaType) ctx.addIssue({ code: 'custom', message: 'labelId applies only with mediaType' });
 });
 
+/**
+ * The estimated-wait formulas the platform SDK documents for PredictionResults.formula
+ * (MyPureCloud/platform-client-sdk-python @ f80f2db2c783b8d9500b54a9e7e8077e1fa87367,
+ * build/PureCloudPlatformClientV2/models/prediction_results.py: allowed_values). Older SDK
+ * builds list only the first four, so the list grows: the mapping passes any non-empty
+ * formula on as Genesys names it, and leaves an empty one out.
+ */
+export const DOCUMENTED_FORMULAS = ['BEST', 'SIMPLE', 'ABANDON', 'PATIENCE_ABANDON', 'AI-ADJUSTED-AHT', 'POSITION-IN-QUEUE'] as const;
+
 const Prediction = z.object({
   intent: z.string().nullish(),
-  // The formula list grows (BEST, SIMPLE, ABANDON, PATIENCE_ABANDON, …): any string.
+  // Any string, not an enum of DOCUMENTED_FORMULAS: a new formula must not make the action fail.
   formula: z.string().nullish(),
   estimatedWaitTimeSeconds: z.number().int().nonnegative().nullish(),
 });

@@ -7,8 +7,16 @@ import { json } from '../../sandbox/loopbackServer';
  */
 
 export const SAMPLE_QUEUE_ID = '6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+/** A queue whose predictions use the newer formulas (DOCUMENTED_FORMULAS in action.ts). */
+export const AI_SAMPLE_QUEUE_ID = 'd4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f70';
 export const SAMPLE_QUEUES: Record<string, unknown> = {
   [SAMPLE_QUEUE_ID]: { results: [{ intent: 'ALL', formula: 'BEST', estimatedWaitTimeSeconds: 95 }] },
+  [AI_SAMPLE_QUEUE_ID]: {
+    results: [
+      { intent: 'CALL', formula: 'AI-ADJUSTED-AHT', estimatedWaitTimeSeconds: 240 },
+      { intent: 'CALLBACK', formula: 'POSITION-IN-QUEUE', estimatedWaitTimeSeconds: 600 },
+    ],
+  },
   'a7b8c9d0-e1f2-4a3b-8c4d-5e6f7a8b9c0d': { results: [] },
 };
 
