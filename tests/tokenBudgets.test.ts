@@ -62,6 +62,20 @@ async function open({ standInLimit, env = {}, faulty = false }: Options = {}) {
   return { handler, tokenEndpoint, api, proxy, perToken };
 }
 
+/** `count` calls of `work`, `workers` of them running at a time (each worker starts the next as soon as its call ends). */
+async function inWorkers<T>(workers: number, count: number, work: () => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  let started = 0;
+  const worker = async () => {
+    while (started < count) {
+      started++;
+      results.push(await work());
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, worker));
+  return results;
+}
+
 describe('per-token request budgets', () => {
   it('defaults to 300 a minute on genesys-cloud and a pool of 4, to no limit elsewhere, and 0 turns it off', async () => {
     const { loadConfig } = await import('../lib/config');
@@ -94,6 +108,37 @@ describe('per-token request budgets', () => {
     expect(tokenEndpoint.requests).toBe(2);
     expect(perToken()).toStrictEqual([5, 5]);
     expect(api.limited).toBe(0);
+  });
+
+  it('20 invocations at once on a cold container (limit 5, pool 4): exactly 20 requests on 4 tokens, none answered 429', async () => {
+    const { handler, tokenEndpoint, api, perToken } = await open({ standInLimit: { perWindow: 5, windowMs: 60_000 }, env: { TOKEN_RATE_LIMIT_PER_MINUTE: '5', TOKEN_POOL_SIZE: '4' } });
+
+    const outputs = await Promise.all(Array.from({ length: 20 }, () => invoke(handler, QUEUE)));
+
+    expect(outputs).toStrictEqual(Array(20).fill(WAIT));
+    expect(api.requests).toBe(20);
+    expect(perToken()).toStrictEqual([5, 5, 5, 5]);
+    expect(tokenEndpoint.requests).toBe(4);
+    expect(api.limited).toBe(0);
+  });
+
+  it.each([
+    // The Genesys default: 300 a minute per token, 1,200 invocations from 100 workers.
+    [10, 10, 40],
+    [300, 100, 1_200],
+  ])('limit %i, pool 4, %i concurrent workers, %i invocations: inin-ratelimit-* counters never hide requests in flight; each token serves exactly its limit', async (limit, workers, invocations) => {
+    const { handler, tokenEndpoint, api, perToken } = await open({
+      standInLimit: { perWindow: limit, windowMs: 60_000 },
+      env: { TOKEN_RATE_LIMIT_PER_MINUTE: String(limit), TOKEN_POOL_SIZE: '4' },
+    });
+
+    const outputs = await inWorkers(workers, invocations, () => invoke(handler, QUEUE));
+
+    expect(outputs).toStrictEqual(Array(invocations).fill(WAIT));
+    expect(perToken()).toStrictEqual([limit, limit, limit, limit]);
+    expect(api.requests).toBe(invocations);
+    expect(api.limited).toBe(0);
+    expect(tokenEndpoint.requests).toBe(4);
   });
 
   it('pool full and spent: UPSTREAM_RATE_LIMITED without an upstream request when the earliest budget is past the deadline; served again once the window has passed', async () => {
@@ -192,9 +237,20 @@ describe('per-token request budgets', () => {
     budget.follow(counters(251), 1_002);
 
     expect(budget.remaining(1_003)).toBe(0);
-    // A new window starts from what the platform says.
+    // The platform's new window cannot hide the 50 requests still in the local 60 s window (SPEC §6: "in any 60 s window")…
     budget.follow(counters(1), 32_000);
-    expect(budget.remaining(32_001)).toBe(299);
+    expect(budget.remaining(32_001)).toBe(250);
+    // …and once they have left it, the platform's count is what is left.
+    expect(budget.remaining(61_002)).toBe(299);
+  });
+
+  it("keeps the limit the platform reported (inin-ratelimit-allowed) past that window's reset", () => {
+    const budget = new TokenBudget(300);
+    budget.follow({ status: 200, headers: { 'inin-ratelimit-allowed': '3', 'inin-ratelimit-count': '1', 'inin-ratelimit-reset': '10' }, body: '', bodyBytes: 0 }, 0);
+    for (let i = 0; i < 3; i++) budget.take(1);
+
+    expect(budget.remaining(20_000)).toBe(0);
+    expect(budget.availableAtMs(20_000)).toBe(60_001);
   });
 
   it('a retried exchange takes budget for every attempt it sends with the token', async () => {

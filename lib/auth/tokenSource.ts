@@ -142,7 +142,7 @@ export class TokenSource {
     budget.follow(response, nowMs);
     if (!isTokenLimit(response)) return false;
     log.info({ event: 'token_rate_limited', status: response.status }, 'the upstream refused a token for its own rate limit; the request goes again with another token');
-    const waitMs = Math.max((reportedCount(response)?.resetSeconds ?? 0) * 1000, retryAfterMs(response, nowMs) ?? 0, 1_000);
+    const waitMs = Math.max(reportedCount(response)?.resetMs ?? 0, retryAfterMs(response, nowMs) ?? 0, 1_000);
     budget.spendUntil(nowMs + waitMs);
     return true;
   }
