@@ -27,6 +27,8 @@ export const GENESYS_TOKEN_RATE_LIMIT_PER_MINUTE = 300;
 export const TOKEN_POOL_SIZE = 4;
 /** The window of a per-token budget (per minute); inin-ratelimit-reset never points further than this. */
 export const TOKEN_RATE_WINDOW_MS = 60_000;
+/** A token refused for its own limit is not used again for at least this long. */
+export const TOKEN_LIMITED_MIN_WAIT_MS = 1_000;
 /** RFC 6749 §5.1 makes expires_in optional; assume a short lifetime when it is absent. */
 export const TOKEN_ASSUMED_LIFETIME_SECONDS = 300;
 

@@ -204,6 +204,25 @@ describe('per-token request budgets', () => {
     expect(recordsOf(logs.records(), 'invocation')[1]).toMatchObject({ outcome: 'ok', upstreamCalls: 2, tokenLimited: 1 });
   });
 
+  it.each([
+    ['a 429 refusing the token for its own limit', 429, { code: 'too.many.requests.retry.after', status: 429 }, { 'retry-after': '999999999' }],
+    ['a 200 whose count has reached what is allowed', 200, { results: [{ intent: 'ALL', formula: 'BEST', estimatedWaitTimeSeconds: 95 }] }, {}],
+  ])('inin-ratelimit-reset is clamped to the 60 s window: after %s with reset=999999999, the token serves again 61 s later', async (_case, status, body, headers) => {
+    const clock = controlClock();
+    const { handler, tokenEndpoint, proxy } = await open({ faulty: true, env: { TOKEN_POOL_SIZE: '2' } });
+    await invoke(handler, QUEUE);
+    proxy!.script(jsonReply(status, body, { 'inin-ratelimit-allowed': '300', 'inin-ratelimit-count': '300', 'inin-ratelimit-reset': '999999999', ...headers }));
+    await expect(invoke(handler, QUEUE)).resolves.toStrictEqual(WAIT);
+    const requestsBefore = tokenEndpoint.requests;
+
+    clock.advanceTo(61_000);
+    await expect(invoke(handler, QUEUE)).resolves.toStrictEqual(WAIT);
+
+    const seen = proxy!.seen.map(({ headers: sent }) => sent.authorization);
+    expect(seen.at(-1)).toBe(seen[0]);
+    expect(tokenEndpoint.requests).toBe(requestsBefore);
+  });
+
   it('a 429 that is not the token\'s own limit behaves as before: Retry-After is waited for, with the same token', async () => {
     const { handler, tokenEndpoint, proxy } = await open({ faulty: true });
     await invoke(handler, QUEUE);

@@ -1,5 +1,6 @@
-import { TOKEN_RATE_WINDOW_MS } from '../constants';
+import { TOKEN_LIMITED_MIN_WAIT_MS, TOKEN_RATE_WINDOW_MS } from '../constants';
 import { headerValue, type HttpResponse } from '../http';
+import { retryAfterMs } from '../retry';
 
 /**
  * A token's request budget (issue: per-token budgets): at most `limit` upstream requests in
@@ -65,9 +66,14 @@ export class TokenBudget {
     else this.#platform = { count: reported.count, resetAtMs: nowMs + reported.resetMs };
   }
 
-  /** The platform refused this token for its rate: no more requests with it until `untilMs`. */
-  spendUntil(untilMs: number): void {
-    this.#spentUntilMs = Math.max(this.#spentUntilMs, untilMs);
+  /**
+   * The platform refused this token for its own limit (a 429): no request with it until the
+   * reset or Retry-After the answer names, at least TOKEN_LIMITED_MIN_WAIT_MS and never past
+   * one window, which frees a per-minute budget whatever the answer says.
+   */
+  refused(response: HttpResponse, nowMs: number): void {
+    const waitMs = Math.max(reportedCount(response)?.resetMs ?? 0, retryAfterMs(response, nowMs) ?? 0, TOKEN_LIMITED_MIN_WAIT_MS);
+    this.#spentUntilMs = Math.max(this.#spentUntilMs, nowMs + Math.min(waitMs, TOKEN_RATE_WINDOW_MS));
   }
 
   #prune(nowMs: number): void {
@@ -84,12 +90,17 @@ function wholeHeader(response: HttpResponse, name: string): number | undefined {
   return value && /^\d{1,9}$/.test(value) ? Number(value) : undefined;
 }
 
-/** Genesys Cloud's per-token counters on a response, when all three are there. */
+/**
+ * Genesys Cloud's per-token counters on a response, when all three are there. The reset is
+ * clamped to the window: a per-minute count is reset within a minute, and an unbounded value
+ * (inin-ratelimit-reset: 999999999) would otherwise spend the token for its whole life.
+ */
 export function reportedCount(response: HttpResponse): { allowed: number; count: number; resetMs: number } | undefined {
   const allowed = wholeHeader(response, 'inin-ratelimit-allowed');
   const count = wholeHeader(response, 'inin-ratelimit-count');
   const resetSeconds = wholeHeader(response, 'inin-ratelimit-reset');
-  return allowed !== undefined && count !== undefined && resetSeconds !== undefined ? { allowed, count, resetMs: resetSeconds * 1000 } : undefined;
+  if (allowed === undefined || count === undefined || resetSeconds === undefined) return undefined;
+  return { allowed, count, resetMs: Math.min(resetSeconds * 1000, TOKEN_RATE_WINDOW_MS) };
 }
 
 /**

@@ -5,11 +5,11 @@ import { ConfigError, ErrorCode, UpstreamError } from '../errors';
 import type { HttpResponse } from '../http';
 import type { HttpAgent } from '../httpClient';
 import type { Log } from '../logger';
-import { retryAfterMs, sleep, waitFits } from '../retry';
+import { sleep, waitFits } from '../retry';
 import { CredentialParser } from './credentials';
 import { createPlatformProfile, type PlatformProfile, type PlatformSettings } from './platforms/profile';
 import { SecretCache } from './secretCache';
-import { isTokenLimit, reportedCount, TokenBudget } from './tokenBudget';
+import { isTokenLimit, TokenBudget } from './tokenBudget';
 import { TokenCache, type CachedToken, type TokenRead } from './tokenCache';
 
 /**
@@ -142,8 +142,7 @@ export class TokenSource {
     budget.follow(response, nowMs);
     if (!isTokenLimit(response)) return false;
     log.info({ event: 'token_rate_limited', status: response.status }, 'the upstream refused a token for its own rate limit; the request goes again with another token');
-    const waitMs = Math.max(reportedCount(response)?.resetMs ?? 0, retryAfterMs(response, nowMs) ?? 0, 1_000);
-    budget.spendUntil(nowMs + waitMs);
+    budget.refused(response, nowMs);
     return true;
   }
 
