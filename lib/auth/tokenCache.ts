@@ -70,7 +70,7 @@ export class TokenCache {
   /**
    * The secret is needed only to request a token (SPEC §4: with SECRET_TTL_SECONDS=0 it is
    * read for each token request), so a warm invocation with a valid token reads nothing.
-   * `slot` picks one of the tokens a pool holds for the same client (lib/auth/tokenSource.ts):
+   * `slot` picks one of the tokens a pool holds for the same client (lib/auth/tokenPool.ts):
    * each slot is its own token, with its own expiry and its own single request.
    */
   async get(deadline: Deadline, slot = 0): Promise<TokenRead> {
@@ -91,16 +91,15 @@ export class TokenCache {
     return { token, credentials, cacheHit: false, secretCacheHit };
   }
 
-  /** The fresh tokens held in slots 0 to poolSize − 1 for the current client, without waiting for anything. */
-  heldTokens(poolSize: number): Array<{ slot: number; read: TokenRead }> {
+  /** The fresh token held in `slot` for the current client, without waiting for anything. */
+  peek(slot: number): CachedToken | undefined {
     const current = this.#current;
-    if (!current) return [];
-    const held: Array<{ slot: number; read: TokenRead }> = [];
-    for (let slot = 0; slot < poolSize; slot++) {
-      const token = this.#tokens.peek(slotKey(current.key, slot));
-      if (token) held.push({ slot, read: { token, credentials: current.credentials, cacheHit: true, secretCacheHit: true } });
-    }
-    return held;
+    return current && this.#tokens.peek(slotKey(current.key, slot));
+  }
+
+  /** A token `peek` returned, as a read from the cache. */
+  readOf(token: CachedToken): TokenRead {
+    return { token, credentials: this.#current!.credentials, cacheHit: true, secretCacheHit: true };
   }
 
   /** The token held for `key` while fresh, or the request under way for it; undefined when neither. */

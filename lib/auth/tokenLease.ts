@@ -1,0 +1,90 @@
+import type { Deadline } from '../deadline';
+import type { HttpResponse } from '../http';
+import type { Log } from '../logger';
+import type { Credentials } from './credentials';
+import type { CachedToken, TokenRead } from './tokenCache';
+import type { TokenPool } from './tokenPool';
+
+/**
+ * One upstream call's hold on a token of the pool (lib/auth/tokenPool.ts): the Authorization
+ * header it sends, the budget each request takes, what the upstream answered, and a 401. The
+ * upstream call (lib/upstream.ts) only tells the lease what happened; which token goes next
+ * is decided here.
+ */
+export class TokenLease {
+  /** Whether the first token came from the cache, and the secret with it (for the log line). */
+  readonly cacheHit: boolean;
+  readonly secretCacheHit: boolean;
+  /** Token requests this lease waited for (shared or not): every token not served from the cache. */
+  tokenRequests: number;
+  /** How often a token refused for its own limit was exchanged for another. */
+  #limitedResends = 0;
+  #renewedAfter401 = false;
+  #read: TokenRead;
+
+  constructor(
+    private readonly pool: TokenPool,
+    read: TokenRead,
+  ) {
+    this.#read = read;
+    this.cacheHit = read.cacheHit;
+    this.secretCacheHit = read.secretCacheHit;
+    this.tokenRequests = read.cacheHit ? 0 : 1;
+  }
+
+  get token(): CachedToken {
+    return this.#read.token;
+  }
+
+  /** The credentials the token was requested with (the platform may need their extra keys). */
+  get credentials(): Credentials {
+    return this.#read.credentials;
+  }
+
+  /** The value of the Authorization header: the token is revealed only here, where it goes on the wire. */
+  authorization(): string {
+    return `Bearer ${this.#read.token.accessToken.reveal()}`;
+  }
+
+  /** One more request with this token (a retry of the same exchange). */
+  spend(): void {
+    this.pool.spend(this.#read.token);
+  }
+
+  /** A 429 that is the token's own limit: the caller hands it back here instead of waiting its Retry-After. */
+  isTokenLimit(response: HttpResponse): boolean {
+    return this.pool.isTokenLimit(response);
+  }
+
+  /** What the upstream answered; true when it refused this token for its own limit (`log`: the invocation's). */
+  answered(response: HttpResponse, log: Log): boolean {
+    return this.pool.answered(this.#read.token, response, log);
+  }
+
+  /** After a 429 that was the token's own limit: another token, at most TOKEN_POOL_SIZE times (false after that). */
+  async renew(deadline: Deadline): Promise<boolean> {
+    if (this.#limitedResends >= this.pool.size) return false;
+    this.#limitedResends++;
+    await this.#take(deadline, false);
+    return true;
+  }
+
+  /**
+   * The upstream answered 401 (SPEC §6): the token may have been revoked or expired early, so
+   * it is dropped and the request goes once more with a newly requested token (true). A 401
+   * on that one too: dropped as well, and no more tries (false: UPSTREAM_UNAUTHORIZED).
+   */
+  async rejected(deadline: Deadline): Promise<boolean> {
+    this.pool.drop(this.#read.token);
+    if (this.#renewedAfter401) return false;
+    this.#renewedAfter401 = true;
+    await this.#take(deadline, true);
+    return true;
+  }
+
+  async #take(deadline: Deadline, fresh: boolean): Promise<void> {
+    const read = await this.pool.take(deadline, fresh);
+    if (!read.cacheHit) this.tokenRequests++;
+    this.#read = read;
+  }
+}
