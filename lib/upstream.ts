@@ -72,10 +72,11 @@ async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamReq
       // SPEC §7: a Retry-After that does not fit before the deadline fails at once, as rate limiting.
       waitDoesNotFit: (response, waitMs) =>
         failure(ErrorCode.UPSTREAM_RATE_LIMITED, `the upstream API asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this invocation has left`, response, lease),
-      // Each attempt after the first is another request with this token: it takes budget too.
-      onRetry: () => {
+      // Each attempt after the first is another request: it takes budget as the first did, maybe with another token.
+      beforeRetry: async () => {
+        await lease.spend(context.deadline);
         observation.upstreamCalls++;
-        lease.spend();
+        headers.authorization = lease.authorization();
       },
     });
     observation.upstreamMs = Math.round(((observation.upstreamMs ?? 0) + performance.now() - startedAt) * 100) / 100;

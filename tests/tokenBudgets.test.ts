@@ -6,7 +6,7 @@ import { createDirectHandler } from '../lib/front/directInvoke';
 import { startTokenEndpointStandIn } from '../lib/sandbox/tokenEndpointStandIn';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { controlClock, invoke, recordsOf } from './support/bridge';
-import { jsonReply, reply, startFaultyServer } from './support/faultyServer';
+import { forward, jsonReply, reply, startFaultyServer } from './support/faultyServer';
 import { Servers, startTestSecrets } from './support/standIns';
 
 /**
@@ -284,6 +284,19 @@ describe('per-token request budgets', () => {
     const seen = proxy!.seen.map(({ headers }) => headers.authorization);
     expect(new Set(seen.slice(0, 3)).size).toBe(1);
     expect(seen[3]).not.toBe(seen[0]);
+  });
+
+  it('a retry takes budget like a first attempt: limit 10 with every other answer 503, no token serves more than 10 requests', async () => {
+    const { handler, tokenEndpoint, proxy } = await open({ faulty: true, env: { TOKEN_RATE_LIMIT_PER_MINUTE: '10', TOKEN_POOL_SIZE: '2' } });
+    proxy!.script(...Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? forward : reply(503, '', {}))));
+
+    for (let i = 0; i < 10; i++) await expect(invoke(handler, QUEUE)).resolves.toStrictEqual(WAIT);
+
+    // 1 + 9 × (503, retry) = 19 requests: the retry of the sixth invocation finds the first token spent and goes with a second one.
+    const seen = proxy!.seen.map(({ headers }) => String(headers.authorization));
+    expect(seen).toHaveLength(19);
+    expect([...new Set(seen)].map((token) => seen.filter((sent) => sent === token).length)).toStrictEqual([10, 9]);
+    expect(tokenEndpoint.requests).toBe(2);
   });
 
   it('an upstream 401 with several tokens held retries with a newly requested token, not another held one', async () => {

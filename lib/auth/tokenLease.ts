@@ -46,9 +46,13 @@ export class TokenLease {
     return `Bearer ${this.#read.token.accessToken.reveal()}`;
   }
 
-  /** One more request with this token (a retry of the same exchange). */
-  spend(): void {
-    this.pool.spend(this.#read.token);
+  /**
+   * One more request with this lease (a retry of the same exchange): its budget is taken as
+   * for a first attempt, from this token while it has some left, else as the pool chooses
+   * (another token, a new one, a wait, or UPSTREAM_RATE_LIMITED). The header may change.
+   */
+  async spend(deadline: Deadline): Promise<void> {
+    if (!this.pool.tryTake(this.#read.token)) await this.#take(deadline, false);
   }
 
   /** A 429 that is the token's own limit: the caller hands it back here instead of waiting its Retry-After. */

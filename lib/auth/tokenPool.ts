@@ -82,11 +82,6 @@ export class TokenPool {
     return true;
   }
 
-  /** Counts one more request with `token`, whatever is left. */
-  spend(token: CachedToken): void {
-    if (this.limit !== undefined) this.#budgetOf(token).take(Date.now());
-  }
-
   /** A 429 that is a token's own limit, when budgets are kept. */
   isTokenLimit(response: HttpResponse): boolean {
     return this.limit !== undefined && isTokenLimit(response);
