@@ -16,7 +16,10 @@ export const FALLBACK_INVOCATION_BUDGET_MS = 30_000;
 /** Tokens are reused until expires_at minus min(60 s, 10 % of the lifetime) (SPEC §6). */
 export const TOKEN_EXPIRY_SKEW_MAX_MS = 60_000;
 export const TOKEN_EXPIRY_SKEW_FRACTION = 0.1;
-/** After invalid_client that a fresh secret did not cure, the same client fails fast this long. */
+/**
+ * After a rejection that asking again did not cure, the same client fails fast this long:
+ * invalid_client with a freshly fetched secret, or an upstream 401 on a newly issued token.
+ */
 export const REJECTED_CLIENT_BACKOFF_MS = 30_000;
 /**
  * Per-token request budgets: Genesys Cloud allows 300 requests a minute per client-credentials

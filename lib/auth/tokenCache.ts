@@ -21,6 +21,8 @@ export interface CachedToken {
   accessToken: SecretText;
   /** When to stop using it: expiry minus skew, counted from when the request was sent. */
   refreshAtMs: number;
+  /** Its request was the serial-th this cache started: it was requested after any point where `requestsStarted` was lower. */
+  serial: number;
   /** The tenant the token response's id_token named (CXone), if any. */
   tenantId?: string;
 }
@@ -64,6 +66,7 @@ export class TokenCache {
   #rejected?: { key: string; error: TokenError; untilMs: number };
   /** The entry the latest token request went to, and the credentials it used. */
   #current?: { key: string; credentials: Credentials };
+  #requestsStarted = 0;
 
   constructor(private readonly options: TokenCacheOptions) {}
 
@@ -89,6 +92,11 @@ export class TokenCache {
     this.#current = { key, credentials };
     const token = await this.#tokens.fetch(slotKey(key, slot), TOKEN_STEP, deadline, (shared) => this.#acquire(settings, credentials, slot, shared));
     return { token, credentials, cacheHit: false, secretCacheHit };
+  }
+
+  /** How many token requests this cache has started (see CachedToken.serial). */
+  get requestsStarted(): number {
+    return this.#requestsStarted;
   }
 
   /** The fresh token held in `slot` for the current client, without waiting for anything. */
@@ -167,6 +175,7 @@ export class TokenCache {
 
   async #request(settings: TokenRequestSettings, credentials: Credentials, deadline: Deadline): Promise<CachedToken> {
     const built = buildTokenRequest(settings, credentials);
+    const serial = ++this.#requestsStarted;
     // The first attempt's send time: a retried token is then taken to expire a little early, never late.
     const sentAtMs = Date.now();
     const issued = await this.#breaker.run(deadline.log, async () => {
@@ -186,7 +195,7 @@ export class TokenCache {
       deadline.log.warn({ event: 'token_lifetime_assumed', expiresInSeconds: issued.expiresInSeconds }, 'token response has no expires_in; assuming a short lifetime');
     }
     const lifetimeMs = issued.expiresInSeconds * 1000;
-    return { accessToken: issued.accessToken, refreshAtMs: sentAtMs + lifetimeMs - expirySkewMs(lifetimeMs), ...(issued.tenantId && { tenantId: issued.tenantId }) };
+    return { accessToken: issued.accessToken, refreshAtMs: sentAtMs + lifetimeMs - expirySkewMs(lifetimeMs), serial, ...(issued.tenantId && { tenantId: issued.tenantId }) };
   }
 }
 

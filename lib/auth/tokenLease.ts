@@ -19,7 +19,10 @@ export class TokenLease {
   tokenRequests: number;
   /** How often a token refused for its own limit was exchanged for another. */
   #limitedResends = 0;
-  #renewedAfter401 = false;
+  /** Token requests started before the latest request was sent (TokenPool.requestsStarted). */
+  #requestsBeforeSend: number;
+  /** After a 401: only tokens requested after the refused request was sent will do. */
+  #newerThan?: number;
   #read: TokenRead;
 
   constructor(
@@ -30,6 +33,7 @@ export class TokenLease {
     this.cacheHit = read.cacheHit;
     this.secretCacheHit = read.secretCacheHit;
     this.tokenRequests = read.cacheHit ? 0 : 1;
+    this.#requestsBeforeSend = pool.requestsStarted;
   }
 
   get token(): CachedToken {
@@ -52,7 +56,8 @@ export class TokenLease {
    * (another token, a new one, a wait, or UPSTREAM_RATE_LIMITED). The header may change.
    */
   async spend(deadline: Deadline): Promise<void> {
-    if (!this.pool.tryTake(this.#read.token)) await this.#take(deadline, false);
+    if (this.pool.tryTake(this.#read.token)) this.#requestsBeforeSend = this.pool.requestsStarted;
+    else await this.#take(deadline);
   }
 
   /** A 429 that is the token's own limit: the caller hands it back here instead of waiting its Retry-After. */
@@ -69,26 +74,35 @@ export class TokenLease {
   async renew(deadline: Deadline): Promise<boolean> {
     if (this.#limitedResends >= this.pool.size) return false;
     this.#limitedResends++;
-    await this.#take(deadline, false);
+    await this.#take(deadline);
     return true;
   }
 
   /**
-   * The upstream answered 401 (SPEC §6): the token may have been revoked or expired early, so
-   * it is dropped and the request goes once more with a newly requested token (true). A 401
-   * on that one too: dropped as well, and no more tries (false: UPSTREAM_UNAUTHORIZED).
+   * The upstream answered 401 (SPEC §6). False: fail UPSTREAM_UNAUTHORIZED; true: send again.
+   * - The first 401: the token may have been revoked or expired early, so it is dropped and
+   *   the request goes once more with a token requested after this one was sent.
+   * - A 401 on that newly requested token: the client lacks the roles, the token is not at
+   *   fault. It stays cached, and the refusal is remembered (TokenPool.refuse).
+   * - Any 401 while the refusal is remembered: no token is dropped or requested.
    */
   async rejected(deadline: Deadline): Promise<boolean> {
-    this.pool.drop(this.#read.token);
-    if (this.#renewedAfter401) return false;
-    this.#renewedAfter401 = true;
-    await this.#take(deadline, true);
+    const { token, credentials } = this.#read;
+    if (this.#newerThan !== undefined) {
+      this.pool.refuse(credentials);
+      return false;
+    }
+    if (this.pool.refusing(credentials)) return false;
+    this.pool.drop(token);
+    this.#newerThan = this.#requestsBeforeSend;
+    await this.#take(deadline);
     return true;
   }
 
-  async #take(deadline: Deadline, fresh: boolean): Promise<void> {
-    const read = await this.pool.take(deadline, fresh);
+  async #take(deadline: Deadline): Promise<void> {
+    const read = await this.pool.take(deadline, this.#newerThan);
     if (!read.cacheHit) this.tokenRequests++;
     this.#read = read;
+    this.#requestsBeforeSend = this.pool.requestsStarted;
   }
 }

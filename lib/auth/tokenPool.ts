@@ -1,8 +1,11 @@
+import { REJECTED_CLIENT_BACKOFF_MS } from '../constants';
 import type { Deadline } from '../deadline';
 import { ErrorCode, UpstreamError } from '../errors';
 import type { HttpResponse } from '../http';
 import type { Log } from '../logger';
 import { sleep, waitFits } from '../retry';
+import type { SecretText } from '../secretText';
+import type { Credentials } from './credentials';
 import { isTokenLimit, TokenBudget } from './tokenBudget';
 import type { CachedToken, TokenCache, TokenRead } from './tokenCache';
 import { TokenLease } from './tokenLease';
@@ -16,6 +19,8 @@ import { TokenLease } from './tokenLease';
  */
 export class TokenPool {
   readonly #budgets = new WeakMap<CachedToken, TokenBudget>();
+  /** A client the upstream refused (401) even with a newly issued token, and until when that stands. */
+  #refused?: { clientId: SecretText; untilMs: number };
 
   constructor(
     private readonly tokens: TokenCache,
@@ -37,12 +42,14 @@ export class TokenPool {
    * shared by concurrent callers); when the pool is full and spent, the earliest budget if it
    * comes before the deadline, else UPSTREAM_RATE_LIMITED without any upstream request.
    * Budget is taken synchronously after the check, so concurrent callers never overspend a
-   * token. `fresh` (after an upstream 401): a newly requested token first, not another held one.
+   * token. `newerThan` (after an upstream 401): only a token whose request started after
+   * that many had (CachedToken.serial), not one held when the refused request was sent.
+   * Without a limit that is the one cached token once the refused one is dropped.
    */
-  async take(deadline: Deadline, fresh = false): Promise<TokenRead> {
+  async take(deadline: Deadline, newerThan = 0): Promise<TokenRead> {
     const limit = this.limit;
     if (limit === undefined) return this.tokens.get(deadline);
-    for (let pass = 0; ; pass++) {
+    for (;;) {
       const nowMs = Date.now();
       let best: CachedToken | undefined;
       let bestRemaining = 0;
@@ -50,7 +57,7 @@ export class TokenPool {
       for (let slot = 0; slot < this.size; slot++) {
         const token = this.tokens.peek(slot);
         if (!token) emptySlot ??= slot;
-        else if (!(fresh && pass === 0)) {
+        else if (token.serial > newerThan) {
           const remaining = this.#budgetOf(token).remaining(nowMs);
           if (remaining > bestRemaining) {
             best = token;
@@ -65,10 +72,10 @@ export class TokenPool {
       if (emptySlot !== undefined) {
         // Fetch (or join the fetch of) the token for that slot, then choose again: others may have taken its budget meanwhile.
         const fetched = await this.tokens.get(deadline, emptySlot);
-        if (this.tryTake(fetched.token)) return fetched;
+        if (fetched.token.serial > newerThan && this.tryTake(fetched.token)) return fetched;
         continue;
       }
-      await this.#waitForBudget(limit, deadline);
+      await this.#waitForBudget(limit, newerThan, deadline);
     }
   }
 
@@ -103,17 +110,38 @@ export class TokenPool {
     return true;
   }
 
+  /** How many token requests have started: a lease notes it before each request it sends. */
+  get requestsStarted(): number {
+    return this.tokens.requestsStarted;
+  }
+
   /** The upstream rejected `token` (401): dropped, so the next request for its slot fetches anew. */
   drop(token: CachedToken): void {
     this.tokens.invalidate(token);
   }
 
-  async #waitForBudget(limit: number, deadline: Deadline): Promise<void> {
+  /**
+   * The upstream refused a newly issued token too: the client lacks the roles or permissions,
+   * and new tokens will not help. Like a client the token endpoint rejects (TokenCache), it is
+   * remembered for REJECTED_CLIENT_BACKOFF_MS, so a persistent 401 does not cost two token
+   * requests per invocation.
+   */
+  refuse(credentials: Credentials): void {
+    this.#refused = { clientId: credentials.clientId, untilMs: Date.now() + REJECTED_CLIENT_BACKOFF_MS };
+  }
+
+  /** Whether the upstream refused this client moments ago (see `refuse`). */
+  refusing(credentials: Credentials): boolean {
+    const refused = this.#refused;
+    return refused !== undefined && Date.now() < refused.untilMs && refused.clientId.equals(credentials.clientId);
+  }
+
+  async #waitForBudget(limit: number, newerThan: number, deadline: Deadline): Promise<void> {
     const nowMs = Date.now();
     let availableAtMs = Number.POSITIVE_INFINITY;
     for (let slot = 0; slot < this.size; slot++) {
       const token = this.tokens.peek(slot);
-      if (token) availableAtMs = Math.min(availableAtMs, this.#budgetOf(token).availableAtMs(nowMs));
+      if (token && token.serial > newerThan) availableAtMs = Math.min(availableAtMs, this.#budgetOf(token).availableAtMs(nowMs));
     }
     const waitMs = Math.max(1, availableAtMs - nowMs);
     if (!waitFits(waitMs, deadline)) {
