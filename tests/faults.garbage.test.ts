@@ -63,6 +63,25 @@ describe('upstream garbage is UPSTREAM_INVALID_RESPONSE naming the status and co
   });
 });
 
+describe('a token that cannot be sent in a header', () => {
+  it('an access_token ending in a newline is TOKEN_INVALID_RESPONSE, never cached, and never blamed on the upstream (no upstream request, no open circuit)', async () => {
+    const bench = await openBench();
+    const tokenEndpoint = await bench.faulty();
+    const token = 'header-unsafe-canary-19d4';
+    tokenEndpoint.otherwise(jsonReply(200, { access_token: `${token}\n`, token_type: 'Bearer', expires_in: 3600 }));
+    const handler = bench.bridge.coldContainer({ TOKEN_URL: `${tokenEndpoint.url}/oauth/token` });
+
+    // One more than CIRCUIT_FAILURE_THRESHOLD (5).
+    for (let i = 0; i < 6; i++) {
+      await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'TOKEN_INVALID_RESPONSE', message: expect.not.stringContaining(token) });
+    }
+
+    expect(tokenEndpoint.requests).toBe(6);
+    expect(bench.counts().upstream).toBe(0);
+    expect(logs.lines.join('\n')).not.toContain(token);
+  });
+});
+
 describe('upstream correlation ids (SPEC §9)', () => {
   it('drops a correlation id that is not shaped like an id (an echoed Authorization header) and names the next one', async () => {
     const bench = await openBench();
