@@ -35,6 +35,12 @@ export const TOKEN_LIMITED_MIN_WAIT_MS = 1_000;
 /** RFC 6749 §5.1 makes expires_in optional; assume a short lifetime when it is absent. */
 export const TOKEN_ASSUMED_LIFETIME_SECONDS = 300;
 
+/**
+ * An upstream correlation id sharing this many characters in a row (in any case) with the
+ * token sent or the client's secrets may carry a piece of one, and is dropped.
+ */
+export const CREDENTIAL_RUN_CHARS = 8;
+
 /** The CXone OpenID issuer used for discovery when CXONE_ISSUER is not set. */
 export const CXONE_DEFAULT_ISSUER = 'https://cxone.niceincontact.com';
 

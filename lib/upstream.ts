@@ -3,7 +3,7 @@ import type { UpstreamRequestSpec } from './action';
 import type { Deadline } from './deadline';
 import { ErrorCode, UpstreamError } from './errors';
 import type { DependencyBreaker } from './circuitBreaker';
-import { correlationIdOf, parseJsonBody, type HttpRequest, type HttpResponse } from './http';
+import { parseJsonBody, type HttpRequest, type HttpResponse } from './http';
 import { sendWithRetries } from './retry';
 import type { TokenLease } from './auth/tokenLease';
 import type { TokenSource } from './auth/tokenSource';
@@ -87,18 +87,8 @@ async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamReq
   });
 }
 
-/**
- * The response's correlation id, unless it holds the token that was sent: an upstream that
- * echoes the bare token into x-request-id would otherwise put it in messages and log lines
- * (the id shape alone does not rule out an opaque token).
- */
-function correlationIdFor(response: HttpResponse, lease: TokenLease): string | undefined {
-  const id = correlationIdOf(response);
-  return id && id.includes(lease.token.accessToken.reveal()) ? undefined : id;
-}
-
 function failure(code: ErrorCode, detail: string, response: HttpResponse, lease: TokenLease): UpstreamError {
-  const correlationId = correlationIdFor(response, lease);
+  const correlationId = lease.correlationIdOf(response);
   const suffix = `(HTTP ${response.status}${correlationId ? `, correlation id ${correlationId}` : ''})`;
   return new UpstreamError(code, `${detail} ${suffix}`, { status: response.status, upstreamCorrelationId: correlationId });
 }
@@ -120,7 +110,7 @@ async function observe(observation: UpstreamObservation, sending: Promise<HttpRe
   try {
     const response = await sending;
     observation.upstreamStatus = response.status;
-    observation.upstreamCorrelationId = correlationIdFor(response, lease);
+    observation.upstreamCorrelationId = lease.correlationIdOf(response);
     return response;
   } catch (error) {
     if (error instanceof UpstreamError) {

@@ -639,8 +639,8 @@ describe('upstream response errors', () => {
 
     const result = invoke(b.coldContainer(), FOUND);
 
-    await expect(result).rejects.toMatchObject({ code: 'UPSTREAM_INVALID_RESPONSE', status: 200, upstreamCorrelationId: 'sandbox-1' });
-    await expect(result).rejects.toMatchObject({ message: expect.stringMatching(/HTTP 200.*sandbox-1/) });
+    await expect(result).rejects.toMatchObject({ code: 'UPSTREAM_INVALID_RESPONSE', status: 200, upstreamCorrelationId: 'req-1' });
+    await expect(result).rejects.toMatchObject({ message: expect.stringMatching(/HTTP 200.*req-1/) });
   });
 
   it('a first match without an id is UPSTREAM_INVALID_RESPONSE', async () => {

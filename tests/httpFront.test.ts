@@ -533,7 +533,7 @@ describe('routing and bodies', () => {
     const answer = await post(url, '/actions/queueEstimatedWait', { json: { queueId: UNKNOWN_QUEUE_ID } });
 
     expect(answer.status).toBe(502);
-    expect(answer.json).toStrictEqual(errorBody('UPSTREAM_ERROR', /.*\(HTTP 404, correlation id sandbox-1\)/));
+    expect(answer.json).toStrictEqual(errorBody('UPSTREAM_ERROR', /.*\(HTTP 404, correlation id req-1\)/));
   });
 
   it('answers 504 TIMEOUT when the upstream hangs past ACTION_TIMEOUT_MS', async () => {

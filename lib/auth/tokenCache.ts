@@ -1,5 +1,6 @@
 import { MAX_UPSTREAM_BYTES, REJECTED_CLIENT_BACKOFF_MS, TOKEN_EXPIRY_SKEW_FRACTION, TOKEN_EXPIRY_SKEW_MAX_MS } from '../constants';
 import type { CredentialParser, Credentials } from './credentials';
+import { CredentialRuns } from './credentialRuns';
 import type { Deadline } from '../deadline';
 import { ErrorCode, TokenError } from '../errors';
 import { DependencyBreaker } from '../circuitBreaker';
@@ -23,6 +24,8 @@ export interface CachedToken {
   refreshAtMs: number;
   /** Its request was the serial-th this cache started: it was requested after any point where `requestsStarted` was lower. */
   serial: number;
+  /** Runs of this token and of the secrets it was requested with, which no correlation id repeated from outside may share. */
+  runs: CredentialRuns;
   /** The tenant the token response's id_token named (CXone), if any. */
   tenantId?: string;
 }
@@ -195,7 +198,13 @@ export class TokenCache {
       deadline.log.warn({ event: 'token_lifetime_assumed', expiresInSeconds: issued.expiresInSeconds }, 'token response has no expires_in; assuming a short lifetime');
     }
     const lifetimeMs = issued.expiresInSeconds * 1000;
-    return { accessToken: issued.accessToken, refreshAtMs: sentAtMs + lifetimeMs - expirySkewMs(lifetimeMs), serial, ...(issued.tenantId && { tenantId: issued.tenantId }) };
+    return {
+      accessToken: issued.accessToken,
+      refreshAtMs: sentAtMs + lifetimeMs - expirySkewMs(lifetimeMs),
+      serial,
+      runs: new CredentialRuns([issued.accessToken, credentials.clientSecret, credentials.accessKeySecret]),
+      ...(issued.tenantId && { tenantId: issued.tenantId }),
+    };
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Deadline } from '../deadline';
-import type { HttpResponse } from '../http';
+import { correlationIdOf, type HttpResponse } from '../http';
 import type { Log } from '../logger';
 import type { Credentials } from './credentials';
 import type { CachedToken, TokenRead } from './tokenCache';
@@ -58,6 +58,15 @@ export class TokenLease {
   async spend(deadline: Deadline): Promise<void> {
     if (this.pool.tryTake(this.#read.token)) this.#requestsBeforeSend = this.pool.requestsStarted;
     else await this.#take(deadline);
+  }
+
+  /**
+   * The response's correlation id (lib/http.ts), unless it may carry a piece of the token sent
+   * or of the client's secrets (CredentialRuns): it goes into messages and log lines.
+   */
+  correlationIdOf(response: HttpResponse): string | undefined {
+    const id = correlationIdOf(response);
+    return id === undefined || this.#read.token.runs.sharedBy(id) ? undefined : id;
   }
 
   /** A 429 that is the token's own limit: the caller hands it back here instead of waiting its Retry-After. */
