@@ -22,7 +22,10 @@ export const COLD_START_INVOKE_GAP_MAX_MS = 100;
 /** Tokens are reused until expires_at minus min(60 s, 10 % of the lifetime) (SPEC §6). */
 export const TOKEN_EXPIRY_SKEW_MAX_MS = 60_000;
 export const TOKEN_EXPIRY_SKEW_FRACTION = 0.1;
-/** After invalid_client that a fresh secret did not cure, the same client fails fast this long. */
+/**
+ * After a rejection that asking again did not cure, the same client fails fast this long:
+ * invalid_client with a freshly fetched secret, or an upstream 401 on a newly issued token.
+ */
 export const REJECTED_CLIENT_BACKOFF_MS = 30_000;
 /**
  * Per-token request budgets: Genesys Cloud allows 300 requests a minute per client-credentials
@@ -31,8 +34,18 @@ export const REJECTED_CLIENT_BACKOFF_MS = 30_000;
  */
 export const GENESYS_TOKEN_RATE_LIMIT_PER_MINUTE = 300;
 export const TOKEN_POOL_SIZE = 4;
+/** The window of a per-token budget (per minute); inin-ratelimit-reset never points further than this. */
+export const TOKEN_RATE_WINDOW_MS = 60_000;
+/** A token refused for its own limit is not used again for at least this long. */
+export const TOKEN_LIMITED_MIN_WAIT_MS = 1_000;
 /** RFC 6749 §5.1 makes expires_in optional; assume a short lifetime when it is absent. */
 export const TOKEN_ASSUMED_LIFETIME_SECONDS = 300;
+
+/**
+ * An upstream correlation id sharing this many characters in a row (in any case) with the
+ * token sent or the client's secrets may carry a piece of one, and is dropped.
+ */
+export const CREDENTIAL_RUN_CHARS = 8;
 
 /** The CXone OpenID issuer used for discovery when CXONE_ISSUER is not set. */
 export const CXONE_DEFAULT_ISSUER = 'https://cxone.niceincontact.com';

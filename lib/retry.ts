@@ -62,8 +62,8 @@ export interface RetryOptions {
   unreachable: (detail: string, cause: unknown) => BridgeError;
   /** The error when the server asks (Retry-After) for a wait that does not fit before the deadline. */
   waitDoesNotFit?: (response: HttpResponse, waitMs: number) => BridgeError;
-  /** Called before each retry, for logs and tests. */
-  onRetry?: (attempt: number, delayMs: number, reason: string) => void;
+  /** Runs before each retried attempt, once its wait is over (the upstream call takes the token's budget for it). */
+  beforeRetry?: () => Promise<void>;
   /** An answer the caller handles itself instead of retrying it here (a 429 that is the token's own limit). */
   handledByCaller?: (response: HttpResponse) => boolean;
 }
@@ -80,8 +80,6 @@ export interface DeadlinePolicy<T> {
   hintedDelayMs?: (outcome: Attempted<T>) => number | undefined;
   /** Called when the server's wait does not fit before the deadline; may throw instead of returning the outcome. */
   hintDoesNotFit?: (outcome: Attempted<T>, waitMs: number) => void;
-  /** Called before each retry, for logs and tests. */
-  onRetry?: (attempt: number, delayMs: number, reason: string) => void;
 }
 
 /**
@@ -106,7 +104,6 @@ export async function retryWithDeadline<T>(attempt: () => Promise<T>, deadline: 
       if (hinted !== undefined) policy.hintDoesNotFit?.(outcome, hinted);
       return outcome;
     }
-    policy.onRetry?.(attemptNumber, delayMs, reason);
     deadline.log.debug({ event: 'retry', step: policy.step, attempt: attemptNumber, delayMs, reason }, `${policy.step}: retrying after ${reason}`);
     await sleep(delayMs);
   }
@@ -117,7 +114,11 @@ export async function retryWithDeadline<T>(attempt: () => Promise<T>, deadline: 
  * before the deadline. Returns the last response; throws the last network failure.
  */
 export async function sendWithRetries(agent: HttpAgent, request: HttpRequest, deadline: Deadline, options: RetryOptions): Promise<HttpResponse> {
-  const outcome = await retryWithDeadline(() => sendHttpRequest(agent, request, deadline), deadline, {
+  const { beforeRetry } = options;
+  const send = () => sendHttpRequest(agent, request, deadline);
+  let attempts = 0;
+  const attempt = beforeRetry ? () => (attempts++ === 0 ? send() : beforeRetry().then(send)) : send;
+  const outcome = await retryWithDeadline(attempt, deadline, {
     step: request.step,
     retryReason: (attempted) => {
       if (!options.idempotent) return undefined;
@@ -131,7 +132,6 @@ export async function sendWithRetries(agent: HttpAgent, request: HttpRequest, de
     hintDoesNotFit: (attempted, waitMs) => {
       if ('value' in attempted && options.waitDoesNotFit) throw options.waitDoesNotFit(attempted.value, waitMs);
     },
-    ...(options.onRetry && { onRetry: options.onRetry }),
   });
   return unwrap(outcome, options);
 }

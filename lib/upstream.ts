@@ -3,21 +3,22 @@ import type { UpstreamRequestSpec } from './action';
 import type { Deadline } from './deadline';
 import { ErrorCode, UpstreamError } from './errors';
 import type { DependencyBreaker } from './circuitBreaker';
-import { correlationIdOf, parseJsonBody, type HttpRequest, type HttpResponse } from './http';
+import { parseJsonBody, type HttpRequest, type HttpResponse } from './http';
 import { sendWithRetries } from './retry';
-import type { Grant, TokenSource } from './auth/tokenSource';
+import type { TokenLease } from './auth/tokenLease';
+import type { TokenSource } from './auth/tokenSource';
 import { joinUrl } from './url';
 import type { HttpAgent } from './httpClient';
 
 /**
  * Calls the upstream API with the bearer token and turns its answer into the action's
- * parsed response (SPEC §6, §7). An upstream 401 drops the token and retries once with a
- * new one, never more.
+ * parsed response (SPEC §6, §7). It holds a lease on a token (lib/auth/tokenLease.ts) and
+ * tells it what the upstream answered: the lease decides which token goes next.
  */
 
 export interface UpstreamContext {
   agent: HttpAgent;
-  /** Where the token and the API base come from. */
+  /** Where the token lease and the API base come from. */
   auth: TokenSource;
   breaker: DependencyBreaker;
   /** Whether a failed request may be sent again (SPEC §7). */
@@ -41,21 +42,15 @@ export interface UpstreamObservation {
   upstreamMs?: number;
 }
 
-/** A grant not served from the cache cost a token request (shared or not). */
-function counted(observation: UpstreamObservation, grant: Grant): Grant {
-  if (!grant.cacheHit) observation.tokenRequests = (observation.tokenRequests ?? 0) + 1;
-  return grant;
-}
-
 function buildUrl(baseUrl: string, spec: UpstreamRequestSpec): URL {
   const url = joinUrl(baseUrl, spec.path);
   for (const [name, value] of Object.entries(spec.query ?? {})) if (value !== undefined) url.searchParams.set(name, value);
   return url;
 }
 
-async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamRequestSpec, grant: Grant, observation: UpstreamObservation): Promise<HttpResponse> {
+async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamRequestSpec, lease: TokenLease, observation: UpstreamObservation): Promise<HttpResponse> {
   const headers: Record<string, string> = { accept: 'application/json', ...spec.headers };
-  headers.authorization = context.auth.authorization(grant);
+  headers.authorization = lease.authorization();
   if (spec.body !== undefined) headers['content-type'] = 'application/json';
   const request: HttpRequest = {
     method: spec.method,
@@ -72,59 +67,50 @@ async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamReq
     const response = await sendWithRetries(context.agent, request, context.deadline, {
       idempotent: context.idempotent,
       // A 429 that is this token's own limit is sent again at once with another token (callUpstream), not waited for.
-      handledByCaller: (answer) => context.auth.isTokenLimit(answer),
+      handledByCaller: (answer) => lease.isTokenLimit(answer),
       unreachable: (detail, cause) => new UpstreamError(ErrorCode.UPSTREAM_ERROR, `could not reach the upstream API at ${request.url.host} (${detail})`, { cause }),
       // SPEC §7: a Retry-After that does not fit before the deadline fails at once, as rate limiting.
       waitDoesNotFit: (response, waitMs) =>
-        failure(ErrorCode.UPSTREAM_RATE_LIMITED, `the upstream API asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this invocation has left`, response, grant),
-      // Each attempt after the first is another request with this token: it takes budget too.
-      onRetry: () => {
+        failure(ErrorCode.UPSTREAM_RATE_LIMITED, `the upstream API asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this invocation has left`, response, lease),
+      // Each attempt after the first is another request: it takes budget as the first did, maybe with another token.
+      beforeRetry: async () => {
+        await lease.spend(context.deadline);
         observation.upstreamCalls++;
-        context.auth.spend(grant);
+        headers.authorization = lease.authorization();
       },
     });
     observation.upstreamMs = Math.round(((observation.upstreamMs ?? 0) + performance.now() - startedAt) * 100) / 100;
-    const tokenLimited = context.auth.answered(grant, response, context.deadline.log);
-    if (response.status === 429 && !tokenLimited) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, 'the upstream API is rate limiting requests', response, grant);
-    if (response.status >= 500) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API failed', response, grant);
+    const tokenLimited = lease.answered(response, context.deadline.log);
+    if (response.status === 429 && !tokenLimited) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, 'the upstream API is rate limiting requests', response, lease);
+    if (response.status >= 500) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API failed', response, lease);
     return response;
   });
 }
 
-/**
- * The response's correlation id, unless it holds the token that was sent: an upstream that
- * echoes the bare token into x-request-id would otherwise put it in messages and log lines
- * (the id shape alone does not rule out an opaque token).
- */
-function correlationIdFor(response: HttpResponse, grant: Grant): string | undefined {
-  const id = correlationIdOf(response);
-  return id && id.includes(grant.token.accessToken.reveal()) ? undefined : id;
-}
-
-function failure(code: ErrorCode, detail: string, response: HttpResponse, grant: Grant): UpstreamError {
-  const correlationId = correlationIdFor(response, grant);
+function failure(code: ErrorCode, detail: string, response: HttpResponse, lease: TokenLease): UpstreamError {
+  const correlationId = lease.correlationIdOf(response);
   const suffix = `(HTTP ${response.status}${correlationId ? `, correlation id ${correlationId}` : ''})`;
   return new UpstreamError(code, `${detail} ${suffix}`, { status: response.status, upstreamCorrelationId: correlationId });
 }
 
-function parseBody<T>(response: HttpResponse, schema: z.ZodType<T>, grant: Grant): T {
+function parseBody<T>(response: HttpResponse, schema: z.ZodType<T>, lease: TokenLease): T {
   // 204 No Content (CXone's answer when it has no data) reaches the action's schema as null.
   const body = response.status === 204 ? { ok: true as const, json: null } : parseJsonBody(response, 'MAX_UPSTREAM_BYTES');
-  if (!body.ok) throw failure(ErrorCode.UPSTREAM_INVALID_RESPONSE, `upstream: ${body.problem}`, response, grant);
+  if (!body.ok) throw failure(ErrorCode.UPSTREAM_INVALID_RESPONSE, `upstream: ${body.problem}`, response, lease);
   const parsed = schema.safeParse(body.json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
-    throw failure(ErrorCode.UPSTREAM_INVALID_RESPONSE, `the upstream response does not match the expected shape: ${problems}`, response, grant);
+    throw failure(ErrorCode.UPSTREAM_INVALID_RESPONSE, `the upstream response does not match the expected shape: ${problems}`, response, lease);
   }
   return parsed.data;
 }
 
 /** Records the final status and correlation id for the log line, from a response or a failure. */
-async function observe(observation: UpstreamObservation, sending: Promise<HttpResponse>, grant: Grant): Promise<HttpResponse> {
+async function observe(observation: UpstreamObservation, sending: Promise<HttpResponse>, lease: TokenLease): Promise<HttpResponse> {
   try {
     const response = await sending;
     observation.upstreamStatus = response.status;
-    observation.upstreamCorrelationId = correlationIdFor(response, grant);
+    observation.upstreamCorrelationId = lease.correlationIdOf(response);
     return response;
   } catch (error) {
     if (error instanceof UpstreamError) {
@@ -141,34 +127,29 @@ export async function callUpstream<T>(
   schema: z.ZodType<T>,
   observation: UpstreamObservation,
 ): Promise<T> {
-  const first = counted(observation, await context.auth.grant(context.deadline));
-  observation.tokenCacheHit = first.cacheHit;
-  observation.secretCacheHit = first.secretCacheHit;
-  const baseUrl = await context.auth.apiBaseUrl(first, context.deadline);
-  let grant = first;
-  const exchange = () => observe(observation, send(context, baseUrl, spec, grant, observation), grant);
-  let response = await exchange();
-  let unauthorizedRetried = false;
-  let tokenLimitResends = 0;
-  for (;;) {
+  const lease = await context.auth.lease(context.deadline);
+  observation.tokenCacheHit = lease.cacheHit;
+  observation.secretCacheHit = lease.secretCacheHit;
+  try {
+    const baseUrl = await context.auth.apiBaseUrl(lease, context.deadline);
+    const exchange = () => observe(observation, send(context, baseUrl, spec, lease, observation), lease);
+    let response = await exchange();
+    for (;;) {
+      if (response.status === 401) {
+        if (!(await lease.rejected(context.deadline))) break;
+      } else if (response.status === 429 && context.idempotent && (await lease.renew(context.deadline))) {
+        // A 429 that reaches here is the token's own limit (send throws any other): at once again with another token.
+        observation.tokenLimited = (observation.tokenLimited ?? 0) + 1;
+      } else break;
+      response = await exchange();
+    }
+    if (response.status === 429) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, "the token's own rate limit is reached", response, lease);
     if (response.status === 401) {
-      // The token may have been revoked or expired early: dropped, and one retry with a newly requested one (SPEC §6).
-      context.auth.rejected(grant);
-      if (unauthorizedRetried) break;
-      unauthorizedRetried = true;
-      grant = counted(observation, await context.auth.grant(context.deadline, { fresh: true }));
-    } else if (response.status === 429 && context.idempotent && tokenLimitResends < context.auth.poolSize) {
-      // A 429 that reaches here is the token's own limit (send throws any other): at once again with another token, pool permitting.
-      tokenLimitResends++;
-      observation.tokenLimited = (observation.tokenLimited ?? 0) + 1;
-      grant = counted(observation, await context.auth.grant(context.deadline));
-    } else break;
-    response = await exchange();
+      throw failure(ErrorCode.UPSTREAM_UNAUTHORIZED, "the upstream API rejected a freshly issued token; check the client's roles or permissions", response, lease);
+    }
+    if (response.status < 200 || response.status > 299) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API answered with an error', response, lease);
+    return parseBody(response, schema, lease);
+  } finally {
+    if (lease.tokenRequests > 0) observation.tokenRequests = lease.tokenRequests;
   }
-  if (response.status === 429) throw failure(ErrorCode.UPSTREAM_RATE_LIMITED, "the token's own rate limit is reached", response, grant);
-  if (response.status === 401) {
-    throw failure(ErrorCode.UPSTREAM_UNAUTHORIZED, 'the upstream API rejected a freshly issued token; check the client\'s roles or permissions', response, grant);
-  }
-  if (response.status < 200 || response.status > 299) throw failure(ErrorCode.UPSTREAM_ERROR, 'the upstream API answered with an error', response, grant);
-  return parseBody(response, schema, grant);
 }

@@ -184,14 +184,14 @@ describe('queueEstimatedWait (Genesys Cloud)', () => {
       name: 'UpstreamError',
       code: 'UPSTREAM_ERROR',
       status: 404,
-      upstreamCorrelationId: 'sandbox-1',
-      message: expect.stringMatching(/^UPSTREAM_ERROR: .*\(HTTP 404, correlation id sandbox-1\)$/),
+      upstreamCorrelationId: 'req-1',
+      message: expect.stringMatching(/^UPSTREAM_ERROR: .*\(HTTP 404, correlation id req-1\)$/),
     });
 
     // A 404 is an answer, not an outage: sent once, never retried.
     expect(sandbox.genesys.api.requests).toBe(1);
     const [line] = recordsOf(logs.records(), 'invocation');
-    expect(line).toMatchObject({ action: 'queueEstimatedWait', outcome: 'error', code: 'UPSTREAM_ERROR', upstreamStatus: 404, upstreamCorrelationId: 'sandbox-1' });
+    expect(line).toMatchObject({ action: 'queueEstimatedWait', outcome: 'error', code: 'UPSTREAM_ERROR', upstreamStatus: 404, upstreamCorrelationId: 'req-1' });
   });
 
   it('passes the newer formulas through from Genesys: AI-ADJUSTED-AHT from the sample queue, POSITION-IN-QUEUE per media type', async () => {

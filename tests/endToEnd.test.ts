@@ -287,6 +287,73 @@ describe('upstream 401', () => {
   });
 });
 
+describe('upstream 401 on every token (the client lacks the roles): back-off instead of a token storm', () => {
+  async function refusingContainer(b: Bridge) {
+    const refusing = await startCustomerApiStandIn(() => false);
+    servers.push(refusing);
+    return { refusing, handler: b.coldContainer({ UPSTREAM_BASE_URL: refusing.url }) };
+  }
+  const servers: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+
+  it('200 sequential invocations: 2 token requests in all; after the first, each fails UPSTREAM_UNAUTHORIZED after one upstream request', async () => {
+    const b = await open();
+    const { refusing, handler } = await refusingContainer(b);
+
+    for (let i = 0; i < 200; i++) await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'UPSTREAM_UNAUTHORIZED', status: 401 });
+
+    expect(b.sandbox.tokenEndpoint.requests).toBe(2);
+    expect(refusing.requests).toBe(2 + 199);
+    // The token issued for the retry was refused, not dropped: every later invocation sent it.
+    expect(new Set(refusing.authorizations.slice(1)).size).toBe(1);
+    expect(invocationRecords()[1]).toMatchObject({ outcome: 'error', code: 'UPSTREAM_UNAUTHORIZED', upstreamCalls: 1 });
+  });
+
+  it('200 concurrent invocations: 2 token requests in all, each invocation at most 2 upstream requests', async () => {
+    const b = await open();
+    const { refusing, handler } = await refusingContainer(b);
+
+    const results = await Promise.allSettled(Array.from({ length: 200 }, () => invoke(handler, FOUND)));
+
+    expect(results.map((result) => (result.status === 'rejected' ? (result.reason as { code?: string }).code : 'resolved'))).toStrictEqual(Array(200).fill('UPSTREAM_UNAUTHORIZED'));
+    expect(b.sandbox.tokenEndpoint.requests).toBe(2);
+    // 400 when every first answer arrives before any retry is refused; an invocation answered later fails after its first.
+    expect(refusing.requests).toBeGreaterThanOrEqual(200);
+    expect(refusing.requests).toBeLessThanOrEqual(400);
+  });
+
+  it('the back-off lasts REJECTED_CLIENT_BACKOFF_MS (30 s): after it, one 401 drops the kept token and tries one newly requested token', async () => {
+    const b = await open();
+    const clock = controlClock();
+    const { refusing, handler } = await refusingContainer(b);
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'UPSTREAM_UNAUTHORIZED' });
+
+    clock.advanceTo(29_000);
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'UPSTREAM_UNAUTHORIZED' });
+    expect({ token: b.sandbox.tokenEndpoint.requests, upstream: refusing.requests }).toStrictEqual({ token: 2, upstream: 3 });
+
+    clock.advanceTo(31_000);
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'UPSTREAM_UNAUTHORIZED' });
+    expect({ token: b.sandbox.tokenEndpoint.requests, upstream: refusing.requests }).toStrictEqual({ token: 3, upstream: 5 });
+  });
+
+  it('once the client is accepted again, an invocation during the back-off still succeeds with the kept token', async () => {
+    const b = await open();
+    let accepting = false;
+    const api = await startCustomerApiStandIn((authorization) => accepting && b.sandbox.tokenEndpoint.isValid(authorization));
+    servers.push(api);
+    const handler = b.coldContainer({ UPSTREAM_BASE_URL: api.url });
+    await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'UPSTREAM_UNAUTHORIZED' });
+
+    accepting = true;
+    await expect(invoke(handler, FOUND)).resolves.toStrictEqual(ADA);
+
+    expect(b.sandbox.tokenEndpoint.requests).toBe(2);
+  });
+});
+
 describe('invalid_client', () => {
   it('fails with TOKEN_INVALID_CLIENT after one secret refetch when the client secret is wrong', async () => {
     const b = await open({ clients: [{ clientId: 'sandbox-client', clientSecret: 'the-right-secret' }] });
@@ -572,8 +639,8 @@ describe('upstream response errors', () => {
 
     const result = invoke(b.coldContainer(), FOUND);
 
-    await expect(result).rejects.toMatchObject({ code: 'UPSTREAM_INVALID_RESPONSE', status: 200, upstreamCorrelationId: 'sandbox-1' });
-    await expect(result).rejects.toMatchObject({ message: expect.stringMatching(/HTTP 200.*sandbox-1/) });
+    await expect(result).rejects.toMatchObject({ code: 'UPSTREAM_INVALID_RESPONSE', status: 200, upstreamCorrelationId: 'req-1' });
+    await expect(result).rejects.toMatchObject({ message: expect.stringMatching(/HTTP 200.*req-1/) });
   });
 
   it('a first match without an id is UPSTREAM_INVALID_RESPONSE', async () => {

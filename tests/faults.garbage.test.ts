@@ -1,6 +1,7 @@
 import { invoke } from './support/bridge';
-import { ADA, FOUND, openBench, useFaultBench } from './support/faultBench';
+import { ADA, FOUND, invocationLines, openBench, useFaultBench } from './support/faultBench';
 import { jsonReply, reply, type Fault } from './support/faultyServer';
+import { errorTexts, findLeaks, type Haystack } from './support/leaks';
 
 /**
  * SPEC §7: what the upstream answers is checked, never trusted. A body that is not JSON by
@@ -63,6 +64,25 @@ describe('upstream garbage is UPSTREAM_INVALID_RESPONSE naming the status and co
   });
 });
 
+describe('a token that cannot be sent in a header', () => {
+  it('an access_token ending in a newline is TOKEN_INVALID_RESPONSE, never cached, and never blamed on the upstream (no upstream request, no open circuit)', async () => {
+    const bench = await openBench();
+    const tokenEndpoint = await bench.faulty();
+    const token = 'header-unsafe-canary-19d4';
+    tokenEndpoint.otherwise(jsonReply(200, { access_token: `${token}\n`, token_type: 'Bearer', expires_in: 3600 }));
+    const handler = bench.bridge.coldContainer({ TOKEN_URL: `${tokenEndpoint.url}/oauth/token` });
+
+    // One more than CIRCUIT_FAILURE_THRESHOLD (5).
+    for (let i = 0; i < 6; i++) {
+      await expect(invoke(handler, FOUND)).rejects.toMatchObject({ code: 'TOKEN_INVALID_RESPONSE', message: expect.not.stringContaining(token) });
+    }
+
+    expect(tokenEndpoint.requests).toBe(6);
+    expect(bench.counts().upstream).toBe(0);
+    expect(logs.lines.join('\n')).not.toContain(token);
+  });
+});
+
 describe('upstream correlation ids (SPEC §9)', () => {
   it('drops a correlation id that is not shaped like an id (an echoed Authorization header) and names the next one', async () => {
     const bench = await openBench();
@@ -92,5 +112,64 @@ describe('upstream correlation ids (SPEC §9)', () => {
     await expect(result).rejects.toMatchObject({ code: 'UPSTREAM_ERROR', message: expect.not.stringContaining(token) });
     await expect(result).rejects.toMatchObject({ upstreamCorrelationId: undefined });
     expect(logs.lines.join('\n')).not.toContain(token);
+  });
+
+  // A client and a token this file makes up: mixed case, so that a lower- or upper-cased copy differs from them.
+  const LEAK_CLIENT = { clientId: 'leak-client', clientSecret: 'Leak-Secret-Canary-8HqZ3vT1wX' };
+  const LEAK_TOKEN = 'Mixed-Case-Token-Canary-4kT9QzR2wLp7';
+
+  /** A bridge whose token endpoint issues LEAK_TOKEN and whose upstream answers as the test scripts it. */
+  async function leakBench() {
+    const bench = await openBench({ secretString: JSON.stringify(LEAK_CLIENT), clients: [LEAK_CLIENT] });
+    const tokenEndpoint = await bench.faulty();
+    tokenEndpoint.otherwise(jsonReply(200, { access_token: LEAK_TOKEN, token_type: 'Bearer', expires_in: 3600 }));
+    const upstream = await bench.faulty();
+    return { upstream, handler: bench.bridge.coldContainer({ TOKEN_URL: `${tokenEndpoint.url}/oauth/token`, UPSTREAM_BASE_URL: upstream.url }) };
+  }
+
+  /** A failed and a successful invocation, each answered with `headers`: what they threw, returned and logged. */
+  async function answeredWith(headers: Record<string, string>) {
+    const { upstream, handler } = await leakBench();
+    upstream.script(reply(500, '', headers), jsonReply(200, { data: [] }, headers));
+    const failure = await invoke(handler, FOUND).catch((error: unknown) => error);
+    const output = await invoke(handler, FOUND);
+    const haystacks: Haystack[] = [
+      ...logs.lines.map((line, i): Haystack => [`log line ${i}`, line]),
+      ...errorTexts(failure).map((text): Haystack => ['the error', text]),
+      ['the output', JSON.stringify(output)],
+    ];
+    return { failure, output, haystacks, logged: invocationLines(logs.records()).map((line) => line.upstreamCorrelationId) };
+  }
+
+  it.each([
+    ['the token', LEAK_TOKEN],
+    ['the token lower-cased', LEAK_TOKEN.toLowerCase()],
+    ['the token upper-cased', LEAK_TOKEN.toUpperCase()],
+    ["the token's first 16 characters", LEAK_TOKEN.slice(0, 16)],
+    ["the token's last 16 characters", LEAK_TOKEN.slice(-16)],
+    ['8 characters of the token inside an id', `req-${LEAK_TOKEN.slice(10, 18).toLowerCase()}-7`],
+    ['the client secret', LEAK_CLIENT.clientSecret],
+    ['the client secret upper-cased', LEAK_CLIENT.clientSecret.toUpperCase()],
+    ['8 characters of the client secret inside an id', `req-${LEAK_CLIENT.clientSecret.slice(12, 20)}-7`],
+  ])('drops an upstream correlation id holding %s: it reaches no error, log line or output', async (_case, echoed) => {
+    const { failure, output, haystacks, logged } = await answeredWith({ 'x-request-id': echoed });
+
+    expect(failure).toMatchObject({ code: 'UPSTREAM_ERROR', status: 500, upstreamCorrelationId: undefined });
+    expect(output).toStrictEqual({ found: false });
+    expect(logged).toStrictEqual([undefined, undefined]);
+    expect(findLeaks(haystacks, [['echoed credential', echoed]])).toStrictEqual([]);
+  });
+
+  it.each([
+    ['x-request-id', 'a UUID', '3fa85f64-5717-4562-b3fc-2c963f66afa6'],
+    ['inin-correlation-id', "a Genesys Cloud API's", '0c7b2d52-6f4e-4b38-9f1e-5a2d8c3b7e14'],
+    ['x-amzn-requestid', 'an API Gateway', 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef'],
+    ['x-request-id', 'a short', 'upstream-req-9'],
+  ])('keeps an ordinary %s (%s id)', async (header, _kind, id) => {
+    const { failure, output, logged } = await answeredWith({ [header]: id });
+
+    expect(failure).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamCorrelationId: id, message: expect.stringContaining(`correlation id ${id}`) });
+    expect(output).toStrictEqual({ found: false });
+    expect(logged).toStrictEqual([id, id]);
   });
 });

@@ -606,7 +606,7 @@ describe('routing and bodies', () => {
     const answer = await post(url, '/actions/queueEstimatedWait', { json: { queueId: UNKNOWN_QUEUE_ID } });
 
     expect(answer.status).toBe(502);
-    expect(answer.json).toStrictEqual(errorBody('UPSTREAM_ERROR', /.*\(HTTP 404, correlation id sandbox-1\)/));
+    expect(answer.json).toStrictEqual(errorBody('UPSTREAM_ERROR', /.*\(HTTP 404, correlation id req-1\)/));
   });
 
   it("answers 503 CIRCUIT_OPEN at once after the callers' secret timed out 5 times in a row (Secrets Manager hung)", async () => {

@@ -184,6 +184,31 @@ describe('token response', () => {
     });
   });
 
+  const HEADER_UNSAFE_TOKEN = 'unsafe-canary-7c1e';
+  it.each([
+    ['a trailing newline', `${HEADER_UNSAFE_TOKEN}\n`],
+    ['a trailing CR LF', `${HEADER_UNSAFE_TOKEN}\r\n`],
+    ['a leading space', ` ${HEADER_UNSAFE_TOKEN}`],
+    ['an inner space', `${HEADER_UNSAFE_TOKEN} x`],
+    ['a tab', `${HEADER_UNSAFE_TOKEN}\tx`],
+    ['a NUL', `${HEADER_UNSAFE_TOKEN}\u0000`],
+    ['a non-ASCII letter', `${HEADER_UNSAFE_TOKEN}é`],
+    ['a zero-width space', `${HEADER_UNSAFE_TOKEN}\u200b`],
+  ])('rejects an access_token with %s (it cannot be sent in an Authorization header) as TOKEN_INVALID_RESPONSE, without quoting it', (_case, accessToken) => {
+    const error = thrownBy(() => parseTokenResponse(response(200, { access_token: accessToken, token_type: 'Bearer', expires_in: 60 })));
+
+    expect(error).toMatchObject({ code: 'TOKEN_INVALID_RESPONSE', message: expect.stringMatching(/access_token .*Authorization header/) });
+    expect((error as Error).message).not.toContain(HEADER_UNSAFE_TOKEN);
+  });
+
+  it.each([
+    ['a JWT', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjbGllbnQifQ.c2lnbmF0dXJl'],
+    ['base64 with padding and every b64token character (RFC 6750 §2.1)', 'aZ09-._~+/=='],
+    ['other visible ASCII that RFC 6749 allows (VSCHAR)', '00Dx0!AQ4AQ:x@y'],
+  ])('accepts %s as access_token', (_case, accessToken) => {
+    expect(parseTokenResponse(response(200, { access_token: accessToken, token_type: 'Bearer', expires_in: 60 })).accessToken.reveal()).toBe(accessToken);
+  });
+
   it('accepts expires_in as a numeric string', () => {
     expect(parseTokenResponse(response(200, { access_token: 'at', expires_in: '86399' }))).toMatchObject({ expiresInSeconds: 86399, lifetimeAssumed: false });
   });

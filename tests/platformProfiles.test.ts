@@ -4,6 +4,7 @@ import { agentState } from '../lib/actions/agentState/action';
 import { customerLookup } from '../lib/actions/customerLookup/action';
 import { loadConfig } from '../lib/config';
 import type { Credentials } from '../lib/auth/credentials';
+import { CredentialRuns } from '../lib/auth/credentialRuns';
 import { Deadline } from '../lib/deadline';
 import { logger } from '../lib/logger';
 import { createDirectHandler, type DirectHandler } from '../lib/front/directInvoke';
@@ -45,7 +46,7 @@ const FOUND = { phoneNumber: '+15551234567' };
 const DOCUMENTED_GENESYS_REGIONS = ['mypurecloud.com', 'usw2.pure.cloud', 'use2.us-gov-pure.cloud', 'edee1.eusc-pure.cloud'];
 
 /** A token as the cache holds it; only CXone's tenant claim would matter to the API base. */
-const A_TOKEN = { accessToken: new SecretText('at'), refreshAtMs: Number.MAX_SAFE_INTEGER };
+const A_TOKEN = { accessToken: new SecretText('at'), refreshAtMs: Number.MAX_SAFE_INTEGER, serial: 1, runs: new CredentialRuns([]) };
 
 /** customerLookup whose upstream base may come from the platform (the deployed one requires UPSTREAM_BASE_URL). */
 const platformApiLookup: AnyAction = { ...customerLookup, requiredConfig: [] };

@@ -1,6 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { formUrlEncode } from '../lib/auth/formEncoding';
-import { TokenSource, type Grant, type TokenSourceSettings } from '../lib/auth/tokenSource';
+import type { TokenLease } from '../lib/auth/tokenLease';
+import { TokenSource, type TokenSourceSettings } from '../lib/auth/tokenSource';
 import { CXONE_DEFAULT_ISSUER, SECRET_STALE_SECONDS, SECRET_TTL_SECONDS } from '../lib/constants';
 import { createSecretsManagerClient } from '../lib/container';
 import { Deadline } from '../lib/deadline';
@@ -97,7 +98,7 @@ async function openBench(options: BenchOptions = {}): Promise<Bench> {
   };
 }
 
-const accessTokenOf = (source: TokenSource, grant: Grant) => source.authorization(grant).slice('Bearer '.length);
+const accessTokenOf = (lease: TokenLease) => lease.authorization().slice('Bearer '.length);
 
 describe('token source: expiry', () => {
   it.each([
@@ -105,26 +106,26 @@ describe('token source: expiry', () => {
     [3_600, 3_539, 3_541],
   ])('reuses a %i s token until expires_at − min(60 s, 10 %% of the lifetime): cached at %i s, new at %i s', async (lifetimeSeconds, cachedAtSeconds, renewedAtSeconds) => {
     const { source, tokenEndpoint } = await openBench({ lifetimeSeconds });
-    const first = await source.grant(budget());
+    const first = await source.lease(budget());
 
     clock.advanceTo(cachedAtSeconds * 1_000);
-    const cached = await source.grant(budget());
+    const cached = await source.lease(budget());
     clock.advanceTo(renewedAtSeconds * 1_000);
-    const renewed = await source.grant(budget());
+    const renewed = await source.lease(budget());
 
     expect(cached.token).toBe(first.token);
     expect(cached.cacheHit).toBe(true);
     expect(renewed.cacheHit).toBe(false);
-    expect(accessTokenOf(source, renewed)).not.toBe(accessTokenOf(source, first));
+    expect(accessTokenOf(renewed)).not.toBe(accessTokenOf(first));
     expect(tokenEndpoint.requests).toBe(2);
   });
 
   it('reads no secret while the token is valid, even past SECRET_TTL_SECONDS', async () => {
     const { source, counts } = await openBench({ lifetimeSeconds: 3_600 });
-    await source.grant(budget());
+    await source.lease(budget());
 
     clock.advanceTo((SECRET_TTL_SECONDS + 1) * 1_000);
-    const warm = await source.grant(budget());
+    const warm = await source.lease(budget());
 
     expect(warm.cacheHit).toBe(true);
     expect(counts()).toStrictEqual({ secret: 1, token: 1 });
@@ -132,44 +133,43 @@ describe('token source: expiry', () => {
 });
 
 describe('token source: single flight', () => {
-  it('answers 50 concurrent grants with one secret request and one token request', async () => {
+  it('answers 50 concurrent leases with one secret request and one token request', async () => {
     const { source, counts } = await openBench();
 
-    const grants = await Promise.all(Array.from({ length: 50 }, () => source.grant(budget())));
+    const leases = await Promise.all(Array.from({ length: 50 }, () => source.lease(budget())));
 
-    expect(new Set(grants.map((grant) => grant.token)).size).toBe(1);
+    expect(new Set(leases.map((lease) => lease.token)).size).toBe(1);
     expect(counts()).toStrictEqual({ secret: 1, token: 1 });
   });
 
-  it('does not cache a failed token request: the next grant asks again', async () => {
+  it('does not cache a failed token request: the next lease asks again', async () => {
     const { source, tokenEndpoint, counts } = await openBench();
     tokenEndpoint.setLifetimeSeconds(0);
-    await expect(source.grant(budget())).rejects.toMatchObject({ code: 'TOKEN_INVALID_RESPONSE' });
+    await expect(source.lease(budget())).rejects.toMatchObject({ code: 'TOKEN_INVALID_RESPONSE' });
 
     tokenEndpoint.setLifetimeSeconds(3_600);
-    const grant = await source.grant(budget());
+    const lease = await source.lease(budget());
 
-    expect(grant.cacheHit).toBe(false);
-    expect(tokenEndpoint.isValid(source.authorization(grant))).toBe(true);
+    expect(lease.cacheHit).toBe(false);
+    expect(tokenEndpoint.isValid(lease.authorization())).toBe(true);
     expect(counts()).toStrictEqual({ secret: 1, token: 2 });
   });
 });
 
 describe('token source: invalid_client', () => {
-  it('after a rotation, 20 concurrent callers cause one secret refetch and two token requests, and all get the new token', async () => {
+  it('after a rotation, 20 concurrent callers (one renewing its lease after a 401) cause one secret refetch and two token requests, and all get the new token', async () => {
     const { source, secretsManager, tokenEndpoint, counts } = await openBench();
-    const before = await source.grant(budget());
+    const before = await source.lease(budget());
     secretsManager.putSecret(TEST_SECRET_ID, JSON.stringify(ROTATED));
     tokenEndpoint.setClients([ROTATED]);
-    source.rejected(before);
 
-    const grants = await Promise.all(Array.from({ length: 20 }, () => source.grant(budget())));
+    const [renewed, ...leases] = await Promise.all([before.rejected(budget()).then(() => before), ...Array.from({ length: 19 }, () => source.lease(budget()))]);
 
     expect(counts()).toStrictEqual({ secret: 2, token: 3 });
     expect(tokenEndpoint.presentedClients.slice(1)).toStrictEqual([SANDBOX_CLIENT, ROTATED]);
-    expect(new Set(grants.map((grant) => grant.token)).size).toBe(1);
-    expect(tokenEndpoint.isValid(source.authorization(grants[0]!))).toBe(true);
-    const after = await source.grant(budget());
+    expect(new Set([renewed, ...leases].map((lease) => lease!.token)).size).toBe(1);
+    expect(tokenEndpoint.isValid(renewed!.authorization())).toBe(true);
+    const after = await source.lease(budget());
     expect(after.cacheHit).toBe(true);
     expect(counts()).toStrictEqual({ secret: 2, token: 3 });
   });
@@ -178,7 +178,7 @@ describe('token source: invalid_client', () => {
     const { source, tokenEndpoint, counts } = await openBench();
     tokenEndpoint.setClients([{ clientId: SANDBOX_CLIENT.clientId, clientSecret: ELSEWHERE_SECRET }]);
 
-    await expect(source.grant(budget())).rejects.toMatchObject({
+    await expect(source.lease(budget())).rejects.toMatchObject({
       code: 'TOKEN_INVALID_CLIENT',
       message: expect.stringMatching(/^TOKEN_INVALID_CLIENT: .*invalid_client/),
     });
@@ -186,41 +186,42 @@ describe('token source: invalid_client', () => {
 
     // REJECTED_CLIENT_BACKOFF_MS: 30 s, written out so that the test states the behaviour.
     clock.advanceTo(29_000);
-    await expect(Promise.all(Array.from({ length: 5 }, () => source.grant(budget())))).rejects.toMatchObject({ code: 'TOKEN_INVALID_CLIENT' });
+    await expect(Promise.all(Array.from({ length: 5 }, () => source.lease(budget())))).rejects.toMatchObject({ code: 'TOKEN_INVALID_CLIENT' });
     expect(counts()).toStrictEqual({ secret: 2, token: 1 });
 
     tokenEndpoint.setClients([SANDBOX_CLIENT]);
     clock.advanceTo(31_000);
-    const grant = await source.grant(budget());
+    const lease = await source.lease(budget());
 
-    expect(tokenEndpoint.isValid(source.authorization(grant))).toBe(true);
+    expect(tokenEndpoint.isValid(lease.authorization())).toBe(true);
     expect(counts()).toStrictEqual({ secret: 2, token: 2 });
   });
 });
 
 describe('token source: an upstream 401', () => {
-  it('rejected(grant) drops only that token: a newer one stays cached', async () => {
+  it('lease.rejected drops only its own token: a lease refused later with the same token takes the newer one, which stays cached', async () => {
     const { source, tokenEndpoint } = await openBench();
-    const old = await source.grant(budget());
-    source.rejected(old);
-    const newer = await source.grant(budget());
+    const [first, second] = await Promise.all([source.lease(budget()), source.lease(budget())]);
+    const old = first.token;
 
-    source.rejected(old);
-    const again = await source.grant(budget());
+    await expect(first.rejected(budget())).resolves.toBe(true);
+    await expect(second.rejected(budget())).resolves.toBe(true);
+    const again = await source.lease(budget());
 
-    expect(newer.token).not.toBe(old.token);
-    expect(again.token).toBe(newer.token);
+    expect(first.token).not.toBe(old);
+    expect(second.token).toBe(first.token);
+    expect(again.token).toBe(first.token);
     expect(again.cacheHit).toBe(true);
     expect(tokenEndpoint.requests).toBe(2);
   });
 });
 
 describe('token source: what the upstream call is given', () => {
-  it('authorization(grant) is "Bearer <the issued token>"', async () => {
+  it('lease.authorization() is "Bearer <the issued token>"', async () => {
     const { source, tokenEndpoint } = await openBench();
-    const grant = await source.grant(budget());
+    const lease = await source.lease(budget());
 
-    const authorization = source.authorization(grant);
+    const authorization = lease.authorization();
 
     expect(authorization).toMatch(/^Bearer sandbox-at-[0-9a-f]{32}$/);
     expect(tokenEndpoint.isValid(authorization)).toBe(true);
@@ -232,9 +233,9 @@ describe('token source: what the upstream call is given', () => {
       flavour: 'genesys-cloud',
       settings: { authPlatform: 'genesys-cloud', genesysRegion: 'mypurecloud.ie', upstreamBaseUrl: 'http://127.0.0.1:9/api' },
     });
-    const grant = await source.grant(budget());
+    const lease = await source.lease(budget());
 
-    await expect(source.apiBaseUrl(grant, budget())).resolves.toBe('http://127.0.0.1:9/api');
+    await expect(source.apiBaseUrl(lease, budget())).resolves.toBe('http://127.0.0.1:9/api');
   });
 
   it('apiBaseUrl is https://api.<region> for genesys-cloud', async () => {
@@ -243,16 +244,16 @@ describe('token source: what the upstream call is given', () => {
       flavour: 'genesys-cloud',
       settings: { authPlatform: 'genesys-cloud', genesysRegion: 'mypurecloud.ie' },
     });
-    const grant = await source.grant(budget());
+    const lease = await source.lease(budget());
 
-    await expect(source.apiBaseUrl(grant, budget())).resolves.toBe('https://api.mypurecloud.ie');
+    await expect(source.apiBaseUrl(lease, budget())).resolves.toBe('https://api.mypurecloud.ie');
   });
 
   it('apiBaseUrl is CONFIG_INVALID for oauth2 without UPSTREAM_BASE_URL', async () => {
     const { source } = await openBench();
-    const grant = await source.grant(budget());
+    const lease = await source.lease(budget());
 
-    await expect(source.apiBaseUrl(grant, budget())).rejects.toMatchObject({
+    await expect(source.apiBaseUrl(lease, budget())).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
       message: expect.stringMatching(/^CONFIG_INVALID: UPSTREAM_BASE_URL is required: oauth2 has no API base URL/),
     });

@@ -1,18 +1,19 @@
+import { TOKEN_LIMITED_MIN_WAIT_MS, TOKEN_RATE_WINDOW_MS } from '../constants';
 import { headerValue, type HttpResponse } from '../http';
+import { retryAfterMs } from '../retry';
 
 /**
  * A token's request budget (issue: per-token budgets): at most `limit` upstream requests in
- * any `windowMs` (60 s). Genesys Cloud limits each client-credentials token to 300 requests
- * a minute (organization limit `client.credentials.token.rate.per.minute`) and reports the
+ * any 60 s window. Genesys Cloud limits each client-credentials token to 300 requests a
+ * minute (organization limit `client.credentials.token.rate.per.minute`) and reports the
  * state on its responses: `inin-ratelimit-allowed`, `inin-ratelimit-count` and
- * `inin-ratelimit-reset` (seconds). When a response carries them, the budget follows the
- * platform until that reset, rather than the local count.
+ * `inin-ratelimit-reset` (seconds). The platform's count may raise the local one until that
+ * reset, never lower it: a report leaves out the requests still in flight when it was made,
+ * and the local count holds every request sent in the window, answered or not.
  */
 
-const TOKEN_RATE_WINDOW_MS = 60_000;
-
 interface PlatformCount {
-  allowed: number;
+  /** The last count reported, plus the requests taken since. */
   count: number;
   resetAtMs: number;
 }
@@ -22,15 +23,19 @@ export class TokenBudget {
   readonly #sentAtMs: number[] = [];
   #platform?: PlatformCount;
   #spentUntilMs = 0;
+  /** TOKEN_RATE_LIMIT_PER_MINUTE until the platform says what it allows this token. */
+  #limit: number;
 
-  constructor(private readonly limit: number) {}
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
 
   remaining(nowMs: number): number {
     if (nowMs < this.#spentUntilMs) return 0;
     this.#prune(nowMs);
     const platform = this.#platformAt(nowMs);
-    if (platform) return Math.max(0, platform.allowed - platform.count);
-    return Math.max(0, this.limit - this.#sentAtMs.length);
+    const used = platform ? Math.max(platform.count, this.#sentAtMs.length) : this.#sentAtMs.length;
+    return Math.max(0, this.#limit - used);
   }
 
   /** Counts one request against this token, now. */
@@ -40,28 +45,35 @@ export class TokenBudget {
     if (platform) platform.count++;
   }
 
-  /** When this token has budget again. */
+  /** When this token has budget again: both counts must be under the limit. */
   availableAtMs(nowMs: number): number {
     if (nowMs < this.#spentUntilMs) return this.#spentUntilMs;
     if (this.remaining(nowMs) > 0) return nowMs;
+    const sent = this.#sentAtMs;
+    const localAtMs = sent.length >= this.#limit ? sent[sent.length - this.#limit]! + TOKEN_RATE_WINDOW_MS : nowMs;
     const platform = this.#platformAt(nowMs);
-    if (platform) return platform.resetAtMs;
-    return (this.#sentAtMs[this.#sentAtMs.length - this.limit] ?? nowMs) + TOKEN_RATE_WINDOW_MS;
+    return Math.max(localAtMs, platform && platform.count >= this.#limit ? platform.resetAtMs : nowMs);
   }
 
   /** Follows what the platform says of this token's budget, when the response says anything. */
   follow(response: HttpResponse, nowMs: number): void {
     const reported = reportedCount(response);
     if (!reported) return;
-    // Within a window the count never goes down: requests taken since this one was sent are not in its report yet.
+    this.#limit = reported.allowed;
     const current = this.#platformAt(nowMs);
-    const count = current ? Math.max(reported.count, current.count) : reported.count;
-    this.#platform = { allowed: reported.allowed, count, resetAtMs: current ? current.resetAtMs : nowMs + reported.resetSeconds * 1000 };
+    // Reports arrive out of order: within a window the count only goes up.
+    if (current) current.count = Math.max(current.count, reported.count);
+    else this.#platform = { count: reported.count, resetAtMs: nowMs + reported.resetMs };
   }
 
-  /** The platform refused this token for its rate: no more requests with it until `untilMs`. */
-  spendUntil(untilMs: number): void {
-    this.#spentUntilMs = Math.max(this.#spentUntilMs, untilMs);
+  /**
+   * The platform refused this token for its own limit (a 429): no request with it until the
+   * reset or Retry-After the answer names, at least TOKEN_LIMITED_MIN_WAIT_MS and never past
+   * one window, which frees a per-minute budget whatever the answer says.
+   */
+  refused(response: HttpResponse, nowMs: number): void {
+    const waitMs = Math.max(reportedCount(response)?.resetMs ?? 0, retryAfterMs(response, nowMs) ?? 0, TOKEN_LIMITED_MIN_WAIT_MS);
+    this.#spentUntilMs = Math.max(this.#spentUntilMs, nowMs + Math.min(waitMs, TOKEN_RATE_WINDOW_MS));
   }
 
   #prune(nowMs: number): void {
@@ -78,12 +90,17 @@ function wholeHeader(response: HttpResponse, name: string): number | undefined {
   return value && /^\d{1,9}$/.test(value) ? Number(value) : undefined;
 }
 
-/** Genesys Cloud's per-token counters on a response, when all three are there. */
-export function reportedCount(response: HttpResponse): { allowed: number; count: number; resetSeconds: number } | undefined {
+/**
+ * Genesys Cloud's per-token counters on a response, when all three are there. The reset is
+ * clamped to the window: a per-minute count is reset within a minute, and an unbounded value
+ * (inin-ratelimit-reset: 999999999) would otherwise spend the token for its whole life.
+ */
+export function reportedCount(response: HttpResponse): { allowed: number; count: number; resetMs: number } | undefined {
   const allowed = wholeHeader(response, 'inin-ratelimit-allowed');
   const count = wholeHeader(response, 'inin-ratelimit-count');
   const resetSeconds = wholeHeader(response, 'inin-ratelimit-reset');
-  return allowed !== undefined && count !== undefined && resetSeconds !== undefined ? { allowed, count, resetSeconds } : undefined;
+  if (allowed === undefined || count === undefined || resetSeconds === undefined) return undefined;
+  return { allowed, count, resetMs: Math.min(resetSeconds * 1000, TOKEN_RATE_WINDOW_MS) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { MAX_UPSTREAM_BYTES, REJECTED_CLIENT_BACKOFF_MS, TOKEN_EXPIRY_SKEW_FRACTION, TOKEN_EXPIRY_SKEW_MAX_MS } from '../constants';
 import type { CredentialParser, Credentials } from './credentials';
+import { CredentialRuns } from './credentialRuns';
 import type { Deadline } from '../deadline';
 import { ErrorCode, TokenError } from '../errors';
 import { DependencyBreaker } from '../circuitBreaker';
@@ -21,6 +22,10 @@ export interface CachedToken {
   accessToken: SecretText;
   /** When to stop using it: expiry minus skew, counted from when the request was sent. */
   refreshAtMs: number;
+  /** Its request was the serial-th this cache started: it was requested after any point where `requestsStarted` was lower. */
+  serial: number;
+  /** Runs of this token and of the secrets it was requested with, which no correlation id repeated from outside may share. */
+  runs: CredentialRuns;
   /** The tenant the token response's id_token named (CXone), if any. */
   tenantId?: string;
 }
@@ -64,13 +69,14 @@ export class TokenCache {
   #rejected?: { key: string; error: TokenError; untilMs: number };
   /** The entry the latest token request went to, and the credentials it used. */
   #current?: { key: string; credentials: Credentials };
+  #requestsStarted = 0;
 
   constructor(private readonly options: TokenCacheOptions) {}
 
   /**
    * The secret is needed only to request a token (SPEC §4: with SECRET_TTL_SECONDS=0 it is
    * read for each token request), so a warm invocation with a valid token reads nothing.
-   * `slot` picks one of the tokens a pool holds for the same client (lib/auth/tokenSource.ts):
+   * `slot` picks one of the tokens a pool holds for the same client (lib/auth/tokenPool.ts):
    * each slot is its own token, with its own expiry and its own single request.
    */
   async get(deadline: Deadline, slot = 0): Promise<TokenRead> {
@@ -91,16 +97,20 @@ export class TokenCache {
     return { token, credentials, cacheHit: false, secretCacheHit };
   }
 
-  /** The fresh tokens held in slots 0 to poolSize − 1 for the current client, without waiting for anything. */
-  heldTokens(poolSize: number): Array<{ slot: number; read: TokenRead }> {
+  /** How many token requests this cache has started (see CachedToken.serial). */
+  get requestsStarted(): number {
+    return this.#requestsStarted;
+  }
+
+  /** The fresh token held in `slot` for the current client, without waiting for anything. */
+  peek(slot: number): CachedToken | undefined {
     const current = this.#current;
-    if (!current) return [];
-    const held: Array<{ slot: number; read: TokenRead }> = [];
-    for (let slot = 0; slot < poolSize; slot++) {
-      const token = this.#tokens.peek(slotKey(current.key, slot));
-      if (token) held.push({ slot, read: { token, credentials: current.credentials, cacheHit: true, secretCacheHit: true } });
-    }
-    return held;
+    return current && this.#tokens.peek(slotKey(current.key, slot));
+  }
+
+  /** A token `peek` returned, as a read from the cache. */
+  readOf(token: CachedToken): TokenRead {
+    return { token, credentials: this.#current!.credentials, cacheHit: true, secretCacheHit: true };
   }
 
   /** The token held for `key` while fresh, or the request under way for it; undefined when neither. */
@@ -168,6 +178,7 @@ export class TokenCache {
 
   async #request(settings: TokenRequestSettings, credentials: Credentials, deadline: Deadline): Promise<CachedToken> {
     const built = buildTokenRequest(settings, credentials);
+    const serial = ++this.#requestsStarted;
     // The first attempt's send time: a retried token is then taken to expire a little early, never late.
     const sentAtMs = Date.now();
     const issued = await this.#breaker.run(deadline.log, async () => {
@@ -187,7 +198,13 @@ export class TokenCache {
       deadline.log.warn({ event: 'token_lifetime_assumed', expiresInSeconds: issued.expiresInSeconds }, 'token response has no expires_in; assuming a short lifetime');
     }
     const lifetimeMs = issued.expiresInSeconds * 1000;
-    return { accessToken: issued.accessToken, refreshAtMs: sentAtMs + lifetimeMs - expirySkewMs(lifetimeMs), ...(issued.tenantId && { tenantId: issued.tenantId }) };
+    return {
+      accessToken: issued.accessToken,
+      refreshAtMs: sentAtMs + lifetimeMs - expirySkewMs(lifetimeMs),
+      serial,
+      runs: new CredentialRuns([issued.accessToken, credentials.clientSecret, credentials.accessKeySecret]),
+      ...(issued.tenantId && { tenantId: issued.tenantId }),
+    };
   }
 }
 

@@ -20,8 +20,20 @@ export interface IssuedToken {
   tenantId?: string;
 }
 
+/**
+ * What can follow "Bearer " in an Authorization header: visible ASCII, no space. RFC 6749
+ * Appendix A.12 allows any VSCHAR (%x20-7E) in a token, RFC 9110 §5.5 forbids CR, LF and NUL
+ * in a field value and a space would split the credentials (RFC 9110 §11.4); RFC 6750 §2.1's
+ * b64token is stricter, but servers issue tokens outside it (with "!", for one) that work.
+ * A token outside this would be cached for its lifetime and fail every upstream request.
+ */
+const HEADER_SAFE_TOKEN = /^[\x21-\x7e]+$/;
+
 const TokenSuccess = z.object({
-  access_token: z.string({ error: 'access_token must be a non-empty string' }).min(1, 'access_token must be a non-empty string'),
+  access_token: z
+    .string({ error: 'access_token must be a non-empty string' })
+    .min(1, { error: 'access_token must be a non-empty string', abort: true })
+    .regex(HEADER_SAFE_TOKEN, 'access_token holds characters that cannot be sent in an Authorization header (whitespace, a line break, a control or non-ASCII character)'),
   // RFC 6749 §7.1: the type is case-insensitive; absent is taken as bearer.
   token_type: z
     .string({ error: 'token_type must be "bearer"' })

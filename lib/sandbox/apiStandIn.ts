@@ -103,7 +103,8 @@ export async function startApiStandIn(
       const answer = counted.over ? genesysTooManyRequests(Number(counted.headers['inin-ratelimit-reset'])) : route(request);
       reply = { ...answer, headers: { ...answer.headers, ...counted.headers } };
     } else reply = route(request);
-    return { ...reply, headers: { ...reply.headers, [correlationHeader]: `sandbox-${requests}` } };
+    // Not "sandbox-N": that shares 8 characters with the tokens the stand-in issues (sandbox-at-…), and the bridge drops such an id.
+    return { ...reply, headers: { ...reply.headers, [correlationHeader]: `req-${requests}` } };
   });
   return {
     ...server,
