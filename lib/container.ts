@@ -1,5 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AnyAction } from './action';
+import type { ConnectionSources } from './auth/connectionSources';
 import { TokenSource } from './auth/tokenSource';
 import { loadConfig, type BridgeConfig } from './config';
 import { DependencyBreaker } from './circuitBreaker';
@@ -33,11 +34,13 @@ export function createSecretsManagerClient(env: NodeJS.ProcessEnv): SecretsManag
   });
 }
 
-export function createContainer(env: NodeJS.ProcessEnv, action?: AnyAction): Container {
+/** `connections`: the function's token sources by connection, when it hosts several actions (the HTTPS front). */
+export function createContainer(env: NodeJS.ProcessEnv, action?: AnyAction, connections?: ConnectionSources): Container {
   const config = loadConfig(env, action?.requiredConfig, action?.platform, action?.timeoutMs);
   setLogLevel(config.logLevel);
   const agent = createHttpAgent();
-  const auth = new TokenSource(config, agent, createSecretsManagerClient(env));
+  const create = () => new TokenSource(config, agent, createSecretsManagerClient(env));
+  const auth = connections ? connections.sourceFor(config, create) : create();
   logger.debug({ event: 'container_ready', authPlatform: config.authPlatform }, 'container initialised');
   return { config, agent, auth, upstreamBreaker: new DependencyBreaker(`the upstream API of ${action?.name ?? 'the action'}`) };
 }

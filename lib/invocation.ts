@@ -1,6 +1,7 @@
 import { actionEnv, type AnyAction } from './action';
 import { COLD_START_INVOKE_GAP_MAX_MS, FALLBACK_INVOCATION_BUDGET_MS, METRICS_NAMESPACE, PREFETCH_BUDGET_MS } from './constants';
 import { InvocationMetrics } from './metrics';
+import type { ConnectionSources } from './auth/connectionSources';
 import { createContainer, type Container } from './container';
 import { whileHeld } from './eventLoopHold';
 import { Deadline } from './deadline';
@@ -72,9 +73,9 @@ export function deadlineOf(invocation: Invocation, container: Container, action:
 }
 
 /** A bad configuration is logged at cold start and reported by every invocation. */
-function containerOrError(action: AnyAction, env: NodeJS.ProcessEnv): Container | BridgeError {
+function containerOrError(action: AnyAction, env: NodeJS.ProcessEnv, connections?: ConnectionSources): Container | BridgeError {
   try {
-    return createContainer(actionEnv(env, action.name), action);
+    return createContainer(actionEnv(env, action.name), action, connections);
   } catch (error) {
     const failure = asBridgeError(error);
     logger.error({ event: 'config_invalid', action: action.name, code: failure.code }, failure.message);
@@ -127,13 +128,19 @@ export function warmUpAtInit(actions: readonly AnyAction[], env: NodeJS.ProcessE
 /** The first invocation of this execution environment (process), whichever action or front it reaches. */
 let coldStart = true;
 
-/**
- * `atInit`: the runner is built while the module initialises (the direct-invoke front), so
- * the init warm-up runs here. A front that builds runners on first use warms its actions up
- * itself at init (lib/front/httpFront.ts), not in the request that builds the runner.
- */
-export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv, { atInit = true } = {}): ActionRunner {
-  const container = containerOrError(action, env);
+export interface RunnerOptions {
+  /**
+   * The runner is built while the module initialises (the direct-invoke front), so the init
+   * warm-up runs here. A front that builds runners on first use warms its actions up itself at
+   * init (lib/front/httpFront.ts), not in the request that builds the runner.
+   */
+  atInit?: boolean;
+  /** The function's token sources by connection, shared by the actions it hosts (the HTTPS front). */
+  connections?: ConnectionSources;
+}
+
+export function createActionRunner(action: AnyAction, env: NodeJS.ProcessEnv, { atInit = true, connections }: RunnerOptions = {}): ActionRunner {
+  const container = containerOrError(action, env, connections);
   if (atInit) initialised();
   if (!(container instanceof Error)) {
     if (atInit) warmUpAtInit([action], env);

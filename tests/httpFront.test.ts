@@ -5,6 +5,7 @@ import { agentState } from '../lib/actions/agentState/action';
 import { customerLookup } from '../lib/actions/customerLookup/action';
 import { queueEstimatedWait } from '../lib/actions/queueEstimatedWait/action';
 import { createDirectHandler } from '../lib/front/directInvoke';
+import { defineAction } from '../lib/action';
 import { createHttpHandler } from '../lib/front/httpFront';
 import { serveHttpFront } from '../lib/sandbox/httpFrontServer';
 import { createLambdaContext } from '../lib/sandbox/lambdaContext';
@@ -819,5 +820,35 @@ describe('the init warm-up (lib/invocation.ts warmUpAtInit)', () => {
     await front();
 
     expect(spies.map(compiles)).toStrictEqual(ACTIONS.map(() => 0));
+  });
+});
+
+describe('actions on one connection share its token pool in the HTTPS front', () => {
+  /** customerLookup again under another name: an integrator's second action on the same API and client. */
+  const customerLookupTwin = defineAction({ ...customerLookup, name: 'customerLookupTwin' });
+
+  it('two actions on the same connection: one secret fetch and one token request between them', async () => {
+    const handler = createHttpHandler([customerLookup, customerLookupTwin], sandbox.env);
+    const server = servers.track(await serveHttpFront(handler));
+
+    expect((await post(server.url, CUSTOMER_LOOKUP)).json).toStrictEqual(ADA);
+    expect((await post(server.url, '/actions/customerLookupTwin')).json).toStrictEqual(ADA);
+
+    // The callers' keys and the connection's secret: one each; one token for both actions.
+    expect(sandbox.secretsManager.requests).toBe(2);
+    expect(sandbox.tokenEndpoint.requests).toBe(1);
+  });
+
+  it('an action on a connection of its own (another client, scoped settings): its own secret and token', async () => {
+    const env = { ...sandbox.env, CUSTOMER_LOOKUP_TWIN__SECRET_ID: 'data-action-bridge/sandbox-twin' };
+    sandbox.secretsManager.putSecret('data-action-bridge/sandbox-twin', JSON.stringify(SANDBOX_CLIENT));
+    const handler = createHttpHandler([customerLookup, customerLookupTwin], env);
+    const server = servers.track(await serveHttpFront(handler));
+
+    expect((await post(server.url, CUSTOMER_LOOKUP)).json).toStrictEqual(ADA);
+    expect((await post(server.url, '/actions/customerLookupTwin')).json).toStrictEqual(ADA);
+
+    expect(sandbox.secretsManager.requests).toBe(3);
+    expect(sandbox.tokenEndpoint.requests).toBe(2);
   });
 });

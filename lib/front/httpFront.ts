@@ -9,6 +9,7 @@ import { firstIdShaped } from '../correlationId';
 import { whileHeld } from '../eventLoopHold';
 import { createActionRunner, initialised, warmUpAtInit, type ActionRunner } from '../invocation';
 import { invocationLog, logger, logKeysOf } from '../logger';
+import { ConnectionSources } from '../auth/connectionSources';
 import { SecretCache } from '../auth/secretCache';
 import { CallerAuth, CallerError } from './callerAuth';
 
@@ -100,6 +101,8 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
   const served = settings?.actions;
   const routable = new Map(actions.filter((action) => !served || served.includes(action.name)).map((action) => [action.name, action]));
   const runners = new Map<string, ActionRunner>();
+  // Actions on one connection share its secret, token pool and budgets (lib/auth/connectionSources.ts).
+  const connections = new ConnectionSources();
   const auth =
     settings &&
     new CallerAuth({
@@ -114,7 +117,7 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
   /** Each action's container is built on its first request, from its own scoped environment. */
   function runnerFor(action: AnyAction): ActionRunner {
     let runner = runners.get(action.name);
-    if (!runner) runners.set(action.name, (runner = createActionRunner(action, env, { atInit: false })));
+    if (!runner) runners.set(action.name, (runner = createActionRunner(action, env, { atInit: false, connections })));
     return runner;
   }
 
