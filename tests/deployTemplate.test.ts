@@ -37,11 +37,19 @@ let fedRamp: Deploy;
 let withoutOrg: Deploy;
 let sovereign: Deploy;
 const SOVEREIGN_ACCOUNT = '111122223333';
+const ALLOWED_CIDRS = '203.0.113.0/24,2001:db8::/32';
 
 beforeAll(async () => {
   const [a, b, c, d] = await Promise.all([
     packageService({ genesysOrgId: ORG_ID, alarmTopicArn: TOPIC }),
-    packageService({ genesysOrgId: ORG_ID, genesysRegion: 'use2.us-gov-pure.cloud', httpThrottleRateLimit: '7', httpThrottleBurstLimit: '9', httpReservedConcurrency: '3' }),
+    packageService({
+      genesysOrgId: ORG_ID,
+      genesysRegion: 'use2.us-gov-pure.cloud',
+      httpThrottleRateLimit: '7',
+      httpThrottleBurstLimit: '9',
+      httpReservedConcurrency: '3',
+      httpAllowedSourceCidrs: ALLOWED_CIDRS,
+    }),
     packageService(),
     packageService({ genesysOrgId: ORG_ID, genesysRegion: 'edee1.eusc-pure.cloud', genesysAccountId: SOVEREIGN_ACCOUNT }),
   ]);
@@ -157,6 +165,18 @@ describe('volume protection for the HTTPS front', () => {
     expect(reserved(commercial, 'HttpLambdaFunction')).toBe(25);
     expect(reserved(fedRamp, 'HttpLambdaFunction')).toBe(3);
     for (const logicalId of DIRECT_INVOKE) expect(reserved(commercial, logicalId)).toBeUndefined();
+  });
+});
+
+describe('the source address allow list of the HTTPS front', () => {
+  const httpVariables = (deploy: Deploy) => (deploy.resource('HttpLambdaFunction').Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+  it('reaches the http function as HTTP_ALLOWED_SOURCE_CIDRS, commas and all; empty by default (any address)', () => {
+    expect(httpVariables(fedRamp).HTTP_ALLOWED_SOURCE_CIDRS).toBe(ALLOWED_CIDRS);
+    expect(httpVariables(commercial).HTTP_ALLOWED_SOURCE_CIDRS).toBe('');
+    for (const logicalId of DIRECT_INVOKE) {
+      expect((commercial.resource(logicalId).Properties.Environment as { Variables: Record<string, unknown> }).Variables).not.toHaveProperty('HTTP_ALLOWED_SOURCE_CIDRS');
+    }
   });
 });
 
