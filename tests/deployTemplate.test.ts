@@ -151,18 +151,19 @@ describe('stack outputs', () => {
 });
 
 describe('volume protection for the HTTPS front', () => {
-  it('throttles the HTTP API stage (50 requests/s, burst 100 by default) and keeps its other route settings', () => {
+  // CXone Studio keeps at most 100 REST requests of a business unit in flight and queues the rest (its REST API action's limits).
+  it("throttles the HTTP API stage at 1,000 requests/s, burst 100 by default (Studio's 100 in flight at 0.1 s a call) and keeps its other route settings", () => {
     expect(commercial.resource('HttpApiStage').Properties).toMatchObject({
       StageName: '$default',
-      DefaultRouteSettings: { DetailedMetricsEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      DefaultRouteSettings: { DetailedMetricsEnabled: false, ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 100 },
     });
     expect(fedRamp.resource('HttpApiStage').Properties.DefaultRouteSettings).toStrictEqual({ DetailedMetricsEnabled: false, ThrottlingRateLimit: '7', ThrottlingBurstLimit: '9' });
   });
 
-  it('reserves concurrency for the http function only (25 by default)', () => {
+  it("reserves concurrency for the http function only, 100 by default: Studio's concurrency for one business unit", () => {
     const reserved = (deploy: Deploy, logicalId: string) => deploy.resource(logicalId).Properties.ReservedConcurrentExecutions;
 
-    expect(reserved(commercial, 'HttpLambdaFunction')).toBe(25);
+    expect(reserved(commercial, 'HttpLambdaFunction')).toBe(100);
     expect(reserved(fedRamp, 'HttpLambdaFunction')).toBe(3);
     for (const logicalId of DIRECT_INVOKE) expect(reserved(commercial, logicalId)).toBeUndefined();
   });
