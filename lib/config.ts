@@ -6,6 +6,7 @@ import { AUTH_PLATFORMS, type AuthPlatform, type PlatformSettings } from './auth
 import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from './auth/tokenRequest';
 import { checkTokenEndpoint } from './auth/platforms/tokenEndpointCheck';
 import { endpointUrlProblem } from './url';
+import { parseCidr, type Cidr } from './front/sourceAllowList';
 
 /**
  * Configuration from environment variables (SPEC §4), parsed once per container by one
@@ -99,6 +100,22 @@ const HttpFrontFields = z.object({
   HTTP_ACTIONS: z
     .string()
     .transform((names) => names.split(',').map((name) => name.trim()).filter(Boolean))
+    .optional(),
+  /** Comma-separated CIDR ranges callers must come from; unset: any address. */
+  HTTP_ALLOWED_SOURCE_CIDRS: z
+    .string()
+    .transform((text, ctx) => {
+      const items = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+      // Only commas would otherwise read as no list at all (any address): the opposite of what was meant.
+      if (items.length === 0) ctx.addIssue({ code: 'custom', message: 'holds no CIDR range (leave it empty to accept any address)' });
+      const cidrs: Cidr[] = [];
+      for (const item of items) {
+        const parsed = parseCidr(item);
+        if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+        else cidrs.push(parsed);
+      }
+      return cidrs;
+    })
     .optional(),
 });
 
@@ -242,6 +259,8 @@ export interface HttpFrontConfig {
   secretStaleMs: number;
   /** The actions served; undefined: all. */
   actions?: readonly string[];
+  /** The ranges callers must come from; undefined: any address. */
+  allowedSourceCidrs?: readonly Cidr[];
 }
 
 /** The HTTPS front's own variables (each action's come through its container, as for direct invoke). */
@@ -256,6 +275,7 @@ export function loadHttpFrontConfig(env: NodeJS.ProcessEnv): HttpFrontConfig {
     secretTtlMs: fields.SECRET_TTL_SECONDS * 1000,
     secretStaleMs: fields.SECRET_STALE_SECONDS * 1000,
     ...(fields.HTTP_ACTIONS && fields.HTTP_ACTIONS.length > 0 && { actions: fields.HTTP_ACTIONS }),
+    ...(fields.HTTP_ALLOWED_SOURCE_CIDRS && { allowedSourceCidrs: fields.HTTP_ALLOWED_SOURCE_CIDRS }),
   };
 }
 

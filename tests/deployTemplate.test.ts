@@ -37,11 +37,19 @@ let fedRamp: Deploy;
 let withoutOrg: Deploy;
 let sovereign: Deploy;
 const SOVEREIGN_ACCOUNT = '111122223333';
+const ALLOWED_CIDRS = '203.0.113.0/24,2001:db8::/32';
 
 beforeAll(async () => {
   const [a, b, c, d] = await Promise.all([
     packageService({ genesysOrgId: ORG_ID, alarmTopicArn: TOPIC }),
-    packageService({ genesysOrgId: ORG_ID, genesysRegion: 'use2.us-gov-pure.cloud', httpThrottleRateLimit: '7', httpThrottleBurstLimit: '9', httpReservedConcurrency: '3' }),
+    packageService({
+      genesysOrgId: ORG_ID,
+      genesysRegion: 'use2.us-gov-pure.cloud',
+      httpThrottleRateLimit: '7',
+      httpThrottleBurstLimit: '9',
+      httpReservedConcurrency: '3',
+      httpAllowedSourceCidrs: ALLOWED_CIDRS,
+    }),
     packageService(),
     // With an integrator's second API: an action on a connection of its own, as new-action makes it.
     packageService({ genesysOrgId: ORG_ID, genesysRegion: 'edee1.eusc-pure.cloud', genesysAccountId: SOVEREIGN_ACCOUNT, ordersTokenUrl: 'https://login.orders.example/oauth2/token' }, ['orderStatus', '--connection', 'orders']),
@@ -174,20 +182,33 @@ describe('stack outputs', () => {
 });
 
 describe('volume protection for the HTTPS front', () => {
-  it('throttles the HTTP API stage (50 requests/s, burst 100 by default) and keeps its other route settings', () => {
+  // CXone Studio keeps at most 100 REST requests of a business unit in flight and queues the rest (its REST API action's limits).
+  it("throttles the HTTP API stage at 1,000 requests/s, burst 100 by default (Studio's 100 in flight at 0.1 s a call) and keeps its other route settings", () => {
     expect(commercial.resource('HttpApiStage').Properties).toMatchObject({
       StageName: '$default',
-      DefaultRouteSettings: { DetailedMetricsEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      DefaultRouteSettings: { DetailedMetricsEnabled: false, ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 100 },
     });
     expect(fedRamp.resource('HttpApiStage').Properties.DefaultRouteSettings).toStrictEqual({ DetailedMetricsEnabled: false, ThrottlingRateLimit: '7', ThrottlingBurstLimit: '9' });
   });
 
-  it('reserves concurrency for the http function only (25 by default)', () => {
+  it("reserves concurrency for the http function only, 100 by default: Studio's concurrency for one business unit", () => {
     const reserved = (deploy: Deploy, logicalId: string) => deploy.resource(logicalId).Properties.ReservedConcurrentExecutions;
 
-    expect(reserved(commercial, 'HttpLambdaFunction')).toBe(25);
+    expect(reserved(commercial, 'HttpLambdaFunction')).toBe(100);
     expect(reserved(fedRamp, 'HttpLambdaFunction')).toBe(3);
     for (const logicalId of DIRECT_INVOKE) expect(reserved(commercial, logicalId)).toBeUndefined();
+  });
+});
+
+describe('the source address allow list of the HTTPS front', () => {
+  const httpVariables = (deploy: Deploy) => (deploy.resource('HttpLambdaFunction').Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+  it('reaches the http function as HTTP_ALLOWED_SOURCE_CIDRS, commas and all; empty by default (any address)', () => {
+    expect(httpVariables(fedRamp).HTTP_ALLOWED_SOURCE_CIDRS).toBe(ALLOWED_CIDRS);
+    expect(httpVariables(commercial).HTTP_ALLOWED_SOURCE_CIDRS).toBe('');
+    for (const logicalId of DIRECT_INVOKE) {
+      expect((commercial.resource(logicalId).Properties.Environment as { Variables: Record<string, unknown> }).Variables).not.toHaveProperty('HTTP_ALLOWED_SOURCE_CIDRS');
+    }
   });
 });
 

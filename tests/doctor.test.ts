@@ -7,7 +7,7 @@ import { Cause } from '../lib/doctor/findings';
 import { startCustomerApiStandIn } from '../lib/actions/customerLookup/standIn';
 import type { LoopbackServer } from '../lib/sandbox/loopbackServer';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../lib/sandbox/secretsManagerStandIn';
-import { startTokenEndpointStandIn, type TokenEndpointOptions, type TokenEndpointStandIn } from '../lib/sandbox/tokenEndpointStandIn';
+import { SANDBOX_ID_TOKEN_TENANT, startTokenEndpointStandIn, type TokenEndpointOptions, type TokenEndpointStandIn } from '../lib/sandbox/tokenEndpointStandIn';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { runScript } from './support/runScript';
 import {
@@ -545,6 +545,49 @@ describe('doctor › NICE CXone', () => {
     expect(report.tokenObtained).toBe(false);
   });
 
+  it('with no tenant configured, asks for openid and names the tenant the id_token carries', async () => {
+    const issuer = await tokenEndpoint([CLIENT], { flavour: 'nice-cxone', accessKeys: [ACCESS_KEY] });
+
+    const { report } = await diagnose(options({ platform: 'nice-cxone', cxoneIssuer: issuer.url, secret: secretOf(cxoneSecret), scope: 'RealTimeApi' }));
+
+    expect(causesOf(report)).toStrictEqual([]);
+    expect(issuer.forms[0]?.get('scope')).toBe('RealTimeApi openid');
+    expect(stepNamed(report, STEP.tenant)).toMatchObject({ status: 'ok', details: [`tenant ${SANDBOX_ID_TOKEN_TENANT}, from the id_token`] });
+  });
+
+  it.each([
+    ['--tenant-id (CXONE_TENANT_ID)', { cxoneTenantId: 'tenant-from-env' }, cxoneSecret, 'tenant tenant-from-env, from CXONE_TENANT_ID'],
+    ["the secret's tenantId", {}, { ...cxoneSecret, tenantId: 'tenant-in-secret' }, "tenant tenant-in-secret, from the secret's tenantId"],
+  ])('with a tenant from %s, sends the scope as configured', async (_from, overrides, secretFields, detail) => {
+    const issuer = await tokenEndpoint([CLIENT], { flavour: 'nice-cxone', accessKeys: [ACCESS_KEY] });
+
+    const { report } = await diagnose(options({ platform: 'nice-cxone', cxoneIssuer: issuer.url, secret: secretOf(secretFields), ...overrides }));
+
+    expect(causesOf(report)).toStrictEqual([]);
+    expect(issuer.forms[0]?.has('scope')).toBe(false);
+    expect(stepNamed(report, STEP.tenant)?.details).toStrictEqual([detail]);
+  });
+
+  it('CXONE_TENANT_UNKNOWN when the token works but nothing names a tenant', async () => {
+    const noIdToken = await serveFault(jsonReply(200, { access_token: 'doctor-token-without-id', token_type: 'Bearer', expires_in: 3600 }));
+
+    const { report } = await diagnose(options({ platform: 'nice-cxone', tokenUrl: `${noIdToken.url}/auth/token`, secret: secretOf(cxoneSecret) }));
+
+    expect(report.tokenObtained).toBe(true);
+    expect(causesOf(report)).toStrictEqual([Cause.CXONE_TENANT_UNKNOWN]);
+    expect(findingMessages(report, STEP.tenant)[0]).toMatch(/no tenant id was found: .*set CXONE_TENANT_ID \(--tenant-id\) or add tenantId to the secret/);
+  });
+
+  it('SCOPE_REJECTED names the openid the bridge adds when the token endpoint refuses it', async () => {
+    const issuer = await tokenEndpoint([CLIENT], { flavour: 'nice-cxone', accessKeys: [ACCESS_KEY], allowedScopes: ['RealTimeApi'] });
+
+    const { report } = await diagnose(options({ platform: 'nice-cxone', cxoneIssuer: issuer.url, secret: secretOf(cxoneSecret), scope: 'RealTimeApi' }));
+
+    expect(causesOf(report)).toContain(Cause.SCOPE_REJECTED);
+    expect(findingMessages(report, STEP.alternatives).join('\n')).toMatch(/without the openid scope the bridge adds.*set CXONE_TENANT_ID/s);
+    expect(issuer.forms.map((form) => form.get('scope'))).toContain('RealTimeApi');
+  });
+
   it('DISCOVERY_FAILED when the issuer answers 404', async () => {
     const notAnIssuer = await serveFault(jsonReply(404, { error: 'not_found' }));
 
@@ -641,6 +684,20 @@ describe('doctorFromArgs', () => {
     expect(report.tokenObtained).toBe(true);
     expect(server.forms[0]?.get('scope')).toBe('customers:read');
     expect(server.forms[0]?.get('client_id')).toBe(CLIENT_ID);
+  });
+
+  it('takes the CXone tenant from CXONE_TENANT_ID or --tenant-id, the flag first', async () => {
+    const issuer = await tokenEndpoint([CLIENT], { flavour: 'nice-cxone', accessKeys: [ACCESS_KEY] });
+    const cxoneFile = join(dir, 'cxone.json');
+    await writeFile(cxoneFile, JSON.stringify({ ...CLIENT, ...ACCESS_KEY }));
+    const args = ['--secret-file', cxoneFile, '--platform', 'nice-cxone', '--token-url', issuer.tokenUrl];
+
+    const fromEnv = await doctorFromArgs(args, { CXONE_TENANT_ID: 'tenant-env' });
+    const fromFlag = await doctorFromArgs([...args, '--tenant-id', 'tenant-flag'], { CXONE_TENANT_ID: 'tenant-env' });
+
+    expect(stepNamed(fromEnv, STEP.tenant)?.details).toStrictEqual(['tenant tenant-env, from CXONE_TENANT_ID']);
+    expect(stepNamed(fromFlag, STEP.tenant)?.details).toStrictEqual(['tenant tenant-flag, from CXONE_TENANT_ID']);
+    expect(issuer.forms.map((form) => form.has('scope'))).toStrictEqual([false, false]);
   });
 
   it('sends TOKEN_EXTRA_PARAMS (or --extra-params) with the token request and prints them in the curl', async () => {

@@ -322,6 +322,80 @@ describe('caller authentication', () => {
   });
 });
 
+describe('source address allow list (HTTP_ALLOWED_SOURCE_CIDRS)', () => {
+  const ALLOWED = { HTTP_ALLOWED_SOURCE_CIDRS: ' 203.0.113.0/24 , 2001:db8::/32 ' };
+  const signedEvent = (sourceIp: string) => {
+    const body = JSON.stringify(FOUND);
+    return httpApiEvent({ body, headers: signedHeaders(HMAC_KEY, body), sourceIp, requestId: 'from-source-1' });
+  };
+
+  it.each([
+    ['an IPv4 address inside a range', '203.0.113.7'],
+    ['an IPv6 address inside a range', '2001:db8:0:1::5'],
+    ['the IPv4-mapped IPv6 form of an address inside an IPv4 range', '::ffff:203.0.113.7'],
+  ])('serves %s', async (_case, sourceIp) => {
+    const { handler } = await front(ALLOWED);
+
+    const result = await handler(signedEvent(sourceIp));
+
+    expect([result.statusCode, JSON.parse(result.body!)]).toStrictEqual([200, ADA]);
+  });
+
+  it.each([
+    ['an IPv4 address outside every range', '198.51.100.7'],
+    ['an IPv6 address outside every range', '2001:db9::5'],
+    ['the IPv4-mapped IPv6 form of an address outside', '::ffff:198.51.100.7'],
+    ['no source address at all', undefined],
+  ])('refuses %s with 403 CALLER_FORBIDDEN before anything else: no secret read, its body not even measured', async (_case, sourceIp) => {
+    const { handler } = await front({ ...ALLOWED, HTTP_MAX_BODY_BYTES: '64' });
+    // Valid credentials on a body over the limit: refused for its address, not authenticated, not 413.
+    const event = signedEvent(sourceIp ?? '');
+    event.body = JSON.stringify({ ...FOUND, note: 'x'.repeat(100) });
+    if (sourceIp === undefined) delete (event.requestContext.http as { sourceIp?: string }).sourceIp;
+
+    const result = await handler(event);
+
+    expect([result.statusCode, JSON.parse(result.body!)]).toStrictEqual([403, errorBody('CALLER_FORBIDDEN', /requests from this source address are not accepted/, 'from-source-1')]);
+    expect(sandbox.counts()).toStrictEqual(NO_REQUESTS);
+    expect(recordsOf(logs.records(), 'request_refused')).toStrictEqual([
+      expect.objectContaining({ code: 'CALLER_FORBIDDEN', sourceIp: sourceIp ?? null, correlationId: 'from-source-1', message: expect.stringContaining('HTTP_ALLOWED_SOURCE_CIDRS') }),
+    ]);
+  });
+
+  it('checks the address of the connection over a real socket: loopback served inside 127.0.0.0/8, refused outside it', async () => {
+    const { url: inside } = await front({ HTTP_ALLOWED_SOURCE_CIDRS: '127.0.0.0/8' });
+    const { url: outside } = await front({ HTTP_ALLOWED_SOURCE_CIDRS: '10.0.0.0/8,::1/128' });
+
+    const served = await post(inside, CUSTOMER_LOOKUP);
+    const refused = await post(outside, CUSTOMER_LOOKUP);
+
+    expect([served.status, served.json]).toStrictEqual([200, ADA]);
+    expect(refused.status).toBe(403);
+    expect(sandbox.counts()).toStrictEqual({ secret: 2, discovery: 0, token: 1, upstream: 1 });
+  });
+
+  it('serves any address when the variable is empty, as a deploy template leaves an unset parameter', async () => {
+    const { handler } = await front({ HTTP_ALLOWED_SOURCE_CIDRS: '' });
+
+    expect((await handler(signedEvent('198.51.100.7'))).statusCode).toBe(200);
+  });
+
+  it.each([
+    ['a prefix too long for IPv4', '203.0.113.0/24,203.0.113.0/33', /HTTP_ALLOWED_SOURCE_CIDRS 203\.0\.113\.0\/33 is not a CIDR range: end it with \/0 to \/32/],
+    ['an address without its prefix', '203.0.113.0/24,2001:db8::1', /HTTP_ALLOWED_SOURCE_CIDRS 2001:db8::1 is not a CIDR range: end it with \/0 to \/128 \(\/128 for one address\)/],
+    ['a host name', '203.0.113.0/24,studio.example.com/32', /HTTP_ALLOWED_SOURCE_CIDRS studio\.example\.com\/32 is not a CIDR range: studio\.example\.com is not an IPv4 or IPv6 address/],
+    ['only commas', ' , ,', /HTTP_ALLOWED_SOURCE_CIDRS holds no CIDR range/],
+  ])('a bad list (%s) is CONFIG_INVALID naming the variable: 500 to everyone, the reason in the log', async (_case, cidrs, reason) => {
+    const { handler } = await front({ HTTP_ALLOWED_SOURCE_CIDRS: cidrs });
+
+    const result = await handler(signedEvent('203.0.113.7'));
+
+    expect(result.statusCode).toBe(500);
+    expect(recordsOf(logs.records(), 'config_invalid')).toStrictEqual([expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(reason) })]);
+    expect(sandbox.counts()).toStrictEqual(NO_REQUESTS);
+  });
+});
+
 describe("what refused callers cost Secrets Manager (the callers' secret throttled)", () => {
   const REQUESTS = 50;
   const THROTTLED = { type: 'ThrottlingException', status: 400 };

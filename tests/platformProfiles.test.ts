@@ -1,4 +1,4 @@
-import { MockAgent } from 'undici';
+import { MockAgent, request } from 'undici';
 import type { AnyAction } from '../lib/action';
 import { agentState } from '../lib/actions/agentState/action';
 import { customerLookup } from '../lib/actions/customerLookup/action';
@@ -23,6 +23,7 @@ import {
   type TokenEndpointStandIn,
 } from '../lib/sandbox/tokenEndpointStandIn';
 import { SecretText } from '../lib/secretText';
+import { basicAuthorization } from '../lib/auth/formEncoding';
 import { CXONE_ISSUERS } from '../lib/auth/platforms/niceCxone';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { controlClock, invoke, thrownBy } from './support/bridge';
@@ -597,6 +598,48 @@ describe('nice-cxone through the handler', () => {
       await expect(invoke(bridge.coldContainer({ CXONE_ISSUER: issuer.url, UPSTREAM_BASE_URL: undefined }, platformApiLookup), FOUND)).resolves.toStrictEqual(ADA);
 
       expect(issuer.requests.map((r) => r.path)).toContain('/.well-known/cxone-configuration?tenantId=tenant-from-id-token');
+    });
+
+    it.each<[string, string | undefined, string]>([
+      ['without OAUTH_SCOPE', undefined, 'openid'],
+      ['added to OAUTH_SCOPE', 'RealTimeApi AdminApi', 'RealTimeApi AdminApi openid'],
+      ['not duplicated when OAUTH_SCOPE has it', 'openid RealTimeApi', 'openid RealTimeApi'],
+    ])('with no tenant configured, requests scope openid (%s), so the id_token can name the tenant', async (_case, oauthScope, sent) => {
+      const bridge = await openCxone({ apiEndpoint: true, standIn: { tenantId: 'tenant-from-id-token' } });
+
+      await expect(invoke(bridge.coldContainer({ OAUTH_SCOPE: oauthScope, UPSTREAM_BASE_URL: undefined }, platformApiLookup), FOUND)).resolves.toStrictEqual(ADA);
+
+      expect(bridge.tokenEndpoint.forms.map((form) => form.get('scope'))).toStrictEqual([sent]);
+    });
+
+    it.each<[string, Record<string, unknown>, Record<string, string | undefined>, string | null]>([
+      ['CXONE_TENANT_ID names the tenant', { ...app, ...accessKey }, { CXONE_TENANT_ID: 'tenant-42' }, null],
+      ["the secret's tenantId names it", { ...app, ...accessKey, tenantId: 'tenant-7' }, {}, null],
+      ["the secret's tenantId names it and OAUTH_SCOPE is set", { ...app, ...accessKey, tenantId: 'tenant-7' }, { OAUTH_SCOPE: 'RealTimeApi' }, 'RealTimeApi'],
+    ])('does not request openid when %s: the scope is sent as configured', async (_case, secret, env, sent) => {
+      const bridge = await openCxone({ secret, apiEndpoint: true });
+
+      await expect(invoke(bridge.coldContainer({ ...env, UPSTREAM_BASE_URL: undefined }, platformApiLookup), FOUND)).resolves.toStrictEqual(ADA);
+
+      expect(bridge.tokenEndpoint.forms.map((form) => form.get('scope'))).toStrictEqual([sent]);
+    });
+
+    it('the stand-in answers as OpenID Connect does: an id_token only when the scope holds openid', async () => {
+      const bridge = await openCxone();
+      const tokenResponse = async (scope?: string) => {
+        const form = new URLSearchParams({ grant_type: 'password', username: accessKey.accessKeyId, password: accessKey.accessKeySecret, ...(scope && { scope }) });
+        const response = await request(bridge.tokenEndpoint.tokenUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthorization(app.clientId, app.clientSecret) },
+          body: form.toString(),
+        });
+        return (await response.body.json()) as Record<string, unknown>;
+      };
+
+      const [withoutScope, otherScope, withOpenId] = [await tokenResponse(), await tokenResponse('RealTimeApi'), await tokenResponse('RealTimeApi openid')];
+
+      expect([withoutScope, otherScope].map((body) => 'id_token' in body)).toStrictEqual([false, false]);
+      expect(withOpenId.id_token).toEqual(expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/));
     });
 
     it('prefers CXONE_TENANT_ID and the secret over the id_token', async () => {

@@ -178,7 +178,11 @@ export function deployConfig(actions: readonly AnyAction[]): Json {
     // The key `npm run contracts -- --stack-outputs` reads back (lib/deployTarget.ts).
     outputs[functionArnOutputKey(action.name)] = { Description: `${action.name}'s ARN, the request URL of its Genesys Cloud Lambda data action`, Value: { 'Fn::GetAtt': [`${name}LambdaFunction`, 'Arn'] } };
   }
-  const httpEnvironment: Record<string, string> = { HTTP_AUTH_SECRET_ID: '${param:httpAuthSecretId}', MAX_OUTPUT_BYTES: '32768' };
+  const httpEnvironment: Record<string, string> = {
+    HTTP_AUTH_SECRET_ID: '${param:httpAuthSecretId}',
+    HTTP_ALLOWED_SOURCE_CIDRS: '${param:httpAllowedSourceCidrs}',
+    MAX_OUTPUT_BYTES: '32768',
+  };
   for (const action of actions) {
     for (const [variable, value] of Object.entries(actionEnvironment(action))) httpEnvironment[`${actionEnvPrefix(action.name)}${variable}`] = value;
   }

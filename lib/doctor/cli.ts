@@ -24,6 +24,7 @@ export const DOCTOR_USAGE = `Usage: npm run doctor -- [options]
   --token-url URL         token endpoint (default: $TOKEN_URL, or the platform's)
   --region DOMAIN         Genesys Cloud region, e.g. mypurecloud.de (default: $GENESYS_REGION)
   --issuer URL            CXone issuer (default: $CXONE_ISSUER or ${CXONE_DEFAULT_ISSUER})
+  --tenant-id ID          CXone tenant (default: $CXONE_TENANT_ID; else the secret's tenantId, else the id_token's)
   --auth-method METHOD    client_secret_basic | client_secret_post (default: $CLIENT_AUTH_METHOD or basic)
   --scope SCOPES          scopes to request (default: $OAUTH_SCOPE)
   --extra-params FORM     extra token parameters, e.g. audience=https://api.example.com (default: $TOKEN_EXTRA_PARAMS)
@@ -76,6 +77,7 @@ export async function doctorFromArgs(argv: string[], env: NodeJS.ProcessEnv): Pr
       'token-url': { type: 'string', default: env.TOKEN_URL || undefined },
       region: { type: 'string', default: env.GENESYS_REGION || undefined },
       issuer: { type: 'string', default: env.CXONE_ISSUER || CXONE_DEFAULT_ISSUER },
+      'tenant-id': { type: 'string', default: env.CXONE_TENANT_ID || undefined },
       'auth-method': { type: 'string', default: env.CLIENT_AUTH_METHOD || 'client_secret_basic' },
       scope: { type: 'string', default: env.OAUTH_SCOPE || undefined },
       'extra-params': { type: 'string', default: env.TOKEN_EXTRA_PARAMS || undefined },
@@ -100,6 +102,7 @@ export async function doctorFromArgs(argv: string[], env: NodeJS.ProcessEnv): Pr
     tokenUrl: values['token-url'],
     genesysRegion: values.region,
     cxoneIssuer: variables.cxoneIssuer,
+    ...(values['tenant-id'] && { cxoneTenantId: values['tenant-id'] }),
     ...(variables.scope && { scope: variables.scope }),
     ...(variables.tokenExtraParams && { extraParams: variables.tokenExtraParams }),
     upstreamUrl: values['upstream-url'],

@@ -9,6 +9,7 @@ import { formUrlEncode } from '../auth/formEncoding';
 import { buildTokenRequest, type BuiltTokenRequest, type TokenRequestSettings } from '../auth/tokenRequest';
 import { parseTokenResponse, type IssuedToken } from '../auth/tokenResponse';
 import { checkTokenEndpoint } from '../auth/platforms/tokenEndpointCheck';
+import { cxoneTenantOf } from '../auth/platforms/niceCxone';
 import { endpointUrlProblem } from '../url';
 import { redactedCurl } from './curl';
 import { Cause, report, step, type Step } from './findings';
@@ -105,6 +106,16 @@ function alternatives(options: DoctorOptions, settings: TokenRequestSettings, cr
       request: withRawBasic(configured, credentials),
     });
   }
+  // On nice-cxone without a tenant, the bridge adds openid (lib/auth/platforms/profile.ts): the one thing the user did not ask for.
+  if (settings.scope !== options.scope) {
+    const { scope: _withOpenId, ...asConfigured } = settings;
+    list.push({
+      cause: Cause.SCOPE_REJECTED,
+      describe: 'without the openid scope the bridge adds',
+      fix: 'the token endpoint refuses scope openid, which the bridge requests when no tenant is configured: set CXONE_TENANT_ID (--tenant-id) or add tenantId to the secret',
+      request: buildTokenRequest(options.scope ? { ...asConfigured, scope: options.scope } : asConfigured, credentials),
+    });
+  }
   if (options.scope) {
     const { scope: _dropped, ...withoutScope } = settings;
     list.push({
@@ -115,6 +126,22 @@ function alternatives(options: DoctorOptions, settings: TokenRequestSettings, cr
     });
   }
   return list;
+}
+
+/** Which tenant's API base URL a nice-cxone function would discover with this token (lib/auth/platforms/profile.ts). */
+function checkCxoneTenant(options: DoctorOptions, credentials: Credentials, token: IssuedToken, target: Step): void {
+  const tenant = cxoneTenantOf(options.cxoneTenantId, credentials, token);
+  if (tenant) {
+    target.details.push(`tenant ${tenant.id}, from ${tenant.from}`);
+    return;
+  }
+  report(
+    target,
+    'fail',
+    Cause.CXONE_TENANT_UNKNOWN,
+    'the token works, but no tenant id was found: not in CXONE_TENANT_ID, not as tenantId in the secret, and the token response carried no id_token naming one. ' +
+      "Without a tenant the bridge cannot discover the tenant's API base URL: set CXONE_TENANT_ID (--tenant-id) or add tenantId to the secret",
+  );
 }
 
 function recordClockSkew(target: Step, response: HttpResponse | undefined): void {
@@ -222,6 +249,16 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     if (alternativesStep.findings.length === 0) {
       alternativesStep.status = 'fail';
       alternativesStep.details.push('none worked: the id/secret pair itself is not accepted here (another environment or region, or a deleted client?)');
+    }
+  }
+
+  if (options.platform === 'nice-cxone') {
+    const tenantStep = step('CXone tenant');
+    steps.push(tenantStep);
+    if (configured.outcome === 'token') checkCxoneTenant(options, secret.credentials, configured.token, tenantStep);
+    else {
+      tenantStep.status = 'skipped';
+      tenantStep.details.push('no token as configured');
     }
   }
 

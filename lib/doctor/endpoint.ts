@@ -14,6 +14,8 @@ export interface DoctorPlatformSettings {
   tokenUrl?: string;
   genesysRegion?: string;
   cxoneIssuer: string;
+  /** CXONE_TENANT_ID: with none (nor a tenantId in the secret), the token request asks for openid. */
+  cxoneTenantId?: string;
   authMethod: ClientAuthMethod;
   scope?: string;
   extraParams?: Readonly<Record<string, string>>;
@@ -54,6 +56,7 @@ export async function resolveDoctorEndpoint(settings: DoctorPlatformSettings, cr
       ...(settings.tokenUrl && { tokenUrl: settings.tokenUrl }),
       ...(region && isGenesysRegion(region) && { genesysRegion: region }),
       cxoneIssuer: settings.cxoneIssuer,
+      ...(settings.cxoneTenantId && { cxoneTenantId: settings.cxoneTenantId }),
       clientAuthMethod: settings.authMethod,
       ...(settings.scope && { scope: settings.scope }),
       ...(settings.extraParams && { tokenExtraParams: settings.extraParams }),

@@ -12,6 +12,7 @@ import { invocationLog, logger, logKeysOf } from '../logger';
 import { ConnectionSources } from '../auth/connectionSources';
 import { SecretCache } from '../auth/secretCache';
 import { CallerAuth, CallerError } from './callerAuth';
+import { createSourceAllowList } from './sourceAllowList';
 
 /**
  * The HTTPS front (SPEC §9) for CXone Studio REST actions and Genesys Cloud Web Services
@@ -26,6 +27,7 @@ export type HttpHandler = (event: APIGatewayProxyEventV2, context?: Partial<Cont
 const STATUS_OF_CODE: Partial<Record<Code, number>> = {
   INPUT_INVALID: 400,
   CALLER_UNAUTHENTICATED: 401,
+  CALLER_FORBIDDEN: 403,
   ACTION_NOT_FOUND: 404,
   INPUT_TOO_LARGE: 413,
   TIMEOUT: 504,
@@ -99,6 +101,7 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
     logger.error({ event: 'config_invalid', front: 'http', code: configError.code }, configError.message);
   }
   const served = settings?.actions;
+  const sourceAllowed = settings?.allowedSourceCidrs && createSourceAllowList(settings.allowedSourceCidrs);
   const routable = new Map(actions.filter((action) => !served || served.includes(action.name)).map((action) => [action.name, action]));
   const runners = new Map<string, ActionRunner>();
   // Actions on one connection share its secret, token pool and budgets (lib/auth/connectionSources.ts).
@@ -145,7 +148,26 @@ export function createHttpHandler(actions: readonly AnyAction[], env: NodeJS.Pro
     return { runner: runnerFor(action), input };
   }
 
+  /**
+   * A caller outside HTTP_ALLOWED_SOURCE_CIDRS is refused before anything else: its headers
+   * and body are not read (its correlation id either: the request's id is API Gateway's),
+   * nor the callers' secret.
+   */
+  function refuseSource(event: APIGatewayProxyEventV2, context: Partial<Context> | undefined, sourceIp: unknown): APIGatewayProxyStructuredResultV2 {
+    const correlationId = firstIdShaped(event.requestContext?.requestId, context?.awsRequestId);
+    const failure = new BridgeError(ErrorCode.CALLER_FORBIDDEN, 'requests from this source address are not accepted');
+    logger.info(
+      { event: 'request_refused', front: 'http', code: failure.code, correlationId, sourceIp: typeof sourceIp === 'string' ? sourceIp : null },
+      'the source address is outside HTTP_ALLOWED_SOURCE_CIDRS',
+    );
+    return respond(httpStatusOf(failure.code), { error: { code: failure.code, message: failure.message, correlationId } }, correlationId);
+  }
+
   const handle: HttpHandler = async (event, context) => {
+    if (sourceAllowed) {
+      const sourceIp = event.requestContext?.http?.sourceIp;
+      if (!sourceAllowed(sourceIp)) return refuseSource(event, context, sourceIp);
+    }
     const receivedAtMs = Date.now();
     const headers = lowerCaseHeaders(event);
     const correlationId = firstIdShaped(headers['inin-correlation-id'], headers['x-correlation-id'], event.requestContext?.requestId, context?.awsRequestId);

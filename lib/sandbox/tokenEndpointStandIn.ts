@@ -8,8 +8,9 @@ import { json, startLoopbackServer, type LoopbackReply, type LoopbackRequest, ty
  * - genesys-cloud: `POST /oauth/token` as login.<region> answers (Basic client
  *   authentication, `token_type: "bearer"`, 86,399 s, errors with `description`);
  * - nice-cxone: OpenID discovery, `POST /auth/token` with the access-key flow (password
- *   grant, application client in the Basic header) answering with an id_token that names the
- *   tenant, and `cxone-configuration` per tenant.
+ *   grant, application client in the Basic header) answering, when the scope holds `openid`
+ *   as OpenID Connect requires (Core 1.0 §3.1.2.1), with an id_token that names the tenant,
+ *   and `cxone-configuration` per tenant.
  * It authenticates clients as a strict server does: Basic credentials are form-urldecoded
  * (§2.3.1) and compared byte for byte, so whitespace left in a secret fails as in production.
  */
@@ -41,7 +42,7 @@ export interface TokenEndpointOptions {
   grants?: string[];
   /** nice-cxone: the api_endpoint cxone-configuration returns for every tenant. */
   apiEndpoint?: string;
-  /** nice-cxone: the tenantId claim of the id_token issued with each token. */
+  /** nice-cxone: the tenantId claim of the id_token issued with each token requested with scope openid. */
   tenantId?: string;
   /** Shifts the server's Date header, to reproduce clock skew. */
   clockOffsetMs?: number;
@@ -132,7 +133,8 @@ export async function startTokenEndpointStandIn(clients: StandInClient[], option
     const accessToken = `sandbox-at-${randomBytes(16).toString('hex')}`;
     valid.add(accessToken);
     const tokenType = flavour === 'genesys-cloud' ? 'bearer' : 'Bearer';
-    const idToken = flavour === 'nice-cxone' ? { id_token: idTokenOf({ iss: baseUrl, sub: `user:${form.get('username') ?? ''}`, tenantId: options.tenantId ?? SANDBOX_ID_TOKEN_TENANT }) } : {};
+    const openId = flavour === 'nice-cxone' && scope?.split(' ').includes('openid');
+    const idToken = openId ? { id_token: idTokenOf({ iss: baseUrl, sub: `user:${form.get('username') ?? ''}`, tenantId: options.tenantId ?? SANDBOX_ID_TOKEN_TENANT }) } : {};
     return json(200, { access_token: accessToken, token_type: tokenType, ...(lifetimeSeconds !== undefined && { expires_in: lifetimeSeconds }), ...idToken }, {
       'cache-control': 'no-store',
     });

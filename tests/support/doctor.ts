@@ -20,6 +20,7 @@ export const STEP = {
   alternatives: 'alternatives that differ in one thing',
   raw: 'the secret as stored, without cleaning',
   clock: 'clock',
+  tenant: 'CXone tenant',
   upstream: 'upstream API with the token',
 } as const;
 

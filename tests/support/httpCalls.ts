@@ -66,6 +66,8 @@ export interface EventOptions {
   body?: string;
   isBase64Encoded?: boolean;
   requestId?: string;
+  /** requestContext.http.sourceIp; default 127.0.0.1. */
+  sourceIp?: string;
 }
 
 /** An API Gateway HTTP API (payload format 2.0) event as Lambda receives it. */
@@ -83,7 +85,7 @@ export function httpApiEvent(options: EventOptions = {}): APIGatewayProxyEventV2
       apiId: 'sandbox',
       domainName: 'sandbox.execute-api.us-east-1.amazonaws.com',
       domainPrefix: 'sandbox',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: options.sourceIp ?? '127.0.0.1', userAgent: 'jest' },
       requestId: options.requestId ?? 'api-gateway-request-id',
       routeKey: '$default',
       stage: '$default',

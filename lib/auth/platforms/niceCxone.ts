@@ -47,6 +47,34 @@ export function requireCxoneAccessKey(credentials: Credentials, secretId: string
   );
 }
 
+/** Where the tenant whose API base URL is discovered came from (lib/auth/platforms/profile.ts, the doctor). */
+export interface CxoneTenant {
+  id: string;
+  from: 'CXONE_TENANT_ID' | "the secret's tenantId" | 'the id_token';
+}
+
+/** CXONE_TENANT_ID, else the secret's tenantId key, else the tenant the token's id_token names (when a token is given). */
+export function cxoneTenantOf(configuredId: string | undefined, credentials: Credentials, token?: { tenantId?: string }): CxoneTenant | undefined {
+  if (configuredId) return { id: configuredId, from: 'CXONE_TENANT_ID' };
+  const fromSecret = credentials.extra.tenantId;
+  if (typeof fromSecret === 'string' && fromSecret.trim()) return { id: fromSecret.trim(), from: "the secret's tenantId" };
+  return token?.tenantId ? { id: token.tenantId, from: 'the id_token' } : undefined;
+}
+
+/**
+ * The scope to request when no tenant is configured: the given one plus `openid`, so the
+ * token response carries an id_token whose claims name the tenant. OpenID Connect Core 1.0
+ * §3.1.2.1: "OpenID Connect requests MUST contain the openid scope value"; without it an
+ * id_token is not to be expected. That CXone's password grant follows this is an assumption
+ * (NICE documents no response fields for it; its Agent SDK sends scope=openid on every token
+ * request it makes and reads the id_token: nice-devone/nice-cxone-agent-sdk,
+ * dist/auth-sdk/src/lib/cxone-auth.js).
+ */
+export function scopeWithOpenId(scope: string | undefined): string {
+  const scopes = scope ? scope.split(/\s+/) : [];
+  return scopes.includes('openid') ? scopes.join(' ') : [...scopes, 'openid'].join(' ');
+}
+
 const secureUrl = (field: string) =>
   z.string({ error: `${field} is missing` }).refine((url) => endpointUrlProblem(url) === undefined, `${field} must be an https:// URL`);
 

@@ -3,7 +3,7 @@ import type { Deadline } from '../../deadline';
 import type { CachedToken } from '../tokenCache';
 import type { ClientAuthMethod, TokenRequestSettings } from '../tokenRequest';
 import { genesysApiBaseUrl, genesysTokenUrl, type GenesysRegion } from './genesysCloud';
-import { CxoneDiscovery, requireCxoneAccessKey } from './niceCxone';
+import { CxoneDiscovery, cxoneTenantOf, requireCxoneAccessKey, scopeWithOpenId } from './niceCxone';
 import type { HttpAgent } from '../../httpClient';
 
 /**
@@ -12,7 +12,8 @@ import type { HttpAgent } from '../../httpClient';
  * - genesys-cloud: `https://login.<region>/oauth/token`, API at `https://api.<region>`;
  * - nice-cxone: token endpoint from OpenID discovery; the access-key flow (password grant),
  *   the only one NICE offers back-end applications; API base from the tenant's
- *   cxone-configuration, the tenant from CXONE_TENANT_ID, the secret, or the id_token.
+ *   cxone-configuration, the tenant from CXONE_TENANT_ID, the secret, or the id_token
+ *   (requested with scope openid when neither of the others names a tenant).
  */
 export const AUTH_PLATFORMS = ['oauth2', 'genesys-cloud', 'nice-cxone'] as const;
 export type AuthPlatform = (typeof AUTH_PLATFORMS)[number];
@@ -44,12 +45,6 @@ function commonSettings(config: PlatformSettings): Pick<TokenRequestSettings, 'a
   };
 }
 
-/** CXONE_TENANT_ID, else the secret's tenantId key, else the tenant the token's id_token names. */
-function tenantIdOf(config: PlatformSettings, credentials: Credentials, token: CachedToken): string | undefined {
-  const fromSecret = credentials.extra.tenantId;
-  return config.cxoneTenantId ?? (typeof fromSecret === 'string' && fromSecret.trim() ? fromSecret.trim() : undefined) ?? token.tenantId;
-}
-
 export function createPlatformProfile(config: PlatformSettings, agent: HttpAgent): PlatformProfile {
   const common = commonSettings(config);
   switch (config.authPlatform) {
@@ -64,11 +59,13 @@ export function createPlatformProfile(config: PlatformSettings, agent: HttpAgent
       return {
         tokenSettings: async (credentials, deadline) => {
           requireCxoneAccessKey(credentials, config.secretId);
-          return { tokenUrl: config.tokenUrl ?? (await discovery.tokenEndpoint(deadline)), grant: 'password', ...common };
+          // With no tenant configured, only the id_token can name it: ask for one.
+          const scope = cxoneTenantOf(config.cxoneTenantId, credentials) ? config.scope : scopeWithOpenId(config.scope);
+          return { tokenUrl: config.tokenUrl ?? (await discovery.tokenEndpoint(deadline)), grant: 'password', ...common, ...(scope && { scope }) };
         },
         apiBaseUrl: async (credentials, token, deadline) => {
-          const tenantId = tenantIdOf(config, credentials, token);
-          return tenantId ? discovery.apiEndpoint(tenantId, deadline) : undefined;
+          const tenant = cxoneTenantOf(config.cxoneTenantId, credentials, token);
+          return tenant ? discovery.apiEndpoint(tenant.id, deadline) : undefined;
         },
       };
     }
