@@ -30,6 +30,7 @@ export const DOCTOR_USAGE = `Usage: npm run doctor -- [options]
   --extra-params FORM     extra token parameters, e.g. audience=https://api.example.com (default: $TOKEN_EXTRA_PARAMS)
   --upstream-url URL      an API URL to GET with the token, e.g. https://api.mypurecloud.com/api/v2/tokens/me
   --timeout-ms MS         time allowed for each network step (default 10000)
+HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured as the function honours them.
 Exit code 0 only when a token was obtained as configured.`;
 
 /** Each setting's flag, named in error messages. */
