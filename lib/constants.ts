@@ -53,6 +53,10 @@ export const CXONE_DEFAULT_ISSUER = 'https://cxone.niceincontact.com';
 /** undici's own defaults are 5 minutes; a data action never waits that long (SPEC §7). */
 export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 30_000;
 export const HTTP_CONNECTIONS_PER_ORIGIN = 64;
+/** How long the AWS SDK's tunnel agent waits for the egress proxy to answer CONNECT: undici's own connect timeout here (lib/httpClient.ts). */
+export const PROXY_CONNECT_TIMEOUT_MS = 10_000;
+/** A CONNECT answer's head longer than this is not a proxy's answer. */
+export const PROXY_RESPONSE_HEAD_MAX_BYTES = 16_384;
 
 /** Guardrails for JSONata mappings (lib/jsonataTransform.ts): a mapping is data shaping, never long work. */
 export const JSONATA_TIMEOUT_MS = 100;

@@ -6,6 +6,8 @@ import { loadConfig, type BridgeConfig } from './config';
 import { DependencyBreaker } from './circuitBreaker';
 import { createHttpAgent, type HttpAgent } from './httpClient';
 import { logger, setLogLevel } from './logger';
+import { readProxySettings, type ProxySettings } from './proxy/proxySettings';
+import { HttpsTunnelAgent, HttpTunnelAgent } from './proxy/tunnelAgent';
 
 /**
  * What survives between warm invocations (SPEC §3): configuration, clients and caches,
@@ -24,13 +26,17 @@ export interface Container {
  * The SDK reads process.env itself; passing the container's own env keeps tests and scripts
  * explicit. One attempt per call: the secret cache retries GetSecretValue with the bridge's
  * own deadline-aware policy (lib/retry.ts), so the SDK's standard retries (3 attempts, a
- * 500 ms throttling backoff base) do not run underneath it.
+ * 500 ms throttling backoff base) do not run underneath it. With an egress proxy set, the
+ * SDK's handler gets agents that tunnel through it (lib/proxy/tunnelAgent.ts); without one it
+ * keeps its default handler.
  */
-export function createSecretsManagerClient(env: NodeJS.ProcessEnv): SecretsManagerClient {
+export function createSecretsManagerClient(env: NodeJS.ProcessEnv, proxy: ProxySettings | undefined = readProxySettings(env)): SecretsManagerClient {
   return new SecretsManagerClient({
     maxAttempts: 1,
     ...(env.AWS_REGION && { region: env.AWS_REGION }),
     ...(env.AWS_ENDPOINT_URL_SECRETS_MANAGER && { endpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER }),
+    // The handler's options as an object (the SDK builds its NodeHttpHandler from them): no import of @smithy/node-http-handler.
+    ...(proxy && { requestHandler: { httpAgent: new HttpTunnelAgent(proxy), httpsAgent: new HttpsTunnelAgent(proxy) } }),
   });
 }
 
@@ -38,8 +44,10 @@ export function createSecretsManagerClient(env: NodeJS.ProcessEnv): SecretsManag
 export function createContainer(env: NodeJS.ProcessEnv, action?: AnyAction, connections?: ConnectionSources): Container {
   const config = loadConfig(env, action?.requiredConfig, action?.platform, action?.timeoutMs);
   setLogLevel(config.logLevel);
-  const agent = createHttpAgent();
-  const create = () => new TokenSource(config, agent, createSecretsManagerClient(env));
+  // One reading of the proxy variables for both clients.
+  const proxy = readProxySettings(env);
+  const agent = createHttpAgent({}, proxy);
+  const create = () => new TokenSource(config, agent, createSecretsManagerClient(env, proxy));
   const auth = connections ? connections.sourceFor(config, create) : create();
   logger.debug({ event: 'container_ready', authPlatform: config.authPlatform }, 'container initialised');
   return { config, agent, auth, upstreamBreaker: new DependencyBreaker(`the upstream API of ${action?.name ?? 'the action'}`) };

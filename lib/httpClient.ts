@@ -6,6 +6,8 @@ import type { Dispatcher } from 'undici';
 import Agent from 'undici/lib/dispatcher/agent.js';
 import undiciRequest from 'undici/lib/api/api-request.js';
 import { HTTP_CONNECTIONS_PER_ORIGIN, HTTP_KEEP_ALIVE_TIMEOUT_MS } from './constants';
+import type { EgressProxy, ProxySettings } from './proxy/proxySettings';
+import { createUndiciProxyAgent } from './proxy/undiciProxyAgent';
 import type { Deadline } from './deadline';
 import type { HttpRequest, HttpResponse } from './http';
 
@@ -15,18 +17,27 @@ import type { HttpRequest, HttpResponse } from './http';
  * a limit and consumed or dumped on every path.
  */
 
-export type HttpAgent = Dispatcher & { close(): Promise<void> };
+export type HttpAgent = Dispatcher & {
+  close(): Promise<void>;
+  /** The egress proxy a request to `url` goes through; absent when no proxy is set (lib/proxy/). */
+  proxyFor?(url: URL): EgressProxy | undefined;
+};
 
-/** `connect` options reach undici's connector, e.g. a DNS `lookup` (doctor tests resolve names without a network). */
-export function createHttpAgent(connect: ConnectOptions = {}): HttpAgent {
-  return new Agent({
+/**
+ * `connect` options reach undici's connector, e.g. a DNS `lookup` (doctor tests resolve names
+ * without a network). With `proxy` (lib/proxy/proxySettings.ts) requests go through the egress
+ * proxy; without, the agent is the plain one it always was.
+ */
+export function createHttpAgent(connect: ConnectOptions = {}, proxy?: ProxySettings): HttpAgent {
+  const options = {
     keepAliveTimeout: HTTP_KEEP_ALIVE_TIMEOUT_MS,
     connections: HTTP_CONNECTIONS_PER_ORIGIN,
     // The deadline bounds each call; these only stop undici's 5-minute defaults applying.
     headersTimeout: 60_000,
     bodyTimeout: 60_000,
     connect: { timeout: 10_000, ...connect },
-  });
+  };
+  return proxy ? createUndiciProxyAgent<HttpAgent>(proxy, options) : new Agent(options);
 }
 
 /**

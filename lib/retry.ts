@@ -5,6 +5,8 @@ import { headerValue, type HttpRequest, type HttpResponse } from './http';
 import { sendHttpRequest } from './httpClient';
 import { isTlsFailure, networkCodeOf } from './networkErrors';
 import type { HttpAgent } from './httpClient';
+import { proxyFailureMessage, proxyFailureOf } from './proxy/proxyFailure';
+import type { EgressProxy } from './proxy/proxySettings';
 
 /**
  * Retries for idempotent requests (SPEC §7): on 429, 502, 503, 504, connection resets and
@@ -133,18 +135,19 @@ export async function sendWithRetries(agent: HttpAgent, request: HttpRequest, de
       if ('value' in attempted && options.waitDoesNotFit) throw options.waitDoesNotFit(attempted.value, waitMs);
     },
   });
-  return unwrap(outcome, options);
-}
-
-/** The failure's code, with what it means when retrying cannot help (an untrusted certificate). */
-function describeNetworkFailure(error: unknown): string {
-  const code = networkCodeOf(error) || 'network error';
-  return isTlsFailure(code) ? `${code}: TLS failed; the server's certificate is not trusted or the port does not speak TLS` : code;
-}
-
-function unwrap(outcome: Attempted<HttpResponse>, options: RetryOptions): HttpResponse {
   if ('value' in outcome) return outcome.value;
   // Deadline and other bridge errors pass as they are; raw network failures get the step's code.
   if (outcome.error instanceof BridgeError) throw outcome.error;
-  throw options.unreachable(describeNetworkFailure(outcome.error), outcome.error);
+  throw options.unreachable(describeNetworkFailure(outcome.error, request.url, agent.proxyFor?.(request.url)), outcome.error);
+}
+
+/**
+ * The failure's code, with what it means when retrying cannot help (an untrusted certificate),
+ * or what the egress proxy did when the request went through one.
+ */
+function describeNetworkFailure(error: unknown, url: URL, proxy: EgressProxy | undefined): string {
+  const byProxy = proxy && proxyFailureOf(error);
+  if (byProxy) return proxyFailureMessage(byProxy, proxy, url.host);
+  const code = networkCodeOf(error) || 'network error';
+  return isTlsFailure(code) ? `${code}: TLS failed; the server's certificate is not trusted or the port does not speak TLS` : code;
 }

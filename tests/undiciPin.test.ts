@@ -11,7 +11,17 @@ import { join } from 'node:path';
  */
 
 const PINNED = '7.30.2';
-const INTERNALS = ['lib/dispatcher/agent.js', 'lib/api/api-request.js'];
+const INTERNALS = ['lib/dispatcher/agent.js', 'lib/api/api-request.js', 'lib/dispatcher/env-http-proxy-agent.js'];
+/**
+ * What lib/proxy/ reads of undici's proxy agent: the messages of its proxy failures
+ * (lib/proxy/proxyFailure.ts recognises them) and the options lib/proxy/undiciProxyAgent.ts sets.
+ */
+const PROXY_AGENT_TEXT: Array<[string, string]> = [
+  ['lib/dispatcher/proxy-agent.js', 'Proxy response (${statusCode}) !== 200 when HTTP Tunneling'],
+  ['lib/dispatcher/proxy-agent.js', "new InvalidArgumentError('Proxy Authentication Required (407)')"],
+  ['lib/dispatcher/proxy-agent.js', 'const { proxyTunnel = true } = opts'],
+  ['lib/dispatcher/env-http-proxy-agent.js', 'const { httpProxy, httpsProxy, noProxy, ...agentOpts } = opts'],
+];
 /** The HTTP parser builds lib/httpClient.ts compiles at init (precompileHttpParser). */
 const PARSER_BUILDS = ['lib/llhttp/llhttp_simd-wasm.js', 'lib/llhttp/llhttp-wasm.js'];
 
@@ -71,6 +81,10 @@ describe('undici pinned for the deep imports in lib/httpClient.ts', () => {
       await agent.close();
       await server.close();
     }
+  });
+
+  it.each(PROXY_AGENT_TEXT)('undici/%s still says %s (lib/proxy/ relies on it)', (file, text) => {
+    expect(readFileSync(join(undiciDir, file), 'utf8')).toContain(text);
   });
 
   it.each(INTERNALS)('undici/%s exists and has the shape lib/httpClient.ts relies on', (file) => {

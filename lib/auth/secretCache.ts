@@ -4,6 +4,7 @@ import { SECRET_FAILURE_MEMORY_MS, STALE_REFRESH_WAIT_MAX_MS } from '../constant
 import { DependencyBreaker } from '../circuitBreaker';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
 import { isTlsFailure, networkCodeOf } from '../networkErrors';
+import { proxyTunnelErrorOf } from '../proxy/proxyFailure';
 import { retryWithDeadline } from '../retry';
 import { SharedCache } from './sharedCache';
 
@@ -219,8 +220,10 @@ export function toSecretError(error: unknown, secretId: string): SecretError {
     );
   }
   const status = $metadata?.httpStatusCode;
-  // SPEC §5: only throttling, a 5xx, a timeout or a network failure may be masked by a stale value.
-  const transient = /Throttl/i.test(name) || status === undefined || status >= 500;
+  // SPEC §5: only throttling, a 5xx, a timeout or a network failure may be masked by a stale value;
+  // an egress proxy that refuses (407, 403) answers the same way next time.
+  const refusedByProxy = ['auth-required', 'refused'].includes(proxyTunnelErrorOf(error)?.failure.reason ?? '');
+  const transient = !refusedByProxy && (/Throttl/i.test(name) || status === undefined || status >= 500);
   const failure = new SecretError(
     ErrorCode.SECRET_UNAVAILABLE,
     `Secrets Manager could not return secret ${secretId} (${sdkFailureDetail(error)})${transient ? '; try again' : ''}`,
@@ -240,7 +243,7 @@ function sdkFailureDetail(error: unknown): string {
   const { name = '', message = '', $metadata } = (error ?? {}) as SdkErrorShape & { message?: string };
   const status = $metadata?.httpStatusCode;
   if (status !== undefined) return `${name || 'error'}, HTTP ${status}`;
-  return networkCodeOf(error) || /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(message)?.[1] || /^AWS SDK error wrapper for (\w+)/.exec(message)?.[1] || name || 'network error';
+  return proxyTunnelErrorOf(error)?.message || networkCodeOf(error) || /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(message)?.[1] || /^AWS SDK error wrapper for (\w+)/.exec(message)?.[1] || name || 'network error';
 }
 
 /** Secret errors that a previous value may mask (see isTransient) and that are retried (see #fetch). */

@@ -11,6 +11,7 @@ import { SharedCache } from './sharedCache';
 import { buildTokenRequest, type TokenRequestSettings } from './tokenRequest';
 import { INVALID_CLIENT_ADVICE, isInvalidClient, parseTokenResponse } from './tokenResponse';
 import type { HttpAgent } from '../httpClient';
+import { withProxyInPath } from '../proxy/proxyFailure';
 
 /**
  * The bearer token, cached per container (SPEC §6): keyed by (token endpoint, client id,
@@ -161,12 +162,9 @@ export class TokenCache {
       deadline.log.info({ event: 'token_retry_after_rotation' }, 'client rejected; the secret changed since, retrying once with the new value');
       const token = await this.#request(settings, fresh, deadline).catch((retryError: unknown) => {
         if (!isInvalidClient(retryError)) throw retryError;
-        throw this.#remember(
-          cacheKey(settings, fresh),
-          new TokenError(ErrorCode.TOKEN_INVALID_CLIENT, `invalid_client: ${INVALID_CLIENT_ADVICE} (also with the secret fetched again after it changed)`, {
-            cause: retryError,
-          }),
-        );
+        const again = new TokenError(ErrorCode.TOKEN_INVALID_CLIENT, `invalid_client: ${INVALID_CLIENT_ADVICE} (also with the secret fetched again after it changed)`, { cause: retryError });
+        const tokenUrl = new URL(settings.tokenUrl);
+        throw this.#remember(cacheKey(settings, fresh), withProxyInPath(again, this.options.agent.proxyFor?.(tokenUrl), settings.authMethod === 'client_secret_basic'));
       });
       // Later invocations use the rotated credentials and look the token up under their client id.
       const freshKey = cacheKey(settings, fresh);
@@ -192,7 +190,11 @@ export class TokenCache {
           unreachable: (detail, cause) => new TokenError(ErrorCode.TOKEN_UNAVAILABLE, `could not reach the token endpoint at ${built.url.host} (${detail})`, { cause }),
         },
       );
-      return parseTokenResponse(response);
+      try {
+        return parseTokenResponse(response);
+      } catch (error) {
+        throw error instanceof TokenError ? withProxyInPath(error, this.options.agent.proxyFor?.(built.url), built.headers.authorization !== undefined) : error;
+      }
     });
     if (issued.lifetimeAssumed) {
       deadline.log.warn({ event: 'token_lifetime_assumed', expiresInSeconds: issued.expiresInSeconds }, 'token response has no expires_in; assuming a short lifetime');

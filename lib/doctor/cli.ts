@@ -6,6 +6,7 @@ import { CXONE_DEFAULT_ISSUER } from '../constants';
 import { BridgeError, ErrorCode, SecretError } from '../errors';
 import { createSecretsManagerClient } from '../container';
 import { createHttpAgent } from '../httpClient';
+import { readProxySettings, type ProxySettings } from '../proxy/proxySettings';
 import { SecretCache } from '../auth/secretCache';
 import { Deadline } from '../deadline';
 import { logger } from '../logger';
@@ -30,6 +31,7 @@ export const DOCTOR_USAGE = `Usage: npm run doctor -- [options]
   --extra-params FORM     extra token parameters, e.g. audience=https://api.example.com (default: $TOKEN_EXTRA_PARAMS)
   --upstream-url URL      an API URL to GET with the token, e.g. https://api.mypurecloud.com/api/v2/tokens/me
   --timeout-ms MS         time allowed for each network step (default 10000)
+HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured as the function honours them.
 Exit code 0 only when a token was obtained as configured.`;
 
 /** Each setting's flag, named in error messages. */
@@ -43,7 +45,7 @@ const FLAG_OF_VARIABLE = {
 
 const TimeoutMs = z.coerce.number({ error: '--timeout-ms must be a number' }).int().positive('--timeout-ms must be positive');
 
-async function loadSecret(values: Record<string, string | undefined>, timeoutMs: number): Promise<LoadedSecret> {
+async function loadSecret(values: Record<string, string | undefined>, timeoutMs: number, proxy: ProxySettings | undefined): Promise<LoadedSecret> {
   if (values.secretFile) {
     const source = `file ${values.secretFile}`;
     try {
@@ -55,7 +57,7 @@ async function loadSecret(values: Record<string, string | undefined>, timeoutMs:
   }
   const secretId = values.secretId;
   if (!secretId) return { source: '(none)', error: new SecretError(ErrorCode.SECRET_NOT_FOUND, 'give --secret-file or --secret-id (or set SECRET_ID)') };
-  const client = createSecretsManagerClient(process.env);
+  const client = createSecretsManagerClient(process.env, proxy);
   const cache = new SecretCache({ client, secretId, ttlMs: 0 });
   try {
     const { secret } = await cache.get(Deadline.after(timeoutMs, logger));
@@ -94,7 +96,8 @@ export async function doctorFromArgs(argv: string[], env: NodeJS.ProcessEnv): Pr
     CXONE_ISSUER: values.issuer,
   }, FLAG_OF_VARIABLE);
   const timeoutMs = TimeoutMs.parse(values['timeout-ms']);
-  const secret = await loadSecret({ secretFile: values['secret-file'], secretId: values['secret-id'] }, timeoutMs);
+  const proxy = readProxySettings(env);
+  const secret = await loadSecret({ secretFile: values['secret-file'], secretId: values['secret-id'] }, timeoutMs, proxy);
   const options: DoctorOptions = {
     platform: variables.authPlatform,
     authMethod: variables.clientAuthMethod,
@@ -107,12 +110,14 @@ export async function doctorFromArgs(argv: string[], env: NodeJS.ProcessEnv): Pr
     ...(variables.tokenExtraParams && { extraParams: variables.tokenExtraParams }),
     upstreamUrl: values['upstream-url'],
     secret,
-    agent: createHttpAgent(),
+    // The function's own egress proxy variables, read as the function reads them; a direct agent too, to compare with.
+    agent: createHttpAgent({}, proxy),
+    ...(proxy && { directAgent: createHttpAgent() }),
   };
   try {
     return await runDoctor(options);
   } finally {
-    await options.agent.close();
+    await Promise.all([options.agent.close(), options.directAgent?.close()]);
   }
 }
 

@@ -4,7 +4,7 @@ import { Deadline } from '../deadline';
 import { logger } from '../logger';
 import { BridgeError, ErrorCode } from '../errors';
 import { headerValue, type HttpResponse } from '../http';
-import { sendHttpRequest } from '../httpClient';
+import { sendHttpRequest, type HttpAgent } from '../httpClient';
 import { formUrlEncode } from '../auth/formEncoding';
 import { buildTokenRequest, type BuiltTokenRequest, type TokenRequestSettings } from '../auth/tokenRequest';
 import { parseTokenResponse, type IssuedToken } from '../auth/tokenResponse';
@@ -13,7 +13,7 @@ import { cxoneTenantOf } from '../auth/platforms/niceCxone';
 import { endpointUrlProblem } from '../url';
 import { redactedCurl } from './curl';
 import { Cause, report, step, type Step } from './findings';
-import { classifyNetworkError } from './networkFailure';
+import { classifyNetworkError, isProxyCause } from './networkFailure';
 import type { LoadedSecret } from './secretCheck';
 import { checkSecret } from './secretCheck';
 import { resolveDoctorEndpoint, type DoctorPlatformSettings } from './endpoint';
@@ -30,6 +30,11 @@ export interface DoctorOptions extends DoctorPlatformSettings {
   secret: LoadedSecret;
   /** A URL on the upstream API to call with the token, e.g. https://api.mypurecloud.com/api/v2/tokens/me. */
   upstreamUrl?: string;
+  /**
+   * An agent that goes direct, when `agent` goes through an egress proxy: a token request the
+   * proxy spoils is sent once without it, as one more alternative (PROXY_STRIPPED_AUTHORIZATION).
+   */
+  directAgent?: HttpAgent;
 }
 
 export interface DoctorReport {
@@ -53,16 +58,16 @@ const REJECTIONS = new Set<string>([
   ErrorCode.TOKEN_INVALID_GRANT,
 ]);
 
-async function attempt(options: DoctorOptions, request: BuiltTokenRequest): Promise<Attempt> {
+async function attempt(options: DoctorOptions, request: BuiltTokenRequest, agent: HttpAgent = options.agent): Promise<Attempt> {
   let response: HttpResponse;
   try {
     response = await sendHttpRequest(
-      options.agent,
+      agent,
       { method: 'POST', url: request.url, headers: request.headers, body: request.body, step: 'token request', maxBodyBytes: 1_048_576 },
       Deadline.after(options.timeoutMs, logger),
     );
   } catch (error) {
-    const failure = classifyNetworkError(error, request.url.host);
+    const failure = classifyNetworkError(error, request.url.host, agent.proxyFor?.(request.url));
     if (failure) return { outcome: 'network', ...failure };
     throw error;
   }
@@ -85,10 +90,31 @@ interface Alternative {
   describe: string;
   fix: string;
   request: BuiltTokenRequest;
+  /** Sent with this agent instead of the configured one. */
+  agent?: HttpAgent;
+}
+
+/**
+ * The configured request without the egress proxy, when it went through one with an
+ * Authorization header: if that works, the proxy spoiled it (the seed case: a proxy that
+ * removes Authorization, so the server sees no client and answers invalid_client).
+ */
+function withoutProxy(options: DoctorOptions, configured: BuiltTokenRequest): Alternative | undefined {
+  const proxy = options.agent.proxyFor?.(configured.url);
+  if (!proxy || !options.directAgent || configured.headers.authorization === undefined) return undefined;
+  return {
+    cause: Cause.PROXY_STRIPPED_AUTHORIZATION,
+    describe: `the same request without the egress proxy ${proxy.label}`,
+    fix: `the proxy changes the token request on the way (it removes the Authorization header): let it pass Authorization to ${configured.url.host}, add ${configured.url.hostname} to NO_PROXY, or set CLIENT_AUTH_METHOD=client_secret_post`,
+    request: configured,
+    agent: options.directAgent,
+  };
 }
 
 function alternatives(options: DoctorOptions, settings: TokenRequestSettings, credentials: Credentials): Alternative[] {
-  const list: Alternative[] = [];
+  const configured = buildTokenRequest(settings, credentials);
+  const direct = withoutProxy(options, configured);
+  const list: Alternative[] = direct ? [direct] : [];
   const otherMethod: ClientAuthMethod = settings.authMethod === 'client_secret_basic' ? 'client_secret_post' : 'client_secret_basic';
   list.push({
     cause: Cause.AUTH_METHOD,
@@ -96,7 +122,6 @@ function alternatives(options: DoctorOptions, settings: TokenRequestSettings, cr
     fix: `set CLIENT_AUTH_METHOD=${otherMethod}`,
     request: buildTokenRequest({ ...settings, authMethod: otherMethod }, credentials),
   });
-  const configured = buildTokenRequest(settings, credentials);
   const encodingMatters = [credentials.clientId, credentials.clientSecret].some((value) => formUrlEncode(value.reveal()) !== value.reveal());
   if (settings.authMethod === 'client_secret_basic' && encodingMatters) {
     list.push({
@@ -181,9 +206,9 @@ async function checkUpstream(options: DoctorOptions, token: IssuedToken, target:
     else if (response.status === 403) report(target, 'warn', Cause.UPSTREAM_FORBIDDEN, 'the token is valid but lacks permission for this call: grant the OAuth client the role or scope it needs');
     else if (response.status >= 400) report(target, 'warn', Cause.UPSTREAM_UNREACHABLE, `the API answered HTTP ${response.status}`);
   } catch (error) {
-    const failure = classifyNetworkError(error, url.host);
+    const failure = classifyNetworkError(error, url.host, options.agent.proxyFor?.(url));
     if (!failure) throw error;
-    report(target, 'fail', Cause.UPSTREAM_UNREACHABLE, failure.message);
+    report(target, 'fail', isProxyCause(failure.cause) ? failure.cause : Cause.UPSTREAM_UNREACHABLE, failure.message);
   }
 }
 
@@ -226,6 +251,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const tokenStep = step('token request as configured');
   steps.push(tokenStep);
   tokenStep.details.push(`POST ${settings.tokenUrl} (grant ${settings.grant}, ${settings.authMethod}${settings.scope ? `, scope "${settings.scope}"` : ''})`);
+  const proxy = options.agent.proxyFor?.(new URL(settings.tokenUrl));
+  if (proxy) tokenStep.details.push(`through the egress proxy ${proxy.label} (${proxy.variable})`);
+  else if (options.agent.proxyFor) tokenStep.details.push('direct: NO_PROXY names the host');
   const configured = await attempt(options, buildTokenRequest(settings, secret.credentials));
   if (configured.outcome === 'token') {
     tokenStep.details.push(`token obtained, lifetime ${configured.token.expiresInSeconds} s${configured.token.lifetimeAssumed ? ' (assumed: no expires_in)' : ''}`);
@@ -241,10 +269,12 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const alternativesStep = step('alternatives that differ in one thing');
     steps.push(alternativesStep);
     for (const alternative of alternatives(options, settings, secret.credentials)) {
-      const result = await attempt(options, alternative.request);
+      const result = await attempt(options, alternative.request, alternative.agent);
       const worked = result.outcome === 'token';
       alternativesStep.details.push(`${alternative.describe}: ${worked ? 'token obtained' : describeRejection(result)}`);
       if (worked) report(alternativesStep, 'fail', alternative.cause, `works with ${alternative.describe}: ${alternative.fix}`);
+      // The others would go through the same proxy: what they show is the proxy's doing.
+      if (worked && alternative.cause === Cause.PROXY_STRIPPED_AUTHORIZATION) break;
     }
     if (alternativesStep.findings.length === 0) {
       alternativesStep.status = 'fail';

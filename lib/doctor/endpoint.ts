@@ -26,7 +26,8 @@ export interface DoctorPlatformSettings {
 
 /** What resolution failed on, as a doctor cause: a network failure, an unusable discovery, a CXone secret without an access key. */
 function reportResolutionFailure(error: unknown, settings: DoctorPlatformSettings, target: Step): void {
-  const failure = settings.platform === 'nice-cxone' ? classifyNetworkError(error, new URL(settings.cxoneIssuer).host) : undefined;
+  const issuer = new URL(settings.cxoneIssuer);
+  const failure = settings.platform === 'nice-cxone' ? classifyNetworkError(error, issuer.host, settings.agent.proxyFor?.(issuer)) : undefined;
   if (failure) report(target, 'fail', failure.cause, `CXone discovery: ${failure.message}`);
   else if (error instanceof SecretError && error.code === ErrorCode.SECRET_INVALID) report(target, 'fail', Cause.CXONE_ACCESS_KEY_MISSING, error.message);
   else if (error instanceof BridgeError) report(target, 'fail', Cause.DISCOVERY_FAILED, error.message);

@@ -28,6 +28,12 @@ export const Cause = {
   UPSTREAM_REJECTED_TOKEN: 'UPSTREAM_REJECTED_TOKEN',
   UPSTREAM_FORBIDDEN: 'UPSTREAM_FORBIDDEN',
   UPSTREAM_UNREACHABLE: 'UPSTREAM_UNREACHABLE',
+  /** Egress proxies (lib/proxy/): the proxy wants credentials (407), refuses the host, resets, cannot be reached, or strips Authorization. */
+  PROXY_AUTH_REQUIRED: 'PROXY_AUTH_REQUIRED',
+  PROXY_REFUSED: 'PROXY_REFUSED',
+  PROXY_RESET: 'PROXY_RESET',
+  PROXY_UNREACHABLE: 'PROXY_UNREACHABLE',
+  PROXY_STRIPPED_AUTHORIZATION: 'PROXY_STRIPPED_AUTHORIZATION',
 } as const;
 export type Cause = (typeof Cause)[keyof typeof Cause];
 

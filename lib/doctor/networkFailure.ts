@@ -1,5 +1,7 @@
 import { BridgeError, ErrorCode } from '../errors';
 import { isTlsFailure, networkCodeOf } from '../networkErrors';
+import { proxyFailureMessage, proxyFailureOf, type ProxyFailureReason } from '../proxy/proxyFailure';
+import type { EgressProxy } from '../proxy/proxySettings';
 import { Cause } from './findings';
 
 /**
@@ -15,7 +17,25 @@ export interface NetworkFailure {
   message: string;
 }
 
-export function classifyNetworkError(error: unknown, host: string): NetworkFailure | undefined {
+const PROXY_CAUSES: Record<ProxyFailureReason, Cause> = {
+  'auth-required': Cause.PROXY_AUTH_REQUIRED,
+  refused: Cause.PROXY_REFUSED,
+  reset: Cause.PROXY_RESET,
+  unreachable: Cause.PROXY_UNREACHABLE,
+  timeout: Cause.PROXY_UNREACHABLE,
+};
+
+const PROXY_FINDINGS = new Set<Cause>(Object.values(PROXY_CAUSES));
+
+/** Whether a finding names the egress proxy: it stays the finding wherever the request was going. */
+export function isProxyCause(cause: Cause): boolean {
+  return PROXY_FINDINGS.has(cause);
+}
+
+/** `proxy`: the egress proxy the request went through, if any; what it did is then named as the proxy's doing. */
+export function classifyNetworkError(error: unknown, host: string, proxy?: EgressProxy): NetworkFailure | undefined {
+  const byProxy = proxy && proxyFailureOf(error);
+  if (byProxy) return { cause: PROXY_CAUSES[byProxy.reason], message: proxyFailureMessage(byProxy, proxy, host) };
   if (error instanceof BridgeError && error.code === ErrorCode.TIMEOUT) {
     return { cause: Cause.TIMEOUT, message: `no answer from ${host} in time (firewall, proxy or a host that drops packets)` };
   }

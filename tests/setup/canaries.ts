@@ -6,6 +6,7 @@ import {
   SANDBOX_GENESYS_CLIENT,
   SANDBOX_HTTP_KEYS,
 } from '../../lib/sandbox/sandbox';
+import { PROXY_BASIC, PROXY_PASSWORD } from '../support/forwardProxy';
 import { drainCapturedLines } from './logs';
 
 /**
@@ -23,6 +24,9 @@ const CANARIES: Array<[string, string]> = [
   ]),
   ['CXone access key secret', SANDBOX_CXONE_ACCESS_KEY.accessKeySecret],
   ...[...SANDBOX_HTTP_KEYS.apiKeys, ...SANDBOX_HTTP_KEYS.hmacKeys].map((key): [string, string] => ['HTTP caller key', key]),
+  // The egress proxy's credentials (tests/support/forwardProxy.ts), as in the URL and as Proxy-Authorization.
+  ['egress proxy password', PROXY_PASSWORD],
+  ['egress proxy Basic credentials', PROXY_BASIC],
 ];
 const ISSUED_TOKEN = /sandbox-at-[0-9a-f]{32}/;
 
