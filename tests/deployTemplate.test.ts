@@ -3,10 +3,13 @@ import { SANDBOX_CLIENT, SANDBOX_CXONE_ACCESS_KEY, SANDBOX_CXONE_CLIENT, SANDBOX
 import { schemaErrorsOf } from './support/cfnValidate';
 import { evaluateConditions, packageService, resolveIfs, type PackagedService } from './support/packaging';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const CheckParams = require('../deploy/checkParams') as new (serverless: unknown) => { check(): void };
+
 /**
  * The CloudFormation template `serverless package` writes (no AWS call): the Genesys Cloud
  * AWS Lambda Data Actions role (trust, external id, invoke scope), the stack outputs the
- * import files are written from, and the HTTPS front's volume protection.
+ * import files are written from, the HTTPS front's volume protection, and private networks.
  */
 
 const ORG_ID = '8f0c7a6e-1d2b-4c3d-9e8f-0a1b2c3d4e5f';
@@ -38,10 +41,15 @@ let withoutOrg: Deploy;
 let sovereign: Deploy;
 const SOVEREIGN_ACCOUNT = '111122223333';
 const ALLOWED_CIDRS = '203.0.113.0/24,2001:db8::/32';
+const SUBNETS = 'subnet-0a1b2c3d4e5f60718,subnet-0f1e2d3c4b5a69788';
+const SECURITY_GROUPS = 'sg-0a1b2c3d4e5f60718';
+const VPC = { vpcSubnetIds: SUBNETS, vpcSecurityGroupIds: SECURITY_GROUPS };
+const VPC_ID = 'vpc-0a1b2c3d4e5f60718';
 
 beforeAll(async () => {
   const [a, b, c, d] = await Promise.all([
     packageService({ genesysOrgId: ORG_ID, alarmTopicArn: TOPIC }),
+    // Every optional part on, the secretsmanager endpoint included.
     packageService({
       genesysOrgId: ORG_ID,
       genesysRegion: 'use2.us-gov-pure.cloud',
@@ -49,10 +57,13 @@ beforeAll(async () => {
       httpThrottleBurstLimit: '9',
       httpReservedConcurrency: '3',
       httpAllowedSourceCidrs: ALLOWED_CIDRS,
+      ...VPC,
+      secretsManagerEndpoint: 'true',
+      vpcId: VPC_ID,
     }),
     packageService(),
-    // With an integrator's second API: an action on a connection of its own, as new-action makes it.
-    packageService({ genesysOrgId: ORG_ID, genesysRegion: 'edee1.eusc-pure.cloud', genesysAccountId: SOVEREIGN_ACCOUNT, ordersTokenUrl: 'https://login.orders.example/oauth2/token' }, ['orderStatus', '--connection', 'orders']),
+    // With an integrator's second API: an action on a connection of its own, as new-action makes it; in a VPC without the endpoint.
+    packageService({ genesysOrgId: ORG_ID, genesysRegion: 'edee1.eusc-pure.cloud', genesysAccountId: SOVEREIGN_ACCOUNT, ordersTokenUrl: 'https://login.orders.example/oauth2/token', ...VPC }, ['orderStatus', '--connection', 'orders']),
   ]);
   [commercial, fedRamp, withoutOrg, sovereign] = [deployOf(a), deployOf(b), deployOf(c), deployOf(d)];
 }, 150_000);
@@ -268,10 +279,106 @@ describe('alarms and the dashboard (issue 12)', () => {
   });
 });
 
+describe('private networks (vpcSubnetIds, vpcSecurityGroupIds, secretsManagerEndpoint)', () => {
+  const NO_VALUE = { Ref: 'AWS::NoValue' };
+  const ofType = (deploy: Deploy, type: string) => Object.keys(deploy.packaged.template.Resources as object).filter((logicalId) => deploy.resource(logicalId).Type === type);
+  const executionRoles = (deploy: Deploy) =>
+    ofType(deploy, 'AWS::IAM::Role').filter((logicalId) => JSON.stringify(deploy.resource(logicalId).Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'));
+  const policiesOf = (deploy: Deploy, role: string) => (deploy.resource(role).Properties.Policies as unknown[]).filter((policy) => JSON.stringify(policy) !== JSON.stringify(NO_VALUE));
+  const ENI_POLICY = {
+    PolicyName: 'vpc-network-interfaces',
+    PolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          Resource: '*',
+        },
+      ],
+    },
+  };
+
+  it("with both: every function, each action's (a new-action one too) and http, runs in those subnets with those security groups", () => {
+    for (const deploy of [fedRamp, sovereign]) {
+      const functions = ofType(deploy, 'AWS::Lambda::Function');
+
+      expect(functions).toEqual(expect.arrayContaining([...DIRECT_INVOKE, 'HttpLambdaFunction']));
+      for (const logicalId of functions) {
+        expect(deploy.resource(logicalId).Properties.VpcConfig).toStrictEqual({ SubnetIds: { 'Fn::Split': [',', SUBNETS] }, SecurityGroupIds: { 'Fn::Split': [',', SECURITY_GROUPS] } });
+      }
+    }
+    expect(ofType(sovereign, 'AWS::Lambda::Function')).toContain('OrderStatusLambdaFunction');
+  });
+
+  it('without them: no function has a VpcConfig', () => {
+    for (const deploy of [commercial, withoutOrg]) {
+      expect(deploy.conditions.HasVpc).toBe(false);
+      for (const logicalId of ofType(deploy, 'AWS::Lambda::Function')) expect(deploy.resource(logicalId).Properties.VpcConfig).toStrictEqual(NO_VALUE);
+    }
+  });
+
+  it("with both: each function's own role may manage network interfaces (AWSLambdaVPCAccessExecutionRole's EC2 actions); without: it may not", () => {
+    expect(executionRoles(sovereign)).toEqual(expect.arrayContaining(['CustomerLookupRole', 'QueueEstimatedWaitRole', 'AgentStateRole', 'OrderStatusRole', 'HttpRole']));
+    for (const deploy of [fedRamp, sovereign]) {
+      for (const role of executionRoles(deploy)) {
+        expect(policiesOf(deploy, role)).toHaveLength(2);
+        expect(policiesOf(deploy, role)[1]).toStrictEqual(ENI_POLICY);
+      }
+    }
+    for (const deploy of [commercial, withoutOrg]) {
+      for (const role of executionRoles(deploy)) {
+        expect(policiesOf(deploy, role)).toHaveLength(1);
+        expect(JSON.stringify(policiesOf(deploy, role))).not.toContain('ec2:');
+      }
+    }
+  });
+
+  it('with secretsManagerEndpoint=true: a secretsmanager interface endpoint with private DNS in the subnets; otherwise none', () => {
+    expect(fedRamp.resource('SecretsManagerEndpoint')).toStrictEqual({
+      Type: 'AWS::EC2::VPCEndpoint',
+      Properties: {
+        VpcEndpointType: 'Interface',
+        ServiceName: { 'Fn::Sub': 'com.amazonaws.${AWS::Region}.secretsmanager' },
+        VpcId: VPC_ID,
+        SubnetIds: { 'Fn::Split': [',', SUBNETS] },
+        SecurityGroupIds: { 'Fn::Split': [',', SECURITY_GROUPS] },
+        PrivateDnsEnabled: true,
+      },
+    });
+    for (const deploy of [commercial, withoutOrg, sovereign]) expect(ofType(deploy, 'AWS::EC2::VPCEndpoint')).toStrictEqual([]);
+  });
+
+  // Through `serverless package`: the params reach deploy/checkParams.js through serverless.yml's custom.deployChecks,
+  // and an unknown secretsManagerEndpoint value still reaches it (the endpoint include falls back to nothing).
+  it.each([
+    ['vpcSubnetIds without vpcSecurityGroupIds', { vpcSubnetIds: SUBNETS }, /vpcSubnetIds and vpcSecurityGroupIds go together: only vpcSubnetIds is set/],
+    ['secretsManagerEndpoint=true without vpcId', { ...VPC, secretsManagerEndpoint: 'true' }, /secretsManagerEndpoint=true needs the subnets' VPC: pass --param vpcId=/],
+    ['secretsManagerEndpoint neither true nor false', { secretsManagerEndpoint: 'yes' }, /secretsManagerEndpoint must be true or false, not "yes"/],
+  ])('refuses to package %s, naming the params', async (_case, params, message) => {
+    await expect(packageService(params)).rejects.toMatchObject({ stdout: expect.stringMatching(message) });
+  }, 60_000);
+
+  // The plugin's other rules, on the values serverless.yml hands it (no packaging: the wiring is proven above).
+  it.each([
+    ['vpcSecurityGroupIds without vpcSubnetIds', { vpcSecurityGroupIds: SECURITY_GROUPS }, /vpcSubnetIds and vpcSecurityGroupIds go together: only vpcSecurityGroupIds is set/],
+    ['secretsManagerEndpoint=true without the VPC params', { secretsManagerEndpoint: 'true', vpcId: VPC_ID }, /secretsManagerEndpoint=true creates the endpoint in the functions' subnets: pass --param vpcSubnetIds=.* and --param vpcSecurityGroupIds=/],
+  ])('refuses %s, naming the params', (_case, deployChecks, message) => {
+    const plugin = new CheckParams({ service: { custom: { deployChecks } }, classes: { Error } });
+
+    expect(() => plugin.check()).toThrow(message);
+  });
+});
+
 describe('the template against the CloudFormation resource schemas (aws-cdk-lib CfnInclude validation)', () => {
-  it('has no schema error with every optional part on (Genesys role, alarm topic, FedRAMP)', () => {
+  it('has no schema error with every optional part on (Genesys role, alarm topic, FedRAMP, VPC and secretsmanager endpoint)', () => {
     expect(schemaErrorsOf(commercial.packaged.template)).toStrictEqual([]);
     expect(schemaErrorsOf(fedRamp.packaged.template)).toStrictEqual([]);
+  }, 60_000);
+
+  it('has no schema error without the VPC params, nor with them and no endpoint', () => {
+    expect(schemaErrorsOf(withoutOrg.packaged.template)).toStrictEqual([]);
+    expect(schemaErrorsOf(sovereign.packaged.template)).toStrictEqual([]);
   }, 60_000);
 
   it('finds a property the schema does not have (so a clean run means something)', () => {

@@ -4,6 +4,7 @@ import { METRICS_SERVICE } from '../constants';
 import { functionArnOutputKey } from '../deployTarget';
 import { connectionOf } from './connections';
 import { GENESYS_REGIONS_WITHOUT_KNOWN_ACCOUNT, genesysDataActionsRole } from './genesysInvokeRole';
+import { SECRETS_MANAGER_ENDPOINT_RESOURCES, VPC_CONDITIONS, VPC_NETWORK_INTERFACES_POLICY, vpcExtensions } from './vpc';
 
 /**
  * The per-action part of serverless.yml, generated from the action registry into
@@ -142,7 +143,7 @@ const LAMBDA_TRUST: Json = {
   Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 };
 
-/** Least privilege: a role that may write the function's own logs and read its own secrets, nothing else. */
+/** Least privilege: a role that may write the function's own logs and read its own secrets, and manage its network interfaces in a VPC (lib/codegen/vpc.ts). */
 function functionRole(functionName: string, secretReferences: readonly string[]): Json {
   return {
     Type: 'AWS::IAM::Role',
@@ -156,6 +157,7 @@ function functionRole(functionName: string, secretReferences: readonly string[])
             Statement: [writeOwnLogs(functionName), { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretReferences.map(secretArn) }],
           },
         },
+        VPC_NETWORK_INTERFACES_POLICY,
       ],
     },
   };
@@ -227,6 +229,12 @@ export function deployConfig(actions: readonly AnyAction[]): Json {
     Description: 'the Role ARN credential of the Genesys Cloud AWS Lambda Data Actions integration',
     Value: { 'Fn::GetAtt': ['GenesysDataActionsRole', 'Arn'] },
   };
-  // Read by deploy/checkParams.js, which refuses to package an invoke role for these regions without genesysAccountId.
-  return { functions, resources: { Resources: resources, Outputs: outputs }, genesysRegionsWithoutKnownAccount: GENESYS_REGIONS_WITHOUT_KNOWN_ACCOUNT };
+  const functionLogicalIds = [...actions.map((action) => `${logicalName(action.name)}LambdaFunction`), 'HttpLambdaFunction'];
+  return {
+    functions,
+    resources: { Resources: resources, Outputs: outputs, Conditions: VPC_CONDITIONS, extensions: vpcExtensions(functionLogicalIds) },
+    secretsManagerEndpoint: SECRETS_MANAGER_ENDPOINT_RESOURCES,
+    // Read by deploy/checkParams.js, which refuses to package an invoke role for these regions without genesysAccountId.
+    genesysRegionsWithoutKnownAccount: GENESYS_REGIONS_WITHOUT_KNOWN_ACCOUNT,
+  };
 }
