@@ -17,9 +17,15 @@ import type { HttpRequest, HttpResponse } from './http';
 
 export type HttpAgent = Dispatcher & { close(): Promise<void> };
 
-/** `connect` options reach undici's connector, e.g. a DNS `lookup` (doctor tests resolve names without a network). */
+/** Each agent's connect options, for a diagnosis that opens a connection as the agent would (lib/tlsRefusal.ts). */
+const connectOptionsByAgent = new WeakMap<HttpAgent, ConnectOptions>();
+export function connectOptionsOf(agent: HttpAgent): ConnectOptions {
+  return connectOptionsByAgent.get(agent) ?? {};
+}
+
+/** `connect` options reach undici's connector, e.g. a DNS `lookup` (doctor tests resolve names without a network), or a client certificate. */
 export function createHttpAgent(connect: ConnectOptions = {}): HttpAgent {
-  return new Agent({
+  const agent = new Agent({
     keepAliveTimeout: HTTP_KEEP_ALIVE_TIMEOUT_MS,
     connections: HTTP_CONNECTIONS_PER_ORIGIN,
     // The deadline bounds each call; these only stop undici's 5-minute defaults applying.
@@ -27,6 +33,8 @@ export function createHttpAgent(connect: ConnectOptions = {}): HttpAgent {
     bodyTimeout: 60_000,
     connect: { timeout: 10_000, ...connect },
   });
+  connectOptionsByAgent.set(agent, connect);
+  return agent;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { RETRY_BASE_DELAY_MS, RETRY_MAX_ATTEMPTS, RETRY_MAX_DELAY_MS } from './constants';
 import type { Deadline } from './deadline';
-import { BridgeError } from './errors';
+import { BridgeError, ErrorCode, SecretError } from './errors';
 import { headerValue, type HttpRequest, type HttpResponse } from './http';
 import { sendHttpRequest } from './httpClient';
 import { isTlsFailure, networkCodeOf } from './networkErrors';
 import type { HttpAgent } from './httpClient';
+import { clientCertRefusal } from './tlsRefusal';
 
 /**
  * Retries for idempotent requests (SPEC §7): on 429, 502, 503, 504, connection resets and
@@ -133,6 +134,10 @@ export async function sendWithRetries(agent: HttpAgent, request: HttpRequest, de
       if ('value' in attempted && options.waitDoesNotFit) throw options.waitDoesNotFit(attempted.value, waitMs);
     },
   });
+  if ('error' in outcome && !(outcome.error instanceof BridgeError)) {
+    const refusal = await clientCertRefusal(outcome.error, request.url, agent, deadline);
+    if (refusal) throw new SecretError(ErrorCode.CLIENT_CERT_REFUSED, `${request.url.host} ${refusal}`, { cause: outcome.error });
+  }
   return unwrap(outcome, options);
 }
 

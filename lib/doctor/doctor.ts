@@ -4,16 +4,18 @@ import { Deadline } from '../deadline';
 import { logger } from '../logger';
 import { BridgeError, ErrorCode } from '../errors';
 import { headerValue, type HttpResponse } from '../http';
-import { sendHttpRequest } from '../httpClient';
+import { connectOptionsOf, createHttpAgent, sendHttpRequest, type HttpAgent } from '../httpClient';
 import { formUrlEncode } from '../auth/formEncoding';
 import { buildTokenRequest, type BuiltTokenRequest, type TokenRequestSettings } from '../auth/tokenRequest';
 import { parseTokenResponse, type IssuedToken } from '../auth/tokenResponse';
 import { checkTokenEndpoint } from '../auth/platforms/tokenEndpointCheck';
 import { endpointUrlProblem } from '../url';
 import { redactedCurl } from './curl';
+import type { SecretText } from '../secretText';
 import { Cause, report, step, type Step } from './findings';
-import { classifyNetworkError } from './networkFailure';
-import type { LoadedSecret } from './secretCheck';
+import { classifyNetworkError, type NetworkFailure } from './networkFailure';
+import { clientCertRefusal } from '../tlsRefusal';
+import type { CheckedSecret, LoadedSecret } from './secretCheck';
 import { checkSecret } from './secretCheck';
 import { resolveDoctorEndpoint, type DoctorPlatformSettings } from './endpoint';
 
@@ -52,6 +54,12 @@ const REJECTIONS = new Set<string>([
   ErrorCode.TOKEN_INVALID_GRANT,
 ]);
 
+/** A refused client certificate (lib/tlsRefusal.ts), else what kind of network failure, if one. */
+async function networkFailure(options: DoctorOptions, error: unknown, url: URL): Promise<NetworkFailure | undefined> {
+  const refusal = await clientCertRefusal(error, url, options.agent, Deadline.after(options.timeoutMs, logger));
+  return refusal ? { cause: Cause.CLIENT_CERT_REFUSED, message: `${url.host} ${refusal}` } : classifyNetworkError(error, url.host);
+}
+
 async function attempt(options: DoctorOptions, request: BuiltTokenRequest): Promise<Attempt> {
   let response: HttpResponse;
   try {
@@ -61,7 +69,7 @@ async function attempt(options: DoctorOptions, request: BuiltTokenRequest): Prom
       Deadline.after(options.timeoutMs, logger),
     );
   } catch (error) {
-    const failure = classifyNetworkError(error, request.url.host);
+    const failure = await networkFailure(options, error, request.url);
     if (failure) return { outcome: 'network', ...failure };
     throw error;
   }
@@ -74,8 +82,8 @@ async function attempt(options: DoctorOptions, request: BuiltTokenRequest): Prom
 }
 
 /** The Basic header as many hand-written clients build it: id and secret not form-encoded. */
-function withRawBasic(request: BuiltTokenRequest, credentials: Credentials): BuiltTokenRequest {
-  const raw = `${credentials.clientId.reveal()}:${credentials.clientSecret.reveal()}`;
+function withRawBasic(request: BuiltTokenRequest, credentials: Credentials, clientSecret: SecretText): BuiltTokenRequest {
+  const raw = `${credentials.clientId.reveal()}:${clientSecret.reveal()}`;
   return { ...request, headers: { ...request.headers, authorization: `Basic ${Buffer.from(raw, 'utf8').toString('base64')}` } };
 }
 
@@ -88,6 +96,9 @@ interface Alternative {
 
 function alternatives(options: DoctorOptions, settings: TokenRequestSettings, credentials: Credentials): Alternative[] {
   const list: Alternative[] = [];
+  // tls_client_auth sends no secret: the alternatives below are about the secret's methods.
+  const { clientSecret } = credentials;
+  if (settings.authMethod === 'tls_client_auth' || !clientSecret) return list;
   const otherMethod: ClientAuthMethod = settings.authMethod === 'client_secret_basic' ? 'client_secret_post' : 'client_secret_basic';
   list.push({
     cause: Cause.AUTH_METHOD,
@@ -96,13 +107,13 @@ function alternatives(options: DoctorOptions, settings: TokenRequestSettings, cr
     request: buildTokenRequest({ ...settings, authMethod: otherMethod }, credentials),
   });
   const configured = buildTokenRequest(settings, credentials);
-  const encodingMatters = [credentials.clientId, credentials.clientSecret].some((value) => formUrlEncode(value.reveal()) !== value.reveal());
+  const encodingMatters = [credentials.clientId, clientSecret].some((value) => formUrlEncode(value.reveal()) !== value.reveal());
   if (settings.authMethod === 'client_secret_basic' && encodingMatters) {
     list.push({
       cause: Cause.ENCODING,
       describe: 'the Basic header built from the raw id and secret (not form-urlencoded)',
       fix: 'the server does not decode RFC 6749 §2.3.1 Basic credentials: set CLIENT_AUTH_METHOD=client_secret_post, or ask for a secret without special characters',
-      request: withRawBasic(configured, credentials),
+      request: withRawBasic(configured, credentials, clientSecret),
     });
   }
   if (options.scope) {
@@ -154,7 +165,7 @@ async function checkUpstream(options: DoctorOptions, token: IssuedToken, target:
     else if (response.status === 403) report(target, 'warn', Cause.UPSTREAM_FORBIDDEN, 'the token is valid but lacks permission for this call: grant the OAuth client the role or scope it needs');
     else if (response.status >= 400) report(target, 'warn', Cause.UPSTREAM_UNREACHABLE, `the API answered HTTP ${response.status}`);
   } catch (error) {
-    const failure = classifyNetworkError(error, url.host);
+    const failure = await networkFailure(options, error, url);
     if (!failure) throw error;
     report(target, 'fail', Cause.UPSTREAM_UNREACHABLE, failure.message);
   }
@@ -174,7 +185,20 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const steps: Step[] = [];
   const secretStep = step('secret');
   steps.push(secretStep);
-  const secret = checkSecret(options.secret, secretStep);
+  const secret = checkSecret(options.secret, secretStep, options.authMethod);
+  // The client certificate, for the token endpoint with tls_client_auth and for the upstream (as the bridge uses it).
+  const tls = secret?.credentials.tls;
+  const tlsAgent = tls && createHttpAgent({ ...connectOptionsOf(options.agent), ...tls.connectOptions() });
+  try {
+    return await diagnose(options, steps, secret, tlsAgent);
+  } finally {
+    await tlsAgent?.close();
+  }
+}
+
+async function diagnose(options: DoctorOptions, steps: Step[], secret: CheckedSecret | undefined, tlsAgent: HttpAgent | undefined): Promise<DoctorReport> {
+  const tokenOptions = tlsAgent && options.authMethod === 'tls_client_auth' ? { ...options, agent: tlsAgent } : options;
+  const upstreamOptions = tlsAgent ? { ...options, agent: tlsAgent } : options;
 
   const endpointStep = step('token endpoint');
   steps.push(endpointStep);
@@ -199,7 +223,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const tokenStep = step('token request as configured');
   steps.push(tokenStep);
   tokenStep.details.push(`POST ${settings.tokenUrl} (grant ${settings.grant}, ${settings.authMethod}${settings.scope ? `, scope "${settings.scope}"` : ''})`);
-  const configured = await attempt(options, buildTokenRequest(settings, secret.credentials));
+  const configured = await attempt(tokenOptions, buildTokenRequest(settings, secret.credentials));
   if (configured.outcome === 'token') {
     tokenStep.details.push(`token obtained, lifetime ${configured.token.expiresInSeconds} s${configured.token.lifetimeAssumed ? ' (assumed: no expires_in)' : ''}`);
   } else if (configured.outcome === 'network') {
@@ -214,7 +238,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const alternativesStep = step('alternatives that differ in one thing');
     steps.push(alternativesStep);
     for (const alternative of alternatives(options, settings, secret.credentials)) {
-      const result = await attempt(options, alternative.request);
+      const result = await attempt(tokenOptions, alternative.request);
       const worked = result.outcome === 'token';
       alternativesStep.details.push(`${alternative.describe}: ${worked ? 'token obtained' : describeRejection(result)}`);
       if (worked) report(alternativesStep, 'fail', alternative.cause, `works with ${alternative.describe}: ${alternative.fix}`);
@@ -228,7 +252,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   if (secret.changedKeys.length > 0 && configured.outcome === 'token') {
     const rawStep = step('the secret as stored, without cleaning');
     steps.push(rawStep);
-    const raw = await attempt(options, buildTokenRequest(settings, secret.rawCredentials));
+    const raw = await attempt(tokenOptions, buildTokenRequest(settings, secret.rawCredentials));
     rawStep.details.push(`raw values: ${raw.outcome === 'token' ? 'also accepted' : describeRejection(raw)}`);
     if (raw.outcome !== 'token') {
       report(rawStep, 'warn', Cause.RAW_SECRET_REJECTED, `the stored ${secret.changedKeys.join(', ')} would have failed without cleaning: clients that use the secret as stored (curl, other tools) get this error`);
@@ -241,7 +265,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 
   const upstreamStep = step('upstream API with the token');
   steps.push(upstreamStep);
-  if (configured.outcome === 'token') await checkUpstream(options, configured.token, upstreamStep);
+  if (configured.outcome === 'token') await checkUpstream(upstreamOptions, configured.token, upstreamStep);
   else {
     upstreamStep.status = 'skipped';
     upstreamStep.details.push('no token as configured');
