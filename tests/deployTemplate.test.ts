@@ -41,7 +41,7 @@ const SOVEREIGN_ACCOUNT = '111122223333';
 beforeAll(async () => {
   const [a, b, c, d] = await Promise.all([
     packageService({ genesysOrgId: ORG_ID, alarmTopicArn: TOPIC }),
-    packageService({ genesysOrgId: ORG_ID, genesysRegion: 'use2.us-gov-pure.cloud', httpThrottleRateLimit: '7', httpThrottleBurstLimit: '9', httpReservedConcurrency: '3' }),
+    packageService({ genesysOrgId: ORG_ID, genesysRegion: 'use2.us-gov-pure.cloud', httpThrottleRateLimit: '7', httpThrottleBurstLimit: '9', httpReservedConcurrency: '3', clientCertAlarmDays: '30' }),
     packageService(),
     // With an integrator's second API: an action on a connection of its own, as new-action makes it.
     packageService({ genesysOrgId: ORG_ID, genesysRegion: 'edee1.eusc-pure.cloud', genesysAccountId: SOVEREIGN_ACCOUNT, ordersTokenUrl: 'https://login.orders.example/oauth2/token' }, ['orderStatus', '--connection', 'orders']),
@@ -220,10 +220,27 @@ describe('alarms and the dashboard (issue 12)', () => {
     expect(commercial.resource(`${logical}ThrottlesAlarm`).Properties).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Dimensions: [{ Name: 'FunctionName', Value: `data-action-bridge-dev-${name}` }] });
   });
 
+  it.each(ACTIONS.map(({ name }) => name))('%s: its client certificate has fewer than clientCertAlarmDays left (14 by default); no certificate, no alarm', (name) => {
+    const expiry = (deploy: Deploy) => deploy.resource(`${logicalOf(name)}ClientCertExpiryAlarm`).Properties;
+
+    expect(expiry(commercial)).toMatchObject({
+      Namespace: 'DataActionBridge',
+      MetricName: 'ClientCertDaysLeft',
+      Dimensions: dimensionsOf(name),
+      Statistic: 'Minimum',
+      Threshold: 14,
+      ComparisonOperator: 'LessThanThreshold',
+      // Actions without a certificate write no ClientCertDaysLeft: missing data must not alarm.
+      TreatMissingData: 'notBreaching',
+    });
+    // A --param arrives as text; CloudFormation reads a numeric string as the number.
+    expect(expiry(fedRamp).Threshold).toBe('30');
+  });
+
   it('notify the SNS topic given as alarmTopicArn, and nothing without it', () => {
     const alarms = (deploy: Deploy) => Object.keys(deploy.packaged.template.Resources as object).filter((logicalId) => logicalId.endsWith('Alarm'));
 
-    expect(alarms(commercial)).toHaveLength(4 * ACTIONS.length + 1);
+    expect(alarms(commercial)).toHaveLength(5 * ACTIONS.length + 1);
     for (const logicalId of alarms(commercial)) expect(commercial.resource(logicalId).Properties).toMatchObject({ AlarmActions: [TOPIC], OKActions: [TOPIC] });
     for (const logicalId of alarms(withoutOrg)) expect(withoutOrg.resource(logicalId).Properties.AlarmActions).toStrictEqual({ Ref: 'AWS::NoValue' });
     expect(commercial.resource('HttpThrottlesAlarm').Properties).toMatchObject({ MetricName: 'Throttles', Dimensions: [{ Name: 'FunctionName', Value: 'data-action-bridge-dev-http' }] });

@@ -54,7 +54,7 @@ export function checkSecret(loaded: LoadedSecret, target: Step, authMethod?: Cli
   const fetched: FetchedSecret = { secretString: loaded.secretString, versionId: 'doctor', fetchedAtMs: Date.now(), generation: 1 };
   let raw: Credentials;
   try {
-    raw = parseCredentials(fetched, loaded.source, { clean: false }).credentials;
+    raw = parseCredentials(fetched, loaded.source, { clean: false, authMethod }).credentials;
   } catch (error) {
     report(target, 'fail', causeOf(error), (error as Error).message);
     return undefined;
