@@ -119,3 +119,10 @@ export const SHARED_FETCH_BUDGET_MS = 10_000;
 export const METRICS_NAMESPACE = 'DataActionBridge';
 /** The `service` dimension of every metric (the alarms and dashboard in deploy/actions.json select on it). */
 export const METRICS_SERVICE = 'data-action-bridge';
+
+/** Client certificates: days left are counted in whole days of this length. */
+export const DAY_MS = 86_400_000;
+/** The doctor warns about a client certificate with fewer days left (the alarm's default, param clientCertAlarmDays). */
+export const CLIENT_CERT_WARN_DAYS = 14;
+/** The longest a failed connection's second look for a TLS alert may take (lib/tlsRefusal.ts). */
+export const TLS_REFUSAL_PROBE_MS = 500;

@@ -33,6 +33,10 @@ export const ErrorCode = {
   TIMEOUT: 'TIMEOUT',
   CIRCUIT_OPEN: 'CIRCUIT_OPEN',
   INTERNAL_ERROR: 'INTERNAL_ERROR',
+  /** The secret's client certificate cannot be used: its key does not match it, or it is expired or not yet valid. */
+  CLIENT_CERT_INVALID: 'CLIENT_CERT_INVALID',
+  /** A server ended the TLS handshake over the client certificate: none presented, or one it does not accept. */
+  CLIENT_CERT_REFUSED: 'CLIENT_CERT_REFUSED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

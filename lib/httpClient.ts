@@ -23,10 +23,19 @@ export type HttpAgent = Dispatcher & {
   proxyFor?(url: URL): EgressProxy | undefined;
 };
 
+/** What each agent was made with: a diagnosis opens a connection as the agent would (lib/tlsRefusal.ts), a client-certificate agent takes the same proxy (lib/auth/clientTls.ts). */
+const madeWith = new WeakMap<HttpAgent, { connect: ConnectOptions; proxy?: ProxySettings }>();
+export function connectOptionsOf(agent: HttpAgent): ConnectOptions {
+  return madeWith.get(agent)?.connect ?? {};
+}
+export function proxySettingsOf(agent: HttpAgent): ProxySettings | undefined {
+  return madeWith.get(agent)?.proxy;
+}
+
 /**
  * `connect` options reach undici's connector, e.g. a DNS `lookup` (doctor tests resolve names
- * without a network). With `proxy` (lib/proxy/proxySettings.ts) requests go through the egress
- * proxy; without, the agent is the plain one it always was.
+ * without a network), or a client certificate. With `proxy` (lib/proxy/proxySettings.ts)
+ * requests go through the egress proxy; without, the agent is the plain one it always was.
  */
 export function createHttpAgent(connect: ConnectOptions = {}, proxy?: ProxySettings): HttpAgent {
   const options = {
@@ -37,7 +46,9 @@ export function createHttpAgent(connect: ConnectOptions = {}, proxy?: ProxySetti
     bodyTimeout: 60_000,
     connect: { timeout: 10_000, ...connect },
   };
-  return proxy ? createUndiciProxyAgent<HttpAgent>(proxy, options) : new Agent(options);
+  const agent: HttpAgent = proxy ? createUndiciProxyAgent<HttpAgent>(proxy, options) : new Agent(options);
+  madeWith.set(agent, { connect, ...(proxy && { proxy }) });
+  return agent;
 }
 
 /**

@@ -43,6 +43,8 @@ export class InvocationMetrics {
     count('TokenCacheHits', observation.tokenCacheHit ? 1 : 0);
     count('TokenLimited429s', observation.tokenLimited ?? 0);
     count('ColdStart', coldStart ? 1 : 0);
+    // Only when the secret has a client certificate; its alarm (lib/codegen/certAlarms.ts) reads the Minimum.
+    if (observation.clientCertDaysLeft !== undefined) metrics.addMetric('ClientCertDaysLeft', MetricUnit.Count, observation.clientCertDaysLeft);
     metrics.publishStoredMetrics();
   }
 }

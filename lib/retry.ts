@@ -1,12 +1,13 @@
 import { RETRY_BASE_DELAY_MS, RETRY_MAX_ATTEMPTS, RETRY_MAX_DELAY_MS } from './constants';
 import type { Deadline } from './deadline';
-import { BridgeError } from './errors';
+import { BridgeError, ErrorCode, SecretError } from './errors';
 import { headerValue, type HttpRequest, type HttpResponse } from './http';
 import { sendHttpRequest } from './httpClient';
 import { isTlsFailure, networkCodeOf } from './networkErrors';
 import type { HttpAgent } from './httpClient';
 import { proxyFailureMessage, proxyFailureOf } from './proxy/proxyFailure';
 import type { EgressProxy } from './proxy/proxySettings';
+import { clientCertRefusal } from './tlsRefusal';
 
 /**
  * Retries for idempotent requests (SPEC §7): on 429, 502, 503, 504, connection resets and
@@ -135,6 +136,10 @@ export async function sendWithRetries(agent: HttpAgent, request: HttpRequest, de
       if ('value' in attempted && options.waitDoesNotFit) throw options.waitDoesNotFit(attempted.value, waitMs);
     },
   });
+  if ('error' in outcome && !(outcome.error instanceof BridgeError)) {
+    const refusal = await clientCertRefusal(outcome.error, request.url, agent, deadline);
+    if (refusal) throw new SecretError(ErrorCode.CLIENT_CERT_REFUSED, `${request.url.host} ${refusal}`, { cause: outcome.error });
+  }
   if ('value' in outcome) return outcome.value;
   // Deadline and other bridge errors pass as they are; raw network failures get the step's code.
   if (outcome.error instanceof BridgeError) throw outcome.error;

@@ -40,6 +40,8 @@ export interface UpstreamObservation {
   tokenRequests?: number;
   /** Time spent in upstream exchanges, retries included, in milliseconds. */
   upstreamMs?: number;
+  /** Whole days until the client certificate presented to the upstream expires (only when the secret has one). */
+  clientCertDaysLeft?: number;
 }
 
 function buildUrl(baseUrl: string, spec: UpstreamRequestSpec): URL {
@@ -121,6 +123,14 @@ async function observe(observation: UpstreamObservation, sending: Promise<HttpRe
   }
 }
 
+async function withClientTls(context: UpstreamContext, lease: TokenLease, observation: UpstreamObservation): Promise<UpstreamContext> {
+  const clientTls = await context.auth.upstreamTls(lease, context.deadline);
+  if (!clientTls) return context;
+  const daysLeft = clientTls.tls.daysLeft(Date.now());
+  if (daysLeft !== undefined) observation.clientCertDaysLeft = daysLeft;
+  return { ...context, agent: clientTls.agent };
+}
+
 export async function callUpstream<T>(
   context: UpstreamContext,
   spec: UpstreamRequestSpec,
@@ -131,6 +141,8 @@ export async function callUpstream<T>(
   observation.tokenCacheHit = lease.cacheHit;
   observation.secretCacheHit = lease.secretCacheHit;
   try {
+    // Mutual TLS only when the secret has a certificate or CA bundle: a property read for every other action.
+    if (lease.credentials.tls) context = await withClientTls(context, lease, observation);
     const baseUrl = await context.auth.apiBaseUrl(lease, context.deadline);
     const exchange = () => observe(observation, send(context, baseUrl, spec, lease, observation), lease);
     let response = await exchange();

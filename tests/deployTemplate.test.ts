@@ -60,6 +60,7 @@ beforeAll(async () => {
       ...VPC,
       secretsManagerEndpoint: 'true',
       vpcId: VPC_ID,
+      clientCertAlarmDays: '30',
     }),
     packageService(),
     // With an integrator's second API: an action on a connection of its own, as new-action makes it; in a VPC without the endpoint.
@@ -252,10 +253,27 @@ describe('alarms and the dashboard (issue 12)', () => {
     expect(commercial.resource(`${logical}ThrottlesAlarm`).Properties).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Dimensions: [{ Name: 'FunctionName', Value: `data-action-bridge-dev-${name}` }] });
   });
 
+  it.each(ACTIONS.map(({ name }) => name))('%s: its client certificate has fewer than clientCertAlarmDays left (14 by default); no certificate, no alarm', (name) => {
+    const expiry = (deploy: Deploy) => deploy.resource(`${logicalOf(name)}ClientCertExpiryAlarm`).Properties;
+
+    expect(expiry(commercial)).toMatchObject({
+      Namespace: 'DataActionBridge',
+      MetricName: 'ClientCertDaysLeft',
+      Dimensions: dimensionsOf(name),
+      Statistic: 'Minimum',
+      Threshold: 14,
+      ComparisonOperator: 'LessThanThreshold',
+      // Actions without a certificate write no ClientCertDaysLeft: missing data must not alarm.
+      TreatMissingData: 'notBreaching',
+    });
+    // A --param arrives as text; CloudFormation reads a numeric string as the number.
+    expect(expiry(fedRamp).Threshold).toBe('30');
+  });
+
   it('notify the SNS topic given as alarmTopicArn, and nothing without it', () => {
     const alarms = (deploy: Deploy) => Object.keys(deploy.packaged.template.Resources as object).filter((logicalId) => logicalId.endsWith('Alarm'));
 
-    expect(alarms(commercial)).toHaveLength(4 * ACTIONS.length + 1);
+    expect(alarms(commercial)).toHaveLength(5 * ACTIONS.length + 1);
     for (const logicalId of alarms(commercial)) expect(commercial.resource(logicalId).Properties).toMatchObject({ AlarmActions: [TOPIC], OKActions: [TOPIC] });
     for (const logicalId of alarms(withoutOrg)) expect(withoutOrg.resource(logicalId).Properties.AlarmActions).toStrictEqual({ Ref: 'AWS::NoValue' });
     expect(commercial.resource('HttpThrottlesAlarm').Properties).toMatchObject({ MetricName: 'Throttles', Dimensions: [{ Name: 'FunctionName', Value: 'data-action-bridge-dev-http' }] });

@@ -99,7 +99,7 @@ describe('parseCredentials', () => {
   it('reads clientId and clientSecret, cleaned, and reports what it changed', () => {
     const { credentials, changes } = parseCredentials(fetched(JSON.stringify({ clientId: 'id-1\n', clientSecret: '"sec-1"' })), 'my/secret');
 
-    expect([credentials.clientId.reveal(), credentials.clientSecret.reveal()]).toStrictEqual(['id-1', 'sec-1']);
+    expect([credentials.clientId.reveal(), credentials.clientSecret?.reveal()]).toStrictEqual(['id-1', 'sec-1']);
     expect(changes).toStrictEqual([
       { key: 'clientId', removed: ['trailing U+000A LINE FEED'] },
       { key: 'clientSecret', removed: ['wrapping quotes "…"'] },
@@ -109,7 +109,7 @@ describe('parseCredentials', () => {
   it('accepts client_id and client_secret', () => {
     const { credentials, changes } = parseCredentials(fetched(JSON.stringify({ client_id: 'id-2', client_secret: 'sec-2' })), 'my/secret');
 
-    expect([credentials.clientId.reveal(), credentials.clientSecret.reveal()]).toStrictEqual(['id-2', 'sec-2']);
+    expect([credentials.clientId.reveal(), credentials.clientSecret?.reveal()]).toStrictEqual(['id-2', 'sec-2']);
     expect(changes).toStrictEqual([]);
   });
 

@@ -3,18 +3,24 @@ import { cleanCredentialValue, findForbiddenCharacter } from './hygiene';
 import type { Log } from '../logger';
 import type { FetchedSecret } from './secretCache';
 import { SecretText } from '../secretText';
+import { CLIENT_TLS_KEYS, parseClientTls, type ClientTls } from './clientTls';
+import type { ClientAuthMethod } from './tokenRequest';
 
 /**
  * Turns the secret's JSON text into cleaned credentials (SPEC §5). Accepted keys:
  * clientId/clientSecret (or client_id/client_secret), accessKeyId/accessKeySecret for CXone
- * access-key auth; any other keys are passed on as extra configuration, never logged.
+ * access-key auth, clientCertificate/clientKey/caBundle for mutual TLS (lib/auth/clientTls.ts);
+ * any other keys are passed on as extra configuration, never logged.
  */
 
 export interface Credentials {
   clientId: SecretText;
-  clientSecret: SecretText;
+  /** Absent only with CLIENT_AUTH_METHOD=tls_client_auth, where the certificate authenticates the client. */
+  clientSecret?: SecretText;
   accessKeyId?: SecretText;
   accessKeySecret?: SecretText;
+  /** The client certificate, its key and a CA bundle, when the secret has them. */
+  tls?: ClientTls;
   /** Other keys of the secret, for actions that need them (for example a tenant id). */
   extra: Readonly<Record<string, unknown>>;
   /** The fetch these credentials came from: lets a rejected client trigger one shared refetch. */
@@ -28,7 +34,7 @@ const KEY_ALIASES = {
   accessKeySecret: ['accessKeySecret'],
 } as const;
 type CredentialField = keyof typeof KEY_ALIASES;
-const CREDENTIAL_KEYS = new Set<string>(Object.values(KEY_ALIASES).flat());
+const CREDENTIAL_KEYS = new Set<string>([...Object.values(KEY_ALIASES).flat(), ...CLIENT_TLS_KEYS]);
 
 export interface HygieneChange {
   key: string;
@@ -90,11 +96,17 @@ function required(value: SecretText | undefined, field: CredentialField, secretI
   throw new SecretError(ErrorCode.SECRET_INVALID, `secret ${secretId} is missing the key ${preferred}${also}`);
 }
 
-/**
- * `clean: false` keeps the values exactly as stored: only `doctor` uses it, to show whether
- * the stored secret would have failed without cleaning.
- */
-export function parseCredentials(secret: FetchedSecret, secretId: string, { clean = true } = {}): ParsedSecret {
+export interface ParseOptions {
+  /**
+   * `false` keeps the values exactly as stored: only `doctor` uses it, to show whether the
+   * stored secret would have failed without cleaning (PEMs are cleaned either way).
+   */
+  clean?: boolean;
+  /** tls_client_auth needs a client certificate and no clientSecret (RFC 8705 §2). */
+  authMethod?: ClientAuthMethod;
+}
+
+export function parseCredentials(secret: FetchedSecret, secretId: string, { clean = true, authMethod }: ParseOptions = {}): ParsedSecret {
   const object = parseJsonObject(secret, secretId);
   const changes: HygieneChange[] = [];
   const field = (name: CredentialField) => cleanField(object, name, secretId, changes, clean);
@@ -102,15 +114,21 @@ export function parseCredentials(secret: FetchedSecret, secretId: string, { clea
   const clientSecret = field('clientSecret');
   const accessKeyId = field('accessKeyId');
   const accessKeySecret = field('accessKeySecret');
+  const tls = parseClientTls(object, secretId, changes);
+  const certificateAuth = authMethod === 'tls_client_auth';
+  if (certificateAuth && !tls?.certificate) {
+    throw new SecretError(ErrorCode.SECRET_INVALID, `secret ${secretId} needs clientCertificate and clientKey for CLIENT_AUTH_METHOD=tls_client_auth`);
+  }
   const extra = Object.fromEntries(Object.entries(object).filter(([key]) => !CREDENTIAL_KEYS.has(key)));
   // The other keys may hold secrets too: printed, they show their names only.
   Object.defineProperty(extra, 'toJSON', { value: () => ({ keys: Object.keys(extra) }), enumerable: false });
   return {
     credentials: {
       clientId: required(clientId, 'clientId', secretId),
-      clientSecret: required(clientSecret, 'clientSecret', secretId),
+      ...((clientSecret || !certificateAuth) && { clientSecret: required(clientSecret, 'clientSecret', secretId) }),
       ...(accessKeyId && { accessKeyId }),
       ...(accessKeySecret && { accessKeySecret }),
+      ...(tls && { tls }),
       extra,
       generation: secret.generation,
     },
@@ -126,7 +144,10 @@ export class CredentialParser {
   readonly #parsed = new WeakMap<FetchedSecret, ParsedSecret | SecretError>();
   readonly #warnedVersions = new Set<string>();
 
-  constructor(private readonly secretId: string) {}
+  constructor(
+    private readonly secretId: string,
+    private readonly authMethod?: ClientAuthMethod,
+  ) {}
 
   /** `log`: the invocation reading the secret, where the hygiene warning goes. */
   credentialsOf(secret: FetchedSecret, log: Log): Credentials {
@@ -141,7 +162,7 @@ export class CredentialParser {
 
   #parse(secret: FetchedSecret, log: Log): ParsedSecret | SecretError {
     try {
-      const parsed = parseCredentials(secret, this.secretId);
+      const parsed = parseCredentials(secret, this.secretId, { authMethod: this.authMethod });
       this.#warnOnce(secret, parsed.changes, log);
       return parsed;
     } catch (error) {

@@ -12,6 +12,7 @@ import { buildTokenRequest, type TokenRequestSettings } from './tokenRequest';
 import { INVALID_CLIENT_ADVICE, isInvalidClient, parseTokenResponse } from './tokenResponse';
 import type { HttpAgent } from '../httpClient';
 import { withProxyInPath } from '../proxy/proxyFailure';
+import type { ClientTlsAgents } from './clientTls';
 
 /**
  * The bearer token, cached per container (SPEC §6): keyed by (token endpoint, client id,
@@ -41,6 +42,8 @@ export interface TokenRead {
 
 export interface TokenCacheOptions {
   agent: HttpAgent;
+  /** The agents that present the secret's client certificate (CLIENT_AUTH_METHOD=tls_client_auth). */
+  tlsAgents: ClientTlsAgents;
   secrets: SecretCache;
   parser: CredentialParser;
   resolveSettings: (credentials: Credentials, deadline: Deadline) => Promise<TokenRequestSettings>;
@@ -58,7 +61,8 @@ function sameCredentials(a: Credentials, b: Credentials): boolean {
     same(a.clientId, b.clientId) &&
     same(a.clientSecret, b.clientSecret) &&
     same(a.accessKeyId, b.accessKeyId) &&
-    same(a.accessKeySecret, b.accessKeySecret)
+    same(a.accessKeySecret, b.accessKeySecret) &&
+    a.tls?.id === b.tls?.id
   );
 }
 
@@ -179,9 +183,11 @@ export class TokenCache {
     const serial = ++this.#requestsStarted;
     // The first attempt's send time: a retried token is then taken to expire a little early, never late.
     const sentAtMs = Date.now();
+    // RFC 8705 §2: tls_client_auth authenticates the client by the certificate of the TLS connection (the parser requires one).
+    const agent = settings.authMethod === 'tls_client_auth' && credentials.tls ? this.options.tlsAgents.agentFor(credentials.tls) : this.options.agent;
     const issued = await this.#breaker.run(deadline.log, async () => {
       const response = await sendWithRetries(
-        this.options.agent,
+        agent,
         { method: 'POST', url: built.url, headers: built.headers, body: built.body, step: 'token request', maxBodyBytes: MAX_UPSTREAM_BYTES },
         deadline,
         {

@@ -3,6 +3,7 @@ import type { Deadline } from '../deadline';
 import { TOKEN_POOL_SIZE } from '../constants';
 import { ConfigError, ErrorCode } from '../errors';
 import type { HttpAgent } from '../httpClient';
+import { ClientTlsAgents, type ClientTls } from './clientTls';
 import { CredentialParser } from './credentials';
 import { createPlatformProfile, type PlatformProfile, type PlatformSettings } from './platforms/profile';
 import { SecretCache } from './secretCache';
@@ -32,6 +33,9 @@ export class TokenSource {
   readonly #platform: PlatformProfile;
   readonly #tokens: TokenCache;
   readonly #pool: TokenPool;
+  readonly #secrets: SecretCache;
+  readonly #parser: CredentialParser;
+  readonly #tlsAgents: ClientTlsAgents;
 
   constructor(
     private readonly settings: TokenSourceSettings,
@@ -39,8 +43,11 @@ export class TokenSource {
     secretsManager: SecretsManagerClient,
   ) {
     const secrets = new SecretCache({ client: secretsManager, secretId: settings.secretId, ttlMs: settings.secretTtlMs, staleMs: settings.secretStaleMs });
+    this.#secrets = secrets;
+    this.#tlsAgents = new ClientTlsAgents(agent);
+    this.#parser = new CredentialParser(settings.secretId, settings.clientAuthMethod);
     this.#platform = createPlatformProfile(settings, agent);
-    this.#tokens = new TokenCache({ agent, secrets, parser: new CredentialParser(settings.secretId), resolveSettings: this.#platform.tokenSettings });
+    this.#tokens = new TokenCache({ agent, tlsAgents: this.#tlsAgents, secrets, parser: this.#parser, resolveSettings: this.#platform.tokenSettings });
     this.#pool = new TokenPool(this.#tokens, settings.tokenRateLimitPerMinute, settings.tokenPoolSize ?? TOKEN_POOL_SIZE);
   }
 
@@ -52,6 +59,21 @@ export class TokenSource {
   /** A token for a prefetch at init: requested and cached, no budget taken (no request is sent with it). */
   async warm(deadline: Deadline): Promise<void> {
     await this.#tokens.get(deadline);
+  }
+
+  /**
+   * For a lease whose credentials carry client TLS material (callers check `lease.credentials.tls`
+   * first, so other actions pay nothing): the agent that presents the certificate and trusts
+   * the bundle, from the latest secret read, so a rotated certificate is used within
+   * SECRET_TTL_SECONDS while the token stays cached. When Secrets Manager fails, the lease's own.
+   * Throws CLIENT_CERT_INVALID for an expired certificate, before any connection.
+   */
+  async upstreamTls(lease: Pick<TokenLease, 'credentials'>, deadline: Deadline): Promise<{ agent: HttpAgent; tls: ClientTls } | undefined> {
+    const tls = await this.#secrets.get(deadline).then(
+      ({ secret }) => this.#parser.credentialsOf(secret, deadline.log).tls,
+      () => lease.credentials.tls,
+    );
+    return tls && { agent: this.#tlsAgents.agentFor(tls), tls };
   }
 
   /** UPSTREAM_BASE_URL, else the platform's API base for these credentials and this token. */

@@ -2,6 +2,7 @@ import type { AnyAction } from '../action';
 import { actionEnvPrefix } from '../action';
 import { METRICS_SERVICE } from '../constants';
 import { functionArnOutputKey } from '../deployTarget';
+import { clientCertAlarm } from './certAlarms';
 import { connectionOf } from './connections';
 import { GENESYS_REGIONS_WITHOUT_KNOWN_ACCOUNT, genesysDataActionsRole } from './genesysInvokeRole';
 import { SECRETS_MANAGER_ENDPOINT_RESOURCES, VPC_CONDITIONS, VPC_NETWORK_INTERFACES_POLICY, vpcExtensions } from './vpc';
@@ -64,8 +65,8 @@ function anyAlarm(description: string, metric: Json): Json {
 
 /**
  * Per action: its error rate (Errors / Invocations over 5 minutes, both fronts), any
- * TOKEN_INVALID_CLIENT (the classic rotated-or-dirty secret), any CIRCUIT_OPEN, and its
- * function's Lambda throttles.
+ * TOKEN_INVALID_CLIENT (the classic rotated-or-dirty secret), any CIRCUIT_OPEN, its
+ * function's Lambda throttles, and a client certificate near its expiry.
  */
 function actionAlarms(action: AnyAction): Json {
   const name = logicalName(action.name);
@@ -91,6 +92,7 @@ function actionAlarms(action: AnyAction): Json {
     [`${name}InvalidClientAlarm`]: anyAlarm(`${action.name}: TOKEN_INVALID_CLIENT, the client id or secret was refused (rotated or dirty secret; run npm run doctor)`, actionMetric(action, 'Error_TOKEN_INVALID_CLIENT')),
     [`${name}CircuitOpenAlarm`]: anyAlarm(`${action.name}: CIRCUIT_OPEN, a dependency failed repeatedly and calls to it are paused`, actionMetric(action, 'Error_CIRCUIT_OPEN')),
     [`${name}ThrottlesAlarm`]: throttlesAlarm(action.name),
+    [`${name}ClientCertExpiryAlarm`]: clientCertAlarm(action.name, actionMetric(action, 'ClientCertDaysLeft'), ALARM_ACTIONS),
   };
 }
 

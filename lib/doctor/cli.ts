@@ -26,7 +26,7 @@ export const DOCTOR_USAGE = `Usage: npm run doctor -- [options]
   --region DOMAIN         Genesys Cloud region, e.g. mypurecloud.de (default: $GENESYS_REGION)
   --issuer URL            CXone issuer (default: $CXONE_ISSUER or ${CXONE_DEFAULT_ISSUER})
   --tenant-id ID          CXone tenant (default: $CXONE_TENANT_ID; else the secret's tenantId, else the id_token's)
-  --auth-method METHOD    client_secret_basic | client_secret_post (default: $CLIENT_AUTH_METHOD or basic)
+  --auth-method METHOD    client_secret_basic | client_secret_post | tls_client_auth (default: $CLIENT_AUTH_METHOD or basic)
   --scope SCOPES          scopes to request (default: $OAUTH_SCOPE)
   --extra-params FORM     extra token parameters, e.g. audience=https://api.example.com (default: $TOKEN_EXTRA_PARAMS)
   --upstream-url URL      an API URL to GET with the token, e.g. https://api.mypurecloud.com/api/v2/tokens/me

@@ -18,8 +18,11 @@ const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 export function redactedCurl(settings: CurlSettings): string {
   const lines = [`curl -sS -X POST ${quote(settings.tokenUrl)}`, `  -H 'Accept: application/json'`];
-  const variables = ['CLIENT_ID', 'CLIENT_SECRET'];
-  if (settings.authMethod === 'client_secret_basic') {
+  const variables = settings.authMethod === 'tls_client_auth' ? ['CLIENT_ID'] : ['CLIENT_ID', 'CLIENT_SECRET'];
+  if (settings.authMethod === 'tls_client_auth') {
+    // RFC 8705 §2: the certificate authenticates the client; client_id goes in the body, no secret.
+    lines.push(`  --cert client.pem --key client-key.pem --cacert ca-bundle.pem`, `  --data-urlencode "client_id=$CLIENT_ID"`);
+  } else if (settings.authMethod === 'client_secret_basic') {
     lines.push(`  -H "Authorization: Basic $(printf '%s:%s' "$(urlencode "$CLIENT_ID")" "$(urlencode "$CLIENT_SECRET")" | base64 | tr -d '\\n')"`);
   } else {
     lines.push(`  --data-urlencode "client_id=$CLIENT_ID"`, `  --data-urlencode "client_secret=$CLIENT_SECRET"`);

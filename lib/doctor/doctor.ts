@@ -4,7 +4,7 @@ import { Deadline } from '../deadline';
 import { logger } from '../logger';
 import { BridgeError, ErrorCode } from '../errors';
 import { headerValue, type HttpResponse } from '../http';
-import { sendHttpRequest, type HttpAgent } from '../httpClient';
+import { connectOptionsOf, createHttpAgent, proxySettingsOf, sendHttpRequest, type HttpAgent } from '../httpClient';
 import { formUrlEncode } from '../auth/formEncoding';
 import { buildTokenRequest, type BuiltTokenRequest, type TokenRequestSettings } from '../auth/tokenRequest';
 import { parseTokenResponse, type IssuedToken } from '../auth/tokenResponse';
@@ -12,9 +12,11 @@ import { checkTokenEndpoint } from '../auth/platforms/tokenEndpointCheck';
 import { cxoneTenantOf } from '../auth/platforms/niceCxone';
 import { endpointUrlProblem } from '../url';
 import { redactedCurl } from './curl';
+import type { SecretText } from '../secretText';
 import { Cause, report, step, type Step } from './findings';
-import { classifyNetworkError, isProxyCause } from './networkFailure';
-import type { LoadedSecret } from './secretCheck';
+import { classifyNetworkError, isProxyCause, type NetworkFailure } from './networkFailure';
+import { clientCertRefusal } from '../tlsRefusal';
+import type { CheckedSecret, LoadedSecret } from './secretCheck';
 import { checkSecret } from './secretCheck';
 import { resolveDoctorEndpoint, type DoctorPlatformSettings } from './endpoint';
 
@@ -58,6 +60,12 @@ const REJECTIONS = new Set<string>([
   ErrorCode.TOKEN_INVALID_GRANT,
 ]);
 
+/** A refused client certificate (lib/tlsRefusal.ts), else what kind of network failure, if one (through the agent's proxy, if any). */
+async function networkFailure(options: DoctorOptions, agent: HttpAgent, error: unknown, url: URL): Promise<NetworkFailure | undefined> {
+  const refusal = await clientCertRefusal(error, url, agent, Deadline.after(options.timeoutMs, logger));
+  return refusal ? { cause: Cause.CLIENT_CERT_REFUSED, message: `${url.host} ${refusal}` } : classifyNetworkError(error, url.host, agent.proxyFor?.(url));
+}
+
 async function attempt(options: DoctorOptions, request: BuiltTokenRequest, agent: HttpAgent = options.agent): Promise<Attempt> {
   let response: HttpResponse;
   try {
@@ -67,7 +75,7 @@ async function attempt(options: DoctorOptions, request: BuiltTokenRequest, agent
       Deadline.after(options.timeoutMs, logger),
     );
   } catch (error) {
-    const failure = classifyNetworkError(error, request.url.host, agent.proxyFor?.(request.url));
+    const failure = await networkFailure(options, agent, error, request.url);
     if (failure) return { outcome: 'network', ...failure };
     throw error;
   }
@@ -80,8 +88,8 @@ async function attempt(options: DoctorOptions, request: BuiltTokenRequest, agent
 }
 
 /** The Basic header as many hand-written clients build it: id and secret not form-encoded. */
-function withRawBasic(request: BuiltTokenRequest, credentials: Credentials): BuiltTokenRequest {
-  const raw = `${credentials.clientId.reveal()}:${credentials.clientSecret.reveal()}`;
+function withRawBasic(request: BuiltTokenRequest, credentials: Credentials, clientSecret: SecretText): BuiltTokenRequest {
+  const raw = `${credentials.clientId.reveal()}:${clientSecret.reveal()}`;
   return { ...request, headers: { ...request.headers, authorization: `Basic ${Buffer.from(raw, 'utf8').toString('base64')}` } };
 }
 
@@ -111,10 +119,9 @@ function withoutProxy(options: DoctorOptions, configured: BuiltTokenRequest): Al
   };
 }
 
-function alternatives(options: DoctorOptions, settings: TokenRequestSettings, credentials: Credentials): Alternative[] {
-  const configured = buildTokenRequest(settings, credentials);
-  const direct = withoutProxy(options, configured);
-  const list: Alternative[] = direct ? [direct] : [];
+/** The secret's methods differing in one thing: the other client authentication method, the raw Basic header. */
+function secretMethodAlternatives(settings: TokenRequestSettings, credentials: Credentials, clientSecret: SecretText, configured: BuiltTokenRequest): Alternative[] {
+  const list: Alternative[] = [];
   const otherMethod: ClientAuthMethod = settings.authMethod === 'client_secret_basic' ? 'client_secret_post' : 'client_secret_basic';
   list.push({
     cause: Cause.AUTH_METHOD,
@@ -122,15 +129,25 @@ function alternatives(options: DoctorOptions, settings: TokenRequestSettings, cr
     fix: `set CLIENT_AUTH_METHOD=${otherMethod}`,
     request: buildTokenRequest({ ...settings, authMethod: otherMethod }, credentials),
   });
-  const encodingMatters = [credentials.clientId, credentials.clientSecret].some((value) => formUrlEncode(value.reveal()) !== value.reveal());
+  const encodingMatters = [credentials.clientId, clientSecret].some((value) => formUrlEncode(value.reveal()) !== value.reveal());
   if (settings.authMethod === 'client_secret_basic' && encodingMatters) {
     list.push({
       cause: Cause.ENCODING,
       describe: 'the Basic header built from the raw id and secret (not form-urlencoded)',
       fix: 'the server does not decode RFC 6749 §2.3.1 Basic credentials: set CLIENT_AUTH_METHOD=client_secret_post, or ask for a secret without special characters',
-      request: withRawBasic(configured, credentials),
+      request: withRawBasic(configured, credentials, clientSecret),
     });
   }
+  return list;
+}
+
+function alternatives(options: DoctorOptions, settings: TokenRequestSettings, credentials: Credentials): Alternative[] {
+  const configured = buildTokenRequest(settings, credentials);
+  const direct = withoutProxy(options, configured);
+  const list: Alternative[] = direct ? [direct] : [];
+  // tls_client_auth sends no secret: the method and encoding alternatives are about the secret's methods.
+  const { clientSecret } = credentials;
+  if (settings.authMethod !== 'tls_client_auth' && clientSecret) list.push(...secretMethodAlternatives(settings, credentials, clientSecret, configured));
   // On nice-cxone without a tenant, the bridge adds openid (lib/auth/platforms/profile.ts): the one thing the user did not ask for.
   if (settings.scope !== options.scope) {
     const { scope: _withOpenId, ...asConfigured } = settings;
@@ -206,7 +223,7 @@ async function checkUpstream(options: DoctorOptions, token: IssuedToken, target:
     else if (response.status === 403) report(target, 'warn', Cause.UPSTREAM_FORBIDDEN, 'the token is valid but lacks permission for this call: grant the OAuth client the role or scope it needs');
     else if (response.status >= 400) report(target, 'warn', Cause.UPSTREAM_UNREACHABLE, `the API answered HTTP ${response.status}`);
   } catch (error) {
-    const failure = classifyNetworkError(error, url.host, options.agent.proxyFor?.(url));
+    const failure = await networkFailure(options, options.agent, error, url);
     if (!failure) throw error;
     report(target, 'fail', isProxyCause(failure.cause) ? failure.cause : Cause.UPSTREAM_UNREACHABLE, failure.message);
   }
@@ -226,7 +243,20 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const steps: Step[] = [];
   const secretStep = step('secret');
   steps.push(secretStep);
-  const secret = checkSecret(options.secret, secretStep);
+  const secret = checkSecret(options.secret, secretStep, options.authMethod);
+  // The client certificate, for the token endpoint with tls_client_auth and for the upstream (as the bridge uses it).
+  const tls = secret?.credentials.tls;
+  const tlsAgent = tls && createHttpAgent({ ...connectOptionsOf(options.agent), ...tls.connectOptions() }, proxySettingsOf(options.agent));
+  try {
+    return await diagnose(options, steps, secret, tlsAgent);
+  } finally {
+    await tlsAgent?.close();
+  }
+}
+
+async function diagnose(options: DoctorOptions, steps: Step[], secret: CheckedSecret | undefined, tlsAgent: HttpAgent | undefined): Promise<DoctorReport> {
+  const tokenOptions = tlsAgent && options.authMethod === 'tls_client_auth' ? { ...options, agent: tlsAgent } : options;
+  const upstreamOptions = tlsAgent ? { ...options, agent: tlsAgent } : options;
 
   const endpointStep = step('token endpoint');
   steps.push(endpointStep);
@@ -254,7 +284,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const proxy = options.agent.proxyFor?.(new URL(settings.tokenUrl));
   if (proxy) tokenStep.details.push(`through the egress proxy ${proxy.label} (${proxy.variable})`);
   else if (options.agent.proxyFor) tokenStep.details.push('direct: NO_PROXY names the host');
-  const configured = await attempt(options, buildTokenRequest(settings, secret.credentials));
+  const configured = await attempt(tokenOptions, buildTokenRequest(settings, secret.credentials));
   if (configured.outcome === 'token') {
     tokenStep.details.push(`token obtained, lifetime ${configured.token.expiresInSeconds} s${configured.token.lifetimeAssumed ? ' (assumed: no expires_in)' : ''}`);
   } else if (configured.outcome === 'network') {
@@ -269,7 +299,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const alternativesStep = step('alternatives that differ in one thing');
     steps.push(alternativesStep);
     for (const alternative of alternatives(options, settings, secret.credentials)) {
-      const result = await attempt(options, alternative.request, alternative.agent);
+      const result = await attempt(tokenOptions, alternative.request, alternative.agent);
       const worked = result.outcome === 'token';
       alternativesStep.details.push(`${alternative.describe}: ${worked ? 'token obtained' : describeRejection(result)}`);
       if (worked) report(alternativesStep, 'fail', alternative.cause, `works with ${alternative.describe}: ${alternative.fix}`);
@@ -295,7 +325,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   if (secret.changedKeys.length > 0 && configured.outcome === 'token') {
     const rawStep = step('the secret as stored, without cleaning');
     steps.push(rawStep);
-    const raw = await attempt(options, buildTokenRequest(settings, secret.rawCredentials));
+    const raw = await attempt(tokenOptions, buildTokenRequest(settings, secret.rawCredentials));
     rawStep.details.push(`raw values: ${raw.outcome === 'token' ? 'also accepted' : describeRejection(raw)}`);
     if (raw.outcome !== 'token') {
       report(rawStep, 'warn', Cause.RAW_SECRET_REJECTED, `the stored ${secret.changedKeys.join(', ')} would have failed without cleaning: clients that use the secret as stored (curl, other tools) get this error`);
@@ -308,7 +338,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 
   const upstreamStep = step('upstream API with the token');
   steps.push(upstreamStep);
-  if (configured.outcome === 'token') await checkUpstream(options, configured.token, upstreamStep);
+  if (configured.outcome === 'token') await checkUpstream(upstreamOptions, configured.token, upstreamStep);
   else {
     upstreamStep.status = 'skipped';
     upstreamStep.details.push('no token as configured');

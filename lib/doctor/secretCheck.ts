@@ -1,5 +1,8 @@
 import { parseCredentials, type Credentials } from '../auth/credentials';
-import { BridgeError } from '../errors';
+import type { ClientAuthMethod } from '../auth/tokenRequest';
+import type { ClientTls } from '../auth/clientTls';
+import { CLIENT_CERT_WARN_DAYS } from '../constants';
+import { BridgeError, ErrorCode } from '../errors';
 import type { FetchedSecret } from '../auth/secretCache';
 import { Cause, report, type Step } from './findings';
 
@@ -16,7 +19,33 @@ export interface CheckedSecret {
 const CREDENTIAL_FIELDS = ['clientId', 'clientSecret', 'accessKeyId', 'accessKeySecret'] as const;
 
 /** Step 1: what hygiene changed in which key (fingerprints only), and whether what remains is usable. */
-export function checkSecret(loaded: LoadedSecret, target: Step): CheckedSecret | undefined {
+function causeOf(error: unknown): Cause {
+  return error instanceof BridgeError && error.code === ErrorCode.CLIENT_CERT_INVALID ? Cause.CLIENT_CERT_INVALID : Cause.SECRET_INVALID;
+}
+
+/** The client certificate's public facts and days left (never the key); false when it cannot be used. */
+function checkClientCertificate(tls: ClientTls, target: Step): boolean {
+  const now = Date.now();
+  const facts = tls.facts(now);
+  if (!facts) {
+    target.details.push('caBundle: the servers are checked against it, no client certificate');
+    return true;
+  }
+  target.details.push(`client certificate: subject ${facts.subject}; issuer ${facts.issuer}; SHA-256 ${facts.fingerprint256}; expires ${facts.validTo} (${facts.daysLeft} days left)`);
+  try {
+    tls.assertCurrent(now);
+  } catch (error) {
+    report(target, 'fail', Cause.CLIENT_CERT_INVALID, (error as Error).message);
+    return false;
+  }
+  if (facts.daysLeft < CLIENT_CERT_WARN_DAYS) {
+    report(target, 'warn', Cause.CLIENT_CERT_EXPIRING, `the client certificate expires in ${facts.daysLeft} days: renew it and store the new clientCertificate and clientKey`);
+  }
+  return true;
+}
+
+/** `authMethod`: tls_client_auth needs a certificate and no clientSecret. */
+export function checkSecret(loaded: LoadedSecret, target: Step, authMethod?: ClientAuthMethod): CheckedSecret | undefined {
   target.details.push(`source: ${loaded.source}`);
   if ('error' in loaded) {
     report(target, 'fail', Cause.SECRET_NOT_LOADED, loaded.error.message);
@@ -25,16 +54,16 @@ export function checkSecret(loaded: LoadedSecret, target: Step): CheckedSecret |
   const fetched: FetchedSecret = { secretString: loaded.secretString, versionId: 'doctor', fetchedAtMs: Date.now(), generation: 1 };
   let raw: Credentials;
   try {
-    raw = parseCredentials(fetched, loaded.source, { clean: false }).credentials;
+    raw = parseCredentials(fetched, loaded.source, { clean: false, authMethod }).credentials;
   } catch (error) {
-    report(target, 'fail', Cause.SECRET_INVALID, (error as Error).message);
+    report(target, 'fail', causeOf(error), (error as Error).message);
     return undefined;
   }
   let parsed: ReturnType<typeof parseCredentials>;
   try {
-    parsed = parseCredentials(fetched, loaded.source);
+    parsed = parseCredentials(fetched, loaded.source, { authMethod });
   } catch (error) {
-    report(target, 'fail', Cause.SECRET_INVALID, (error as Error).message);
+    report(target, 'fail', causeOf(error), (error as Error).message);
     return undefined;
   }
   for (const field of CREDENTIAL_FIELDS) {
@@ -52,6 +81,7 @@ export function checkSecret(loaded: LoadedSecret, target: Step): CheckedSecret |
     report(target, 'fail', Cause.SECRET_INVALID, `the secret has ${accessKeyId ? 'accessKeyId without accessKeySecret' : 'accessKeySecret without accessKeyId'}: an access key needs both`);
     return undefined;
   }
+  if (parsed.credentials.tls && !checkClientCertificate(parsed.credentials.tls, target)) return undefined;
   const extraKeys = Object.keys(parsed.credentials.extra);
   if (extraKeys.length > 0) target.details.push(`other keys: ${extraKeys.join(', ')}`);
   return { credentials: parsed.credentials, rawCredentials: raw, changedKeys: parsed.changes.map((change) => change.key) };
