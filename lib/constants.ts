@@ -115,3 +115,13 @@ export const SHARED_FETCH_BUDGET_MS = 10_000;
 export const METRICS_NAMESPACE = 'DataActionBridge';
 /** The `service` dimension of every metric (the alarms and dashboard in deploy/actions.json select on it). */
 export const METRICS_SERVICE = 'data-action-bridge';
+
+/**
+ * The doctors warn (CLOCK_SKEW) when the token endpoint's Date header (RFC 9110 §6.6.1) is this
+ * far from the local clock. Assumption: beyond 30 s something is wrong with NTP; JWT checks allow
+ * "a few minutes" of leeway (RFC 7519 §4.1.4), so a skew this size is seen before it bites.
+ */
+export const DOCTOR_CLOCK_SKEW_WARN_SECONDS = 30;
+/** The production doctor's companion function: its Lambda timeout (deploy/actions.json) and each network step's budget. */
+export const PRODUCTION_DOCTOR_TIMEOUT_SECONDS = 30;
+export const PRODUCTION_DOCTOR_STEP_BUDGET_MS = 5_000;
