@@ -6,7 +6,7 @@ import { startLoopbackServer, type LoopbackReply, type LoopbackServer } from './
  * event as the body answers 200 with the handler's result as the body, or, when the handler
  * throws, 200 with `X-Amz-Function-Error: Unhandled` and `{errorType, errorMessage}` (AWS Lambda
  * API Reference, Invoke: "The status code in the API response doesn't reflect function
- * errors"); an unknown function is a 404 ResourceNotFoundException. Point the SDK at it with
+ * errors", https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html); an unknown function is a 404 ResourceNotFoundException. Point the SDK at it with
  * AWS_ENDPOINT_URL_LAMBDA. The handlers run in this process.
  */
 

@@ -59,9 +59,11 @@ function reportReadFailure(error: unknown, secretId: string, target: Step): void
 
 /**
  * DescribeSecret's VersionIdsToStages (Secrets Manager API Reference, DescribeSecret): a
- * version labelled AWSPENDING beside the one labelled AWSCURRENT is a rotation that created
- * the new value but has not finished (User Guide, "How rotation works": finishSecret moves
- * AWSCURRENT to the pending version); the token endpoint may already know only one of the two.
+ * version labelled AWSPENDING other than the one labelled AWSCURRENT is a rotation that
+ * created the new value but has not finished (API Reference, RotateSecret: "When rotation is
+ * successful, the AWSPENDING staging label might be attached to the same version as the
+ * AWSCURRENT version, or it might not be attached to any version"; otherwise a rotation "is
+ * still in progress"); the token endpoint may already know only one of the two.
  */
 async function describeVersions(client: SecretsManagerClient, secretId: string, currentVersionId: string, budgetMs: number, target: Step): Promise<void> {
   let stages: Record<string, string[]>;
