@@ -122,6 +122,11 @@ export const METRICS_SERVICE = 'data-action-bridge';
  * "a few minutes" of leeway (RFC 7519 §4.1.4), so a skew this size is seen before it bites.
  */
 export const DOCTOR_CLOCK_SKEW_WARN_SECONDS = 30;
-/** The production doctor's companion function: its Lambda timeout (deploy/actions.json) and each network step's budget. */
-export const PRODUCTION_DOCTOR_TIMEOUT_SECONDS = 30;
+/**
+ * The production doctor's companion function: each network step's budget (a connect that
+ * hangs this long is NETWORK_NO_ROUTE), and its Lambda timeout (deploy/actions.json), which
+ * leaves room for every step of a run to use its whole budget (two secret calls, DNS, TCP,
+ * TLS and a request to the token endpoint and to the upstream: ten steps).
+ */
 export const PRODUCTION_DOCTOR_STEP_BUDGET_MS = 5_000;
+export const PRODUCTION_DOCTOR_TIMEOUT_SECONDS = 60;

@@ -1,4 +1,5 @@
 import { ACTIONS } from '../lib/actions';
+import { PRODUCTION_DOCTOR_TIMEOUT_SECONDS } from '../lib/constants';
 import { SANDBOX_CLIENT, SANDBOX_CXONE_ACCESS_KEY, SANDBOX_CXONE_CLIENT, SANDBOX_GENESYS_CLIENT, SANDBOX_HTTP_KEYS } from '../lib/sandbox/sandbox';
 import { schemaErrorsOf } from './support/cfnValidate';
 import { PACKAGE_TIMEOUT_MS, evaluateConditions, packageService, resolveIfs, type PackagedService } from './support/packaging';
@@ -116,7 +117,7 @@ describe("each action's production doctor (<action>Doctor, issue 18)", () => {
     for (const [action, doctor] of DIRECT_INVOKE.map((logicalId, index) => [logicalId, doctorIds[index]!] as const)) {
       expect(fn(doctor).Properties.Role).toStrictEqual(fn(action).Properties.Role);
       expect(fn(doctor).Properties.Environment).toStrictEqual(fn(action).Properties.Environment);
-      expect(fn(doctor).Properties.Timeout).toBe(30);
+      expect(fn(doctor).Properties.Timeout).toBe(PRODUCTION_DOCTOR_TIMEOUT_SECONDS);
     }
   });
 
