@@ -126,3 +126,17 @@ export const DAY_MS = 86_400_000;
 export const CLIENT_CERT_WARN_DAYS = 14;
 /** The longest a failed connection's second look for a TLS alert may take (lib/tlsRefusal.ts). */
 export const TLS_REFUSAL_PROBE_MS = 500;
+/**
+ * The doctors warn (CLOCK_SKEW) when the token endpoint's Date header (RFC 9110 §6.6.1) is this
+ * far from the local clock. Assumption: beyond 30 s something is wrong with NTP; JWT checks allow
+ * "a few minutes" of leeway (RFC 7519 §4.1.4), so a skew this size is seen before it bites.
+ */
+export const DOCTOR_CLOCK_SKEW_WARN_SECONDS = 30;
+/**
+ * The production doctor's companion function: each network step's budget (a connect that
+ * hangs this long is NETWORK_NO_ROUTE), and its Lambda timeout (deploy/actions.json), which
+ * leaves room for every step of a run to use its whole budget (two secret calls, DNS, TCP,
+ * TLS and a request to the token endpoint and to the upstream: ten steps).
+ */
+export const PRODUCTION_DOCTOR_STEP_BUDGET_MS = 5_000;
+export const PRODUCTION_DOCTOR_TIMEOUT_SECONDS = 60;

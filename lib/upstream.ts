@@ -44,7 +44,7 @@ export interface UpstreamObservation {
   clientCertDaysLeft?: number;
 }
 
-function buildUrl(baseUrl: string, spec: UpstreamRequestSpec): URL {
+export function buildUrl(baseUrl: string, spec: UpstreamRequestSpec): URL {
   const url = joinUrl(baseUrl, spec.path);
   for (const [name, value] of Object.entries(spec.query ?? {})) if (value !== undefined) url.searchParams.set(name, value);
   return url;

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { actionEnv } from '../lib/action';
 import { ACTIONS } from '../lib/actions';
 import type { DirectHandler } from '../lib/front/directInvoke';
 import { redirectLogs } from '../lib/logger';
@@ -15,6 +16,10 @@ import { invokeLocalCommands, type FunctionConfig } from '../lib/sandbox/invokeL
 import { captureEmfWrites, emfRecords, summariseMetrics } from '../lib/sandbox/metricsSummary';
 import { postSampleEvents, runHttpEvents, runSampleEvents, unexpectedResults, type EventResult } from '../lib/sandbox/runEvents';
 import { SANDBOX_HTTP_KEYS, startSandbox } from '../lib/sandbox/sandbox';
+import { renderReport } from '../lib/doctor/cli';
+import { doctorDeployed } from '../lib/doctor/production/deployedCli';
+import { createProductionDoctorHandler } from '../lib/doctor/production/productionDoctor';
+import { startLambdaStandIn } from '../lib/sandbox/lambdaStandIn';
 import { runCommand } from './command';
 
 const root = join(__dirname, '..');
@@ -62,6 +67,24 @@ async function serve(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+/**
+ * The production doctor of customerLookup, as `npm run doctor -- --deployed <action> --stage
+ * sandbox` runs it: through the Lambda Invoke API (a loopback stand-in) to its companion handler,
+ * which runs here with the action's sandbox environment.
+ */
+async function printProductionDoctor(env: Record<string, string>): Promise<void> {
+  const action = ACTIONS.find(({ name }) => name === 'customerLookup') ?? ACTIONS[0]!;
+  // The action's own variables, as its deployed function (and so its doctor) has them unprefixed.
+  const lambda = await startLambdaStandIn({ [`data-action-bridge-sandbox-${action.name}Doctor`]: createProductionDoctorHandler(action, actionEnv(env, action.name)) });
+  try {
+    const run = await doctorDeployed(['--deployed', action.name, '--stage', 'sandbox'], { ...env, AWS_ENDPOINT_URL_LAMBDA: lambda.url });
+    console.log(`\n━━ Production doctor: npm run doctor -- --deployed ${action.name} --stage sandbox → ${run.functionName}, on the stand-ins ━━\n`);
+    console.log(renderReport(run.report));
+  } finally {
+    await lambda.close();
+  }
+}
+
 async function runOnce(): Promise<number> {
   const sandbox = await startSandbox();
   Object.assign(process.env, sandbox.env);
@@ -96,6 +119,7 @@ async function runOnce(): Promise<number> {
     );
     console.log(`\nMetrics (${emfWritten.length} EMF lines, one per invocation, as CloudWatch would sum them):`);
     for (const line of summariseMetrics(emfRecords(emfWritten))) console.log(`  ${line}`);
+    await printProductionDoctor(sandbox.env);
     const unexpected = unexpectedResults([...results, ...overHttp, ...httpEvents]);
     for (const result of unexpected) console.error(`\n✗ ${result.file} → ${result.functionName}: ${result.ok ? 'answered, but a bad input must be refused' : 'failed'}`);
     return unexpected.length === 0 ? 0 : 1;

@@ -134,6 +134,8 @@ describe('npm start (the sandbox)', () => {
     expect([Number(secretRequests), Number(perFront)]).toStrictEqual([2 * Number(functions) + 1, 2 * Number(functions)]);
     // Both fronts clean the sandbox's dirty secret; the warning is one thing to fix, printed once.
     expect(run.stdout.match(/⚠ secret data-action-bridge\/sandbox needed cleaning/g)).toHaveLength(1);
+    // The production doctor of the first action, invoked through the Lambda Invoke stand-in.
+    expect(run.stdout).toMatch(/━━ Production doctor: npm run doctor -- --deployed customerLookup --stage sandbox → data-action-bridge-sandbox-customerLookupDoctor[^]*✔ secret as the function reads it[^]*Result: a token was obtained as configured\./);
     expect(run.stderr).not.toContain('✗');
     expect(run.code).toBe(0);
   });

@@ -1,7 +1,8 @@
 import { ACTIONS } from '../lib/actions';
+import { PRODUCTION_DOCTOR_TIMEOUT_SECONDS } from '../lib/constants';
 import { SANDBOX_CLIENT, SANDBOX_CXONE_ACCESS_KEY, SANDBOX_CXONE_CLIENT, SANDBOX_GENESYS_CLIENT, SANDBOX_HTTP_KEYS } from '../lib/sandbox/sandbox';
 import { schemaErrorsOf } from './support/cfnValidate';
-import { evaluateConditions, packageService, resolveIfs, type PackagedService } from './support/packaging';
+import { PACKAGE_TIMEOUT_MS, evaluateConditions, packageService, resolveIfs, type PackagedService } from './support/packaging';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const CheckParams = require('../deploy/checkParams') as new (serverless: unknown) => { check(): void };
@@ -67,7 +68,7 @@ beforeAll(async () => {
     packageService({ genesysOrgId: ORG_ID, genesysRegion: 'edee1.eusc-pure.cloud', genesysAccountId: SOVEREIGN_ACCOUNT, ordersTokenUrl: 'https://login.orders.example/oauth2/token', ...VPC }, ['orderStatus', '--connection', 'orders']),
   ]);
   [commercial, fedRamp, withoutOrg, sovereign] = [deployOf(a), deployOf(b), deployOf(c), deployOf(d)];
-}, 150_000);
+}, PACKAGE_TIMEOUT_MS + 30_000);
 
 afterAll(async () => {
   await Promise.all([commercial, fedRamp, withoutOrg, sovereign].map((deploy) => deploy?.packaged.remove()));
@@ -124,6 +125,49 @@ describe('the Genesys Cloud AWS Lambda Data Actions role', () => {
     expect(withoutOrg.conditions.HasGenesysOrgId).toBe(false);
     expect(withoutOrg.resource('GenesysDataActionsRole').Condition).toBe('HasGenesysOrgId');
     expect(withoutOrg.outputs.GenesysDataActionsRoleArn!.Condition).toBe('HasGenesysOrgId');
+  });
+});
+
+describe("each action's production doctor (<action>Doctor, issue 18)", () => {
+  type Fn = { Properties: { Role: unknown; Environment: { Variables: Record<string, string> }; Timeout: number } };
+  const fn = (logicalId: string) => commercial.resource(logicalId) as unknown as Fn;
+  const doctorIds = DIRECT_INVOKE.map((logicalId) => logicalId.replace(/LambdaFunction$/, 'DoctorLambdaFunction'));
+
+  it("shares its action's role and environment, with a longer timeout", () => {
+    for (const [action, doctor] of DIRECT_INVOKE.map((logicalId, index) => [logicalId, doctorIds[index]!] as const)) {
+      expect(fn(doctor).Properties.Role).toStrictEqual(fn(action).Properties.Role);
+      expect(fn(doctor).Properties.Environment).toStrictEqual(fn(action).Properties.Environment);
+      expect(fn(doctor).Properties.Timeout).toBe(PRODUCTION_DOCTOR_TIMEOUT_SECONDS);
+    }
+  });
+
+  it('has no event: no HTTP API route or invoke permission reaches it', () => {
+    const template = commercial.packaged.template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    const reaching = Object.entries(template).filter(([, resource]) => ['AWS::Lambda::Permission', 'AWS::ApiGatewayV2::Integration'].includes(resource.Type) && JSON.stringify(resource.Properties).includes('Doctor'));
+
+    expect(reaching).toStrictEqual([]);
+  });
+
+  it('is not in the Genesys Cloud invoke role, which lists the action functions only', () => {
+    const policies = commercial.resource('GenesysDataActionsRole').Properties.Policies as Array<{ PolicyDocument: { Statement: Array<{ Resource: unknown }> } }>;
+
+    expect(JSON.stringify(policies)).not.toContain('Doctor');
+  });
+
+  it("lets the shared role write the doctor's logs and describe the action's own secret", () => {
+    const statements = (commercial.resource('CustomerLookupRole').Properties.Policies as Array<{ PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } }>).flatMap((policy) => policy.PolicyDocument.Statement);
+
+    expect(JSON.stringify(statements[0]!.Resource)).toContain('-customerLookupDoctor:*');
+    expect(statements.slice(1)).toStrictEqual([
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:data-action-bridge/oauth-??????' }] },
+      { Effect: 'Allow', Action: 'secretsmanager:DescribeSecret', Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:data-action-bridge/oauth-??????' }] },
+    ]);
+  });
+
+  it('has its ARN as a stack output, <Name>DoctorFunctionArn', () => {
+    for (const doctor of doctorIds) {
+      expect(commercial.outputs[doctor.replace(/LambdaFunction$/, 'FunctionArn')]).toMatchObject({ Value: { 'Fn::GetAtt': [doctor, 'Arn'] } });
+    }
   });
 });
 

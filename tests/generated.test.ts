@@ -35,16 +35,17 @@ describe('generated files', () => {
     expect(staleGeneratedFiles(files)).toStrictEqual([]);
   });
 
-  it('covers every action in the registry: a handler, a function, a role and three import files each', () => {
+  it('covers every action in the registry: a handler, a function, its production doctor, a role and three import files each', () => {
     const paths = files.map((file) => file.path);
     const deploy = JSON.parse(files.find((file) => file.path === 'deploy/actions.json')!.content) as { functions: Record<string, unknown>; resources: { Resources: Record<string, unknown> } };
 
     for (const { name } of ACTIONS) {
-      expect(paths).toEqual(expect.arrayContaining([`handlers/${name}.ts`, `contracts/${name}.genesys-lambda.json`, `contracts/${name}.genesys-webservices.json`, `contracts/${name}.cxone-studio.json`]));
+      expect(paths).toEqual(expect.arrayContaining([`handlers/${name}.ts`, `handlers/${name}Doctor.ts`, `contracts/${name}.genesys-lambda.json`, `contracts/${name}.genesys-webservices.json`, `contracts/${name}.cxone-studio.json`]));
       expect(deploy.functions[name]).toMatchObject({ handler: `handlers/${name}.handler` });
+      expect(deploy.functions[`${name}Doctor`]).toMatchObject({ handler: `handlers/${name}Doctor.handler` });
       expect(deploy.resources.Resources[`${name[0]!.toUpperCase()}${name.slice(1)}Role`]).toBeDefined();
     }
-    expect(Object.keys(deploy.functions).sort()).toStrictEqual([...ACTIONS.map(({ name }) => name), 'http'].sort());
+    expect(Object.keys(deploy.functions).sort()).toStrictEqual([...ACTIONS.flatMap(({ name }) => [name, `${name}Doctor`]), 'http'].sort());
   });
 
   it("writes each action's HTTPS front event, events/http-<name>.json, from its first sample event", () => {

@@ -52,7 +52,7 @@ import {
 } from './support/leaks';
 import { hang, jsonReply, respond, startFaultyServer, type Fault, type FaultyServer } from './support/faultyServer';
 import { sdkVariablesOf, setSdkProcessEnv } from './support/processEnv';
-import { evaluateConditions, packageService, resolveIfs, type PackagedService } from './support/packaging';
+import { PACKAGE_TIMEOUT_MS, evaluateConditions, packageService, resolveIfs, type PackagedService } from './support/packaging';
 import { sampleEventOf } from '../lib/codegen/generatedFiles';
 import { createSelfSignedCertificate, startHttpsStandIn, type HttpsStandIn, type SelfSignedCertificate } from './support/tls';
 
@@ -813,7 +813,7 @@ describe('the packaged functions (serverless package)', () => {
 
   beforeAll(async () => {
     packaged = await packageService();
-  }, 60_000);
+  }, PACKAGE_TIMEOUT_MS);
 
   afterAll(async () => {
     await packaged?.remove();
@@ -837,7 +837,7 @@ describe('the packaged functions (serverless package)', () => {
   it('packages one zip per function, each under 2 MB', () => {
     const sizes = packaged.functions.map(({ zip, zipBytes }) => ({ zip, kilobytes: Math.round(zipBytes / 1024), underTwoMegabytes: zipBytes < 2 * 1024 * 1024 }));
 
-    expect(sizes.map(({ zip }) => zip)).toStrictEqual([...ACTIONS.map(({ name }) => `${name}.zip`), 'http.zip'].sort());
+    expect(sizes.map(({ zip }) => zip)).toStrictEqual([...ACTIONS.flatMap(({ name }) => [`${name}.zip`, `${name}Doctor.zip`]), 'http.zip'].sort());
     expect(sizes.map(({ zip }) => zip)).toEqual(expect.arrayContaining(['agentState.zip', 'customerLookup.zip', 'http.zip', 'queueEstimatedWait.zip']));
     expect(sizes).toStrictEqual(sizes.map((size) => ({ ...size, underTwoMegabytes: true })));
   });
@@ -853,15 +853,18 @@ describe('the packaged functions (serverless package)', () => {
     expect(findLeaks(haystacks, SANDBOX_SECRETS)).toStrictEqual([]);
   });
 
-  it('bundles no switch that turns certificate verification off', () => {
-    for (const { files } of packaged.functions) {
-      for (const { text } of files) expect(text).not.toMatch(/rejectUnauthorized\s*:\s*(false|!1|0)\b/);
-    }
+  it("bundles no switch that turns certificate verification off, but in the production doctor's handshake probe, which sends nothing over the connection", () => {
+    const switches = (files: Array<{ text: string }>) => files.reduce((count, { text }) => count + (text.match(/rejectUnauthorized\s*:\s*(false|!1|0)\b/g) ?? []).length, 0);
+    const counts = Object.fromEntries(packaged.functions.map(({ zip, files }) => [zip, switches(files)]));
+
+    // lib/doctor/production/networkPath.ts reads the certificate an untrusted server presents, then closes the socket; requests verify.
+    expect(counts).toStrictEqual(Object.fromEntries(packaged.functions.map(({ zip }) => [zip, zip.endsWith('Doctor.zip') ? 1 : 0])));
   });
 
   it('gives the functions only names of secrets and plain settings in their environment', () => {
     const functions = resources().filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
-    expect(functions.length).toBe(ACTIONS.length + 1);
+    // Each action's function and its production doctor, and the HTTPS front.
+    expect(functions.length).toBe(2 * ACTIONS.length + 1);
     const ALLOWED_SENSITIVE_NAMES = /(^|__)(SECRET_ID|HTTP_AUTH_SECRET_ID|TOKEN_URL|TOKEN_EXTRA_PARAMS|SECRET_TTL_SECONDS|SECRET_STALE_SECONDS|TOKEN_RATE_LIMIT_PER_MINUTE|TOKEN_POOL_SIZE)$/;
     const KEY_LIKE = /[A-Za-z0-9+/=_-]{24,}/g;
     const problems: string[] = [];
@@ -882,7 +885,7 @@ describe('the packaged functions (serverless package)', () => {
     expect(problems).toStrictEqual([]);
   });
 
-  it('gives each function a role that reads only its own secrets (GetSecretValue on …:secret:<name>-??????), besides writing its logs', () => {
+  it("gives each function a role that reads only its own secrets (GetSecretValue on …:secret:<name>-??????; an action's role, which its doctor shares, also DescribeSecret on the same), besides writing its logs", () => {
     const SECRET_ARN = /^arn:\$\{AWS::Partition\}:secretsmanager:\$\{AWS::Region\}:\$\{AWS::AccountId\}:secret:[A-Za-z0-9/_+=.@-]+-\?{6}$/;
     const arnOf = (resource: unknown) => (typeof resource === 'string' ? resource : ((resource as { 'Fn::Sub'?: unknown })['Fn::Sub'] as string | undefined) ?? JSON.stringify(resource));
     const list = (value: unknown) => (Array.isArray(value) ? value : [value]);
@@ -891,6 +894,7 @@ describe('the packaged functions (serverless package)', () => {
     const roles = resources().filter(([, resource]) => resource.Type === 'AWS::IAM::Role' && trustsLambda(resource));
     const problems: string[] = [];
     const secretsOf: Record<string, string[]> = {};
+    const describedOf: Record<string, string[]> = {};
 
     for (const [logicalId, role] of roles) {
       if (role.Properties.ManagedPolicyArns !== undefined) problems.push(`${logicalId} attaches managed policies`);
@@ -905,9 +909,11 @@ describe('the packaged functions (serverless package)', () => {
           if (!arns.every((arn) => arn.includes(':log-group:/aws/lambda/'))) problems.push(`${logicalId}: logs actions on ${arns.join(', ')}`);
           continue;
         }
-        if (actions.length !== 1 || actions[0] !== 'secretsmanager:GetSecretValue') problems.push(`${logicalId}: actions ${actions.join(', ')}`);
+        if (actions.length !== 1 || !/^secretsmanager:(GetSecretValue|DescribeSecret)$/.test(actions[0]!)) problems.push(`${logicalId}: actions ${actions.join(', ')}`);
         for (const arn of arns) if (arn === '*' || !SECRET_ARN.test(arn)) problems.push(`${logicalId}: resource ${arn}`);
-        secretsOf[logicalId] = [...(secretsOf[logicalId] ?? []), ...arns.map((arn) => arn.replace(/^.*:secret:/, ''))];
+        const secrets = arns.map((arn) => arn.replace(/^.*:secret:/, ''));
+        if (actions[0] === 'secretsmanager:DescribeSecret') describedOf[logicalId] = [...(describedOf[logicalId] ?? []), ...secrets];
+        else secretsOf[logicalId] = [...(secretsOf[logicalId] ?? []), ...secrets];
       }
     }
     // The optional KMS grant: only kms:Decrypt, only through Secrets Manager, only when a key is configured.
@@ -930,5 +936,7 @@ describe('the packaged functions (serverless package)', () => {
       HttpRole: [...new Set(ACTIONS.map(secretOf)), 'data-action-bridge/http-callers-??????'],
     });
     expect(secretsOf).toMatchObject({ CustomerLookupRole: [SECRET_OF_PLATFORM.oauth2], QueueEstimatedWaitRole: [SECRET_OF_PLATFORM['genesys-cloud']], AgentStateRole: [SECRET_OF_PLATFORM['nice-cxone']] });
+    // DescribeSecret: the action roles only (their doctors read the version stages), on the secret they read, not the HTTPS front's.
+    expect(describedOf).toStrictEqual(Object.fromEntries(ACTIONS.map((action) => [`${action.name[0]!.toUpperCase()}${action.name.slice(1)}Role`, [secretOf(action)]])));
   });
 });

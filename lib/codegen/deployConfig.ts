@@ -4,6 +4,7 @@ import { METRICS_SERVICE } from '../constants';
 import { functionArnOutputKey } from '../deployTarget';
 import { clientCertAlarm } from './certAlarms';
 import { connectionOf } from './connections';
+import { DOCTOR_SECRET_ACTIONS, doctorFunction, doctorFunctionName, doctorOutput } from './doctorFunctions';
 import { GENESYS_REGIONS_WITHOUT_KNOWN_ACCOUNT, genesysDataActionsRole } from './genesysInvokeRole';
 import { SECRETS_MANAGER_ENDPOINT_RESOURCES, VPC_CONDITIONS, VPC_NETWORK_INTERFACES_POLICY, vpcExtensions } from './vpc';
 
@@ -132,11 +133,12 @@ function secretArn(secretReference: string): Json {
   return { 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${secretReference}-??????` };
 }
 
-function writeOwnLogs(functionName: string): Json {
+function writeOwnLogs(functionNames: readonly string[]): Json {
+  const logGroup = (functionName: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/\${self:service}-\${sls:stage}-${functionName}:*` });
   return {
     Effect: 'Allow',
     Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-    Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/\${self:service}-\${sls:stage}-${functionName}:*` },
+    Resource: functionNames.length === 1 ? logGroup(functionNames[0]!) : functionNames.map(logGroup),
   };
 }
 
@@ -145,8 +147,13 @@ const LAMBDA_TRUST: Json = {
   Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 };
 
-/** Least privilege: a role that may write the function's own logs and read its own secrets, and manage its network interfaces in a VPC (lib/codegen/vpc.ts). */
-function functionRole(functionName: string, secretReferences: readonly string[]): Json {
+/**
+ * Least privilege: a role that may write its functions' own logs and read its own secrets,
+ * and manage its network interfaces in a VPC (lib/codegen/vpc.ts), nothing else.
+ * `secretActions`: GetSecretValue, and for an action's role, which its production doctor
+ * shares, DescribeSecret on the same secret (lib/codegen/doctorFunctions.ts).
+ */
+function functionRole(functionNames: readonly string[], secretReferences: readonly string[], secretActions: readonly string[] = ['secretsmanager:GetSecretValue']): Json {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -156,7 +163,7 @@ function functionRole(functionName: string, secretReferences: readonly string[])
           PolicyName: secretReferences.length > 1 ? 'logs-and-secrets' : 'logs-and-secret',
           PolicyDocument: {
             Version: '2012-10-17',
-            Statement: [writeOwnLogs(functionName), { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretReferences.map(secretArn) }],
+            Statement: [writeOwnLogs(functionNames), ...secretActions.map((secretAction) => ({ Effect: 'Allow', Action: secretAction, Resource: secretReferences.map(secretArn) }))],
           },
         },
         VPC_NETWORK_INTERFACES_POLICY,
@@ -177,10 +184,13 @@ export function deployConfig(actions: readonly AnyAction[]): Json {
       role: `${name}Role`,
       environment: actionEnvironment(action),
     };
-    resources[`${name}Role`] = functionRole(action.name, [connectionOf(action).secretReference]);
+    functions[doctorFunctionName(action.name)] = doctorFunction(action, functions[action.name] as Json);
+    resources[`${name}Role`] = functionRole([action.name, doctorFunctionName(action.name)], [connectionOf(action).secretReference], DOCTOR_SECRET_ACTIONS);
     Object.assign(resources, actionAlarms(action));
     // The key `npm run contracts -- --stack-outputs` reads back (lib/deployTarget.ts).
     outputs[functionArnOutputKey(action.name)] = { Description: `${action.name}'s ARN, the request URL of its Genesys Cloud Lambda data action`, Value: { 'Fn::GetAtt': [`${name}LambdaFunction`, 'Arn'] } };
+    const [doctorOutputKey, doctorArn] = doctorOutput(action, name);
+    outputs[doctorOutputKey] = doctorArn;
   }
   const httpEnvironment: Record<string, string> = {
     HTTP_AUTH_SECRET_ID: '${param:httpAuthSecretId}',
@@ -200,7 +210,7 @@ export function deployConfig(actions: readonly AnyAction[]): Json {
     environment: httpEnvironment,
   };
   const secretReferences = [...new Set(actions.map((action) => connectionOf(action).secretReference)), '${param:httpAuthSecretId}'];
-  resources.HttpRole = functionRole('http', secretReferences);
+  resources.HttpRole = functionRole(['http'], secretReferences);
   resources.HttpThrottlesAlarm = throttlesAlarm('http');
   resources.Dashboard = dashboard(actions);
   resources.GenesysDataActionsRole = genesysDataActionsRole(actions.map((action) => ({ 'Fn::GetAtt': [`${logicalName(action.name)}LambdaFunction`, 'Arn'] })));

@@ -6,6 +6,7 @@ import { apiGatewayEvent } from '../sandbox/apiGatewayEvent';
 import { SANDBOX_HTTP_KEYS } from '../sandbox/sandbox';
 import { actionFolders, ACTIONS_DIR, EVENTS_DIR, PROJECT_ROOT, type ActionFolder } from './actionFolders';
 import { deployConfig } from './deployConfig';
+import { doctorFunctionName, doctorHandler } from './doctorFunctions';
 import { actionsIndex, directHandler, standInsIndex } from './registry';
 
 /**
@@ -69,6 +70,7 @@ export function generatedFiles(): GeneratedFile[] {
     { path: 'lib/actions/index.ts', content: actionsIndex(folders) },
     { path: 'lib/actions/standIns.ts', content: standInsIndex(folders) },
     ...folders.map(({ name }) => ({ path: `handlers/${name}.ts`, content: directHandler(name) })),
+    ...folders.map(({ name }) => ({ path: `handlers/${doctorFunctionName(name)}.ts`, content: doctorHandler(name) })),
     { path: 'deploy/actions.json', content: json(deployConfig(actions)) },
     ...contractFiles(actions),
     ...folders.map(({ name }) => httpEventFile(name)),

@@ -3,7 +3,7 @@ import type { Credentials } from '../auth/credentials';
 import { Deadline } from '../deadline';
 import { logger } from '../logger';
 import { BridgeError, ErrorCode } from '../errors';
-import { headerValue, type HttpResponse } from '../http';
+import { headerValue, type HttpRequest, type HttpResponse } from '../http';
 import { connectOptionsOf, createHttpAgent, proxySettingsOf, sendHttpRequest, type HttpAgent } from '../httpClient';
 import { formUrlEncode } from '../auth/formEncoding';
 import { buildTokenRequest, type BuiltTokenRequest, type TokenRequestSettings } from '../auth/tokenRequest';
@@ -11,6 +11,7 @@ import { parseTokenResponse, type IssuedToken } from '../auth/tokenResponse';
 import { checkTokenEndpoint } from '../auth/platforms/tokenEndpointCheck';
 import { cxoneTenantOf } from '../auth/platforms/niceCxone';
 import { endpointUrlProblem } from '../url';
+import { DOCTOR_CLOCK_SKEW_WARN_SECONDS } from '../constants';
 import { redactedCurl } from './curl';
 import type { SecretText } from '../secretText';
 import { Cause, report, step, type Step } from './findings';
@@ -37,6 +38,25 @@ export interface DoctorOptions extends DoctorPlatformSettings {
    * proxy spoils is sent once without it, as one more alternative (PROXY_STRIPPED_AUTHORIZATION).
    */
   directAgent?: HttpAgent;
+  /**
+   * The production doctor spends at most one token request per run (issue 18): no
+   * alternatives, no retry with the secret as stored. The local doctor tries them.
+   */
+  singleTokenRequest?: boolean;
+  /**
+   * Runs once the token URL is known, before the token request: the production doctor's
+   * network path (lib/doctor/production/networkPath.ts). Its steps join the report; false
+   * means the path is broken and the token request is not sent (it would wait as long again).
+   */
+  beforeTokenRequest?: (tokenUrl: URL, steps: Step[]) => Promise<boolean>;
+  /**
+   * The production doctor's upstream request: the action's own, built from the operator's
+   * sample input (never invented), sent with the token instead of a GET of upstreamUrl;
+   * `skipReason` says why there is none.
+   */
+  upstreamRequest?: { method: HttpRequest['method']; url: URL; headers: Record<string, string>; body?: string } | { skipReason: string };
+  /** Whose clock the clock step compares with the server's ("this machine's", "the function's"). */
+  clockOwner?: string;
 }
 
 export interface DoctorReport {
@@ -186,7 +206,7 @@ function checkCxoneTenant(options: DoctorOptions, credentials: Credentials, toke
   );
 }
 
-function recordClockSkew(target: Step, response: HttpResponse | undefined): void {
+function recordClockSkew(target: Step, response: HttpResponse | undefined, owner: string): void {
   const date = response && headerValue(response.headers, 'date');
   if (!date || Number.isNaN(Date.parse(date))) {
     target.status = 'skipped';
@@ -195,30 +215,45 @@ function recordClockSkew(target: Step, response: HttpResponse | undefined): void
   }
   const skewSeconds = Math.round((Date.parse(date) - Date.now()) / 1000);
   target.details.push(`server clock minus local clock: ${skewSeconds} s`);
-  if (Math.abs(skewSeconds) >= 30) {
-    report(target, 'warn', Cause.CLOCK_SKEW, `this machine's clock is ${Math.abs(skewSeconds)} s ${skewSeconds > 0 ? 'behind' : 'ahead of'} the server's: sync it (NTP); signed requests and token expiry checks depend on it`);
+  if (Math.abs(skewSeconds) >= DOCTOR_CLOCK_SKEW_WARN_SECONDS) {
+    report(target, 'warn', Cause.CLOCK_SKEW, `${owner} clock is ${Math.abs(skewSeconds)} s ${skewSeconds > 0 ? 'behind' : 'ahead of'} the server's: sync it (NTP); signed requests and token expiry checks depend on it`);
   }
 }
 
-async function checkUpstream(options: DoctorOptions, token: IssuedToken, target: Step): Promise<void> {
+/** The request checkUpstream sends: the production doctor's action request, else a GET of --upstream-url. */
+function upstreamRequestOf(options: DoctorOptions, target: Step): { method: HttpRequest['method']; url: URL; headers: Record<string, string>; body?: string } | undefined {
+  if (options.upstreamRequest) {
+    if ('skipReason' in options.upstreamRequest) {
+      target.status = 'skipped';
+      target.details.push(options.upstreamRequest.skipReason);
+      return undefined;
+    }
+    return options.upstreamRequest;
+  }
   if (!options.upstreamUrl) {
     target.status = 'skipped';
     target.details.push('no upstream URL given (--upstream-url)');
-    return;
+    return undefined;
   }
   const problem = endpointUrlProblem(options.upstreamUrl);
   if (problem) {
     report(target, 'fail', Cause.UPSTREAM_UNREACHABLE, `--upstream-url ${problem}: the token is not sent there`);
-    return;
+    return undefined;
   }
-  const url = new URL(options.upstreamUrl);
+  return { method: 'GET', url: new URL(options.upstreamUrl), headers: {} };
+}
+
+async function checkUpstream(options: DoctorOptions, token: IssuedToken, target: Step): Promise<void> {
+  const request = upstreamRequestOf(options, target);
+  if (!request) return;
+  const { url } = request;
   try {
     const response = await sendHttpRequest(
       options.agent,
-      { method: 'GET', url, headers: { accept: 'application/json', authorization: `Bearer ${token.accessToken.reveal()}` }, step: 'upstream request', maxBodyBytes: 1_048_576 },
+      { ...request, headers: { accept: 'application/json', ...request.headers, authorization: `Bearer ${token.accessToken.reveal()}` }, step: 'upstream request', maxBodyBytes: 1_048_576 },
       Deadline.after(options.timeoutMs, logger),
     );
-    target.details.push(`GET ${url.href} → HTTP ${response.status}`);
+    target.details.push(`${request.method} ${url.href} → HTTP ${response.status}`);
     if (response.status === 401) report(target, 'fail', Cause.UPSTREAM_REJECTED_TOKEN, 'the API does not accept this token: is the API in the same platform, region and environment as the token endpoint?');
     else if (response.status === 403) report(target, 'warn', Cause.UPSTREAM_FORBIDDEN, 'the token is valid but lacks permission for this call: grant the OAuth client the role or scope it needs');
     else if (response.status >= 400) report(target, 'warn', Cause.UPSTREAM_UNREACHABLE, `the API answered HTTP ${response.status}`);
@@ -278,6 +313,14 @@ async function diagnose(options: DoctorOptions, steps: Step[], secret: CheckedSe
   const curl = redactedCurl(settings);
   if (endpointStep.status === 'fail') return { steps, tokenObtained: false, curl };
 
+  if (options.beforeTokenRequest && !(await options.beforeTokenRequest(new URL(settings.tokenUrl), steps))) {
+    const skipped = step('token request as configured');
+    skipped.status = 'skipped';
+    skipped.details.push('not sent: the network path to the token endpoint failed (see above)');
+    steps.push(skipped);
+    return { steps, tokenObtained: false, curl };
+  }
+
   const tokenStep = step('token request as configured');
   steps.push(tokenStep);
   tokenStep.details.push(`POST ${settings.tokenUrl} (grant ${settings.grant}, ${settings.authMethod}${settings.scope ? `, scope "${settings.scope}"` : ''})`);
@@ -295,7 +338,11 @@ async function diagnose(options: DoctorOptions, steps: Step[], secret: CheckedSe
     report(tokenStep, 'fail', notTokenEndpoint ? Cause.NOT_A_TOKEN_ENDPOINT : Cause.TOKEN_REJECTED, configured.error.message);
   }
 
-  if (configured.outcome === 'rejected' && REJECTIONS.has(configured.error.code) && !isMissingPath(configured.error)) {
+  const mayRetry = !options.singleTokenRequest;
+  if (configured.outcome === 'rejected' && REJECTIONS.has(configured.error.code) && !isMissingPath(configured.error) && !mayRetry) {
+    tokenStep.details.push('alternatives not tried here (one token request per run): run npm run doctor locally with the same settings to try them');
+  }
+  if (mayRetry && configured.outcome === 'rejected' && REJECTIONS.has(configured.error.code) && !isMissingPath(configured.error)) {
     const alternativesStep = step('alternatives that differ in one thing');
     steps.push(alternativesStep);
     for (const alternative of alternatives(options, settings, secret.credentials)) {
@@ -322,7 +369,7 @@ async function diagnose(options: DoctorOptions, steps: Step[], secret: CheckedSe
     }
   }
 
-  if (secret.changedKeys.length > 0 && configured.outcome === 'token') {
+  if (mayRetry && secret.changedKeys.length > 0 && configured.outcome === 'token') {
     const rawStep = step('the secret as stored, without cleaning');
     steps.push(rawStep);
     const raw = await attempt(tokenOptions, buildTokenRequest(settings, secret.rawCredentials));
@@ -334,7 +381,7 @@ async function diagnose(options: DoctorOptions, steps: Step[], secret: CheckedSe
 
   const clockStep = step('clock');
   steps.push(clockStep);
-  recordClockSkew(clockStep, configured.outcome === 'network' ? undefined : configured.response);
+  recordClockSkew(clockStep, configured.outcome === 'network' ? undefined : configured.response, options.clockOwner ?? "this machine's");
 
   const upstreamStep = step('upstream API with the token');
   steps.push(upstreamStep);

@@ -37,6 +37,15 @@ export const Cause = {
   CLIENT_CERT_INVALID: 'CLIENT_CERT_INVALID',
   CLIENT_CERT_EXPIRING: 'CLIENT_CERT_EXPIRING',
   CLIENT_CERT_REFUSED: 'CLIENT_CERT_REFUSED',
+  // Only the production doctor (lib/doctor/production/) sees these: the function's role, its secret's versions, its network path.
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  SECRET_NOT_FOUND: 'SECRET_NOT_FOUND',
+  SECRET_ACCESS_DENIED: 'SECRET_ACCESS_DENIED',
+  SECRET_KMS_DENIED: 'SECRET_KMS_DENIED',
+  SECRET_DESCRIBE_DENIED: 'SECRET_DESCRIBE_DENIED',
+  SECRET_ROTATION_PENDING: 'SECRET_ROTATION_PENDING',
+  NETWORK_NO_ROUTE: 'NETWORK_NO_ROUTE',
+  TLS_INSPECTED: 'TLS_INSPECTED',
 } as const;
 export type Cause = (typeof Cause)[keyof typeof Cause];
 

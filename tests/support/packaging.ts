@@ -47,6 +47,9 @@ async function unzipped(zip: string): Promise<PackagedFunction['files']> {
  * `params` become `--param name=value`, as a deploy would pass them. `newAction`: the
  * arguments of an `npm run new-action` run in the copy first (it scaffolds and regenerates).
  */
+/** How long one `serverless package` may take; a test packaging several at once allows for this plus some. */
+export const PACKAGE_TIMEOUT_MS = 150_000;
+
 export async function packageService(params: Record<string, string> = {}, newAction?: string[]): Promise<PackagedService> {
   const work = await mkdtemp(join(tmpdir(), 'bridge-package-'));
   const service = join(work, 'service');
@@ -60,7 +63,8 @@ export async function packageService(params: Record<string, string> = {}, newAct
   try {
     await run('npx', ['--no', 'serverless', 'package', '--package', out, ...paramArgs], {
       cwd: service,
-      timeout: 50_000,
+      // Seven functions are bundled (each action's and its production doctor, the HTTPS front); the template tests run four packagings at once on two cores.
+      timeout: PACKAGE_TIMEOUT_MS,
       maxBuffer: 16 * 1024 * 1024,
       env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*', CI: '1' },
     });

@@ -34,6 +34,23 @@ export async function createSelfSignedCertificate(): Promise<SelfSignedCertifica
   return { key, cert, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * A certificate for 127.0.0.1 issued by a CA made here, as a TLS-inspecting proxy re-signs a
+ * connection with the organisation's own CA: `cert` is the leaf followed by the CA, the chain
+ * such a proxy presents. Neither chains to a root Node bundles.
+ */
+export async function createCaIssuedCertificate(caName = 'Example Corp Inspection CA'): Promise<SelfSignedCertificate & { caCert: Buffer }> {
+  const dir = await mkdtemp(join(tmpdir(), 'bridge-ca-'));
+  const file = (name: string) => join(dir, name);
+  const run = (args: string[]) => promisify(execFile)(OPENSSL, args, { timeout: 20_000 });
+  await run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${caName}/O=Example Corp`, '-days', '2', '-keyout', file('ca.key'), '-out', file('ca.pem')]);
+  await run(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', file('key.pem'), '-out', file('leaf.csr')]);
+  await writeFile(file('leaf.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  await run(['x509', '-req', '-in', file('leaf.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', file('leaf.ext'), '-out', file('leaf.pem')]);
+  const [key, leaf, caCert] = await Promise.all([readFile(file('key.pem')), readFile(file('leaf.pem')), readFile(file('ca.pem'))]);
+  return { key, cert: Buffer.concat([leaf, caCert]), caCert, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
 export interface HttpsStandIn {
   url: string;
   /** Handshakes the server completed. */
