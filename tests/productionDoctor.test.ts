@@ -166,7 +166,7 @@ describe('production doctor › the clock', () => {
     const report = await diagnoseInProduction(actionEnv(token.tokenUrl, await customerApi(token)));
 
     expect(causesOf(report, STEP.clock)).toStrictEqual([Cause.CLOCK_SKEW]);
-    expect(stepNamed(report, STEP.clock)?.findings[0]?.message).toMatch(/^the function's clock is 600 s behind the server's/);
+    expect(stepNamed(report, STEP.clock)?.findings[0]?.message).toMatch(/^the function's clock is (599|600) s behind the server's/); // a Date header has whole seconds
   });
 });
 

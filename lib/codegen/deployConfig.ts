@@ -241,7 +241,8 @@ export function deployConfig(actions: readonly AnyAction[]): Json {
     Description: 'the Role ARN credential of the Genesys Cloud AWS Lambda Data Actions integration',
     Value: { 'Fn::GetAtt': ['GenesysDataActionsRole', 'Arn'] },
   };
-  const functionLogicalIds = [...actions.map((action) => `${logicalName(action.name)}LambdaFunction`), 'HttpLambdaFunction'];
+  // Each production doctor runs in its action's network (issue 18): the same subnets and security groups.
+  const functionLogicalIds = [...actions.flatMap((action) => [action.name, doctorFunctionName(action.name)].map((fn) => `${logicalName(fn)}LambdaFunction`)), 'HttpLambdaFunction'];
   return {
     functions,
     resources: { Resources: resources, Outputs: outputs, Conditions: VPC_CONDITIONS, extensions: vpcExtensions(functionLogicalIds) },
