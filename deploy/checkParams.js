@@ -12,6 +12,9 @@
  * - secretsManagerEndpoint other than true/false (anything else would mean false), or true
  *   without the VPC params or vpcId: the endpoint lives in those subnets, and its VPC cannot be
  *   derived from subnet ids without an AWS call.
+ * - httpsProxy that is not an http:// URL: the functions would refuse it at their first
+ *   invocation (lib/proxy/proxySettings.ts, CONFIG_INVALID). The value is never repeated: it
+ *   may hold a password.
  */
 class CheckParams {
   constructor(serverless) {
@@ -26,6 +29,20 @@ class CheckParams {
     const checks = this.serverless.service.custom.deployChecks || {};
     this.checkGenesysAccount(checks);
     this.checkVpc(checks);
+    this.checkProxy(checks);
+  }
+
+  checkProxy(checks) {
+    if (!checks.httpsProxy) return;
+    let url;
+    try {
+      url = new URL(checks.httpsProxy);
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.protocol !== 'http:' || !url.hostname) {
+      throw new this.serverless.classes.Error('httpsProxy must be an http:// proxy URL such as http://proxy.example.com:3128 (the value is not shown: it may hold a password).');
+    }
   }
 
   checkGenesysAccount(checks) {

@@ -46,6 +46,10 @@ const SUBNETS = 'subnet-0a1b2c3d4e5f60718,subnet-0f1e2d3c4b5a69788';
 const SECURITY_GROUPS = 'sg-0a1b2c3d4e5f60718';
 const VPC = { vpcSubnetIds: SUBNETS, vpcSecurityGroupIds: SECURITY_GROUPS };
 const VPC_ID = 'vpc-0a1b2c3d4e5f60718';
+const EGRESS_PROXY = 'http://proxy.internal.example:3128';
+const NO_PROXY = '.internal.example,169.254.169.254';
+
+const ofType = (deploy: Deploy, type: string) => Object.keys(deploy.packaged.template.Resources as object).filter((logicalId) => deploy.resource(logicalId).Type === type);
 
 beforeAll(async () => {
   const [a, b, c, d] = await Promise.all([
@@ -62,6 +66,8 @@ beforeAll(async () => {
       secretsManagerEndpoint: 'true',
       vpcId: VPC_ID,
       clientCertAlarmDays: '30',
+      httpsProxy: EGRESS_PROXY,
+      noProxy: NO_PROXY,
     }),
     packageService(),
     // With an integrator's second API: an action on a connection of its own, as new-action makes it; in a VPC without the endpoint.
@@ -345,7 +351,6 @@ describe('alarms and the dashboard (issue 12)', () => {
 
 describe('private networks (vpcSubnetIds, vpcSecurityGroupIds, secretsManagerEndpoint)', () => {
   const NO_VALUE = { Ref: 'AWS::NoValue' };
-  const ofType = (deploy: Deploy, type: string) => Object.keys(deploy.packaged.template.Resources as object).filter((logicalId) => deploy.resource(logicalId).Type === type);
   const executionRoles = (deploy: Deploy) =>
     ofType(deploy, 'AWS::IAM::Role').filter((logicalId) => JSON.stringify(deploy.resource(logicalId).Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'));
   const policiesOf = (deploy: Deploy, role: string) => (deploy.resource(role).Properties.Policies as unknown[]).filter((policy) => JSON.stringify(policy) !== JSON.stringify(NO_VALUE));
@@ -431,6 +436,27 @@ describe('private networks (vpcSubnetIds, vpcSecurityGroupIds, secretsManagerEnd
     const plugin = new CheckParams({ service: { custom: { deployChecks } }, classes: { Error } });
 
     expect(() => plugin.check()).toThrow(message);
+  });
+});
+
+describe('egress proxy (httpsProxy, noProxy)', () => {
+  it('every function, the production doctors and http included, gets HTTPS_PROXY and NO_PROXY; empty by default (no proxy)', () => {
+    for (const [deploy, proxy, noProxy] of [[fedRamp, EGRESS_PROXY, NO_PROXY], [commercial, '', '']] as const) {
+      const functions = ofType(deploy, 'AWS::Lambda::Function');
+      expect(functions).toEqual(expect.arrayContaining([...DIRECT_INVOKE, 'HttpLambdaFunction', 'CustomerLookupDoctorLambdaFunction']));
+      for (const logicalId of functions) {
+        expect(deploy.resource(logicalId).Properties.Environment).toMatchObject({ Variables: { HTTPS_PROXY: proxy, NO_PROXY: noProxy } });
+      }
+    }
+  });
+
+  it('refuses an httpsProxy that is not an http:// URL, without repeating it', () => {
+    for (const httpsProxy of ['https://user:Pass-9f8e@proxy.example:3128', 'proxy.example:3128']) {
+      const plugin = new CheckParams({ service: { custom: { deployChecks: { httpsProxy } } }, classes: { Error } });
+      expect(() => plugin.check()).toThrow(/^httpsProxy must be an http:\/\/ proxy URL .*the value is not shown/);
+      expect(() => plugin.check()).not.toThrow(/Pass-9f8e|proxy\.example:3128/);
+    }
+    expect(() => new CheckParams({ service: { custom: { deployChecks: { httpsProxy: EGRESS_PROXY } } }, classes: { Error } }).check()).not.toThrow();
   });
 });
 
