@@ -8,6 +8,7 @@ import { SANDBOX_CLIENT } from '../lib/sandbox/sandbox';
 import { captureEmfWrites } from '../lib/sandbox/metricsSummary';
 import { captureLogs, type CapturedLogs } from './setup/logs';
 import { invoke, openBridge, type Bridge } from './support/bridge';
+import { startForwardProxy } from './support/forwardProxy';
 import { createTestPki, MTLS_ACCESS_TOKEN, MTLS_CLIENT_ID, startMutualTlsStandIn, type MutualTlsStandIn, type PemPair, type TestPki } from './support/tls';
 
 /**
@@ -72,6 +73,22 @@ describe('client certificate towards the upstream', () => {
 
     expect(output).toMatchObject({ found: true, customerId: 'c-mtls', fullName: 'Mutual Tls' });
     expect(server.requests).toMatchObject([{ method: 'GET', path: '/customers?phone=%2B15551234567', clientCommonName: MTLS_CLIENT_ID, authorization: expect.stringMatching(/^Bearer /) }]);
+  });
+
+  it("through the container's egress proxy: the certificate is presented inside the CONNECT tunnel", async () => {
+    putSecret({ pair: pki.client, ca: pki.ca });
+    const proxy = await startForwardProxy();
+    try {
+      const upstreamHost = new URL(server.url).host;
+
+      const output = await invoke(handler({ HTTPS_PROXY: proxy.url }), FOUND);
+
+      expect(output).toMatchObject({ found: true, customerId: 'c-mtls' });
+      expect(server.requests).toMatchObject([{ clientCommonName: MTLS_CLIENT_ID }]);
+      expect(proxy.exchanges).toContainEqual(expect.objectContaining({ kind: 'connect', target: upstreamHost, outcome: 'forwarded' }));
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('without a client certificate the server refuses: CLIENT_CERT_REFUSED naming the missing certificate', async () => {
