@@ -68,7 +68,7 @@ async function queueWaitBehindProxy() {
   return { proxy, handler };
 }
 
-describe('sample events (lib/actions/queueEstimatedWait/events, lib/actions/agentState/events)', () => {
+describe('sample events (events/queueEstimatedWait*.json, events/agentState*.json)', () => {
   it('covers every sample event file of the two platform actions', () => {
     const files = [...sampleEventFiles('queueEstimatedWait'), ...sampleEventFiles('agentState')];
 

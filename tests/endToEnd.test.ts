@@ -42,7 +42,7 @@ function invocationRecords(): Array<Record<string, unknown>> {
   return recordsOf(logs.records(), 'invocation');
 }
 
-describe('sample events (lib/actions/customerLookup/events/)', () => {
+describe('sample events (events/customerLookup*.json)', () => {
   it('customerLookup.json answers with the SPEC sample output, exactly', async () => {
     const { coldContainer } = await open();
 
