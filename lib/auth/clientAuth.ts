@@ -53,7 +53,7 @@ export interface ClientAuth {
 export const SECRET_IN_BODY: ClientAuthMethod = 'client_secret_post';
 
 /** The parser requires clientSecret unless the certificate authenticates the client (lib/auth/credentials.ts); this names it if not. */
-export function clientSecretOf(credentials: Credentials): SecretText {
+function clientSecretOf(credentials: Credentials): SecretText {
   if (credentials.clientSecret) return credentials.clientSecret;
   throw new SecretError(ErrorCode.SECRET_INVALID, 'the secret is missing the key clientSecret (or client_secret), which client_secret_basic and client_secret_post send');
 }
