@@ -3,7 +3,7 @@ import * as defaults from './constants';
 import { ConfigError, ErrorCode } from './errors';
 import { GENESYS_REGION_DOMAINS, isGenesysRegion, type GenesysRegion } from './auth/platforms/genesysCloud';
 import { AUTH_PLATFORMS, type AuthPlatform, type PlatformSettings } from './auth/platforms/profile';
-import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from './auth/tokenRequest';
+import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from './auth/clientAuth';
 import { checkTokenEndpoint } from './auth/platforms/tokenEndpointCheck';
 import { endpointUrlProblem } from './url';
 import { parseCidr, type Cidr } from './front/sourceAllowList';

@@ -4,7 +4,7 @@ import type { Log } from '../logger';
 import type { FetchedSecret } from './secretCache';
 import { SecretText } from '../secretText';
 import { CLIENT_TLS_KEYS, parseClientTls, type ClientTls } from './clientTls';
-import type { ClientAuthMethod } from './tokenRequest';
+import { clientAuthFor, type ClientAuthMethod } from './clientAuth';
 
 /**
  * Turns the secret's JSON text into cleaned credentials (SPEC §5). Accepted keys:
@@ -15,7 +15,7 @@ import type { ClientAuthMethod } from './tokenRequest';
 
 export interface Credentials {
   clientId: SecretText;
-  /** Absent only with CLIENT_AUTH_METHOD=tls_client_auth, where the certificate authenticates the client. */
+  /** Absent only when the client certificate authenticates the client (lib/auth/clientAuth.ts). */
   clientSecret?: SecretText;
   accessKeyId?: SecretText;
   accessKeySecret?: SecretText;
@@ -102,7 +102,7 @@ export interface ParseOptions {
    * stored secret would have failed without cleaning (PEMs are cleaned either way).
    */
   clean?: boolean;
-  /** tls_client_auth needs a client certificate and no clientSecret (RFC 8705 §2). */
+  /** A method that presents the client certificate needs one and no clientSecret (RFC 8705 §2). */
   authMethod?: ClientAuthMethod;
 }
 
@@ -115,9 +115,9 @@ export function parseCredentials(secret: FetchedSecret, secretId: string, { clea
   const accessKeyId = field('accessKeyId');
   const accessKeySecret = field('accessKeySecret');
   const tls = parseClientTls(object, secretId, changes);
-  const certificateAuth = authMethod === 'tls_client_auth';
+  const certificateAuth = authMethod !== undefined && clientAuthFor(authMethod).usesClientCertificate;
   if (certificateAuth && !tls?.certificate) {
-    throw new SecretError(ErrorCode.SECRET_INVALID, `secret ${secretId} needs clientCertificate and clientKey for CLIENT_AUTH_METHOD=tls_client_auth`);
+    throw new SecretError(ErrorCode.SECRET_INVALID, `secret ${secretId} needs clientCertificate and clientKey for CLIENT_AUTH_METHOD=${authMethod}`);
   }
   const extra = Object.fromEntries(Object.entries(object).filter(([key]) => !CREDENTIAL_KEYS.has(key)));
   // The other keys may hold secrets too: printed, they show their names only.

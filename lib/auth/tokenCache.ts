@@ -13,6 +13,7 @@ import { INVALID_CLIENT_ADVICE, isInvalidClient, parseTokenResponse } from './to
 import type { HttpAgent } from '../httpClient';
 import { withProxyInPath } from '../proxy/proxyFailure';
 import type { ClientTlsAgents } from './clientTls';
+import { clientAuthFor } from './clientAuth';
 
 /**
  * The bearer token, cached per container (SPEC §6): keyed by (token endpoint, client id,
@@ -42,7 +43,7 @@ export interface TokenRead {
 
 export interface TokenCacheOptions {
   agent: HttpAgent;
-  /** The agents that present the secret's client certificate (CLIENT_AUTH_METHOD=tls_client_auth). */
+  /** The agents that present the secret's client certificate, for a method that authenticates by it (lib/auth/clientAuth.ts). */
   tlsAgents: ClientTlsAgents;
   secrets: SecretCache;
   parser: CredentialParser;
@@ -168,7 +169,7 @@ export class TokenCache {
         if (!isInvalidClient(retryError)) throw retryError;
         const again = new TokenError(ErrorCode.TOKEN_INVALID_CLIENT, `invalid_client: ${INVALID_CLIENT_ADVICE} (also with the secret fetched again after it changed)`, { cause: retryError });
         const tokenUrl = new URL(settings.tokenUrl);
-        throw this.#remember(cacheKey(settings, fresh), withProxyInPath(again, this.options.agent.proxyFor?.(tokenUrl), settings.authMethod === 'client_secret_basic'));
+        throw this.#remember(cacheKey(settings, fresh), withProxyInPath(again, this.options.agent.proxyFor?.(tokenUrl), clientAuthFor(settings.authMethod).sendsAuthorization));
       });
       // Later invocations use the rotated credentials and look the token up under their client id.
       const freshKey = cacheKey(settings, fresh);
@@ -179,12 +180,13 @@ export class TokenCache {
   }
 
   async #request(settings: TokenRequestSettings, credentials: Credentials, deadline: Deadline): Promise<CachedToken> {
-    const built = buildTokenRequest(settings, credentials);
+    const auth = clientAuthFor(settings.authMethod);
+    const built = buildTokenRequest(settings, credentials, auth.apply);
     const serial = ++this.#requestsStarted;
     // The first attempt's send time: a retried token is then taken to expire a little early, never late.
     const sentAtMs = Date.now();
-    // RFC 8705 §2: tls_client_auth authenticates the client by the certificate of the TLS connection (the parser requires one).
-    const agent = settings.authMethod === 'tls_client_auth' && credentials.tls ? this.options.tlsAgents.agentFor(credentials.tls) : this.options.agent;
+    // RFC 8705 §2: the certificate of the TLS connection authenticates the client (the parser requires one for such a method).
+    const agent = auth.usesClientCertificate && credentials.tls ? this.options.tlsAgents.agentFor(credentials.tls) : this.options.agent;
     const issued = await this.#breaker.run(deadline.log, async () => {
       const response = await sendWithRetries(
         agent,
@@ -199,7 +201,7 @@ export class TokenCache {
       try {
         return parseTokenResponse(response);
       } catch (error) {
-        throw error instanceof TokenError ? withProxyInPath(error, this.options.agent.proxyFor?.(built.url), built.headers.authorization !== undefined) : error;
+        throw error instanceof TokenError ? withProxyInPath(error, this.options.agent.proxyFor?.(built.url), auth.sendsAuthorization) : error;
       }
     });
     if (issued.lifetimeAssumed) {

@@ -1,4 +1,4 @@
-import type { ClientAuthMethod } from '../auth/tokenRequest';
+import { clientAuthFor, SECRET_IN_BODY, type ClientAuth } from '../auth/clientAuth';
 import type { Credentials } from '../auth/credentials';
 import { Deadline } from '../deadline';
 import { logger } from '../logger';
@@ -13,7 +13,6 @@ import { cxoneTenantOf } from '../auth/platforms/niceCxone';
 import { endpointUrlProblem } from '../url';
 import { DOCTOR_CLOCK_SKEW_WARN_SECONDS } from '../constants';
 import { redactedCurl } from './curl';
-import type { SecretText } from '../secretText';
 import { Cause, report, step, type Step } from './findings';
 import { classifyNetworkError, isProxyCause, type NetworkFailure } from './networkFailure';
 import { clientCertRefusal } from '../tlsRefusal';
@@ -107,12 +106,6 @@ async function attempt(options: DoctorOptions, request: BuiltTokenRequest, agent
   }
 }
 
-/** The Basic header as many hand-written clients build it: id and secret not form-encoded. */
-function withRawBasic(request: BuiltTokenRequest, credentials: Credentials, clientSecret: SecretText): BuiltTokenRequest {
-  const raw = `${credentials.clientId.reveal()}:${clientSecret.reveal()}`;
-  return { ...request, headers: { ...request.headers, authorization: `Basic ${Buffer.from(raw, 'utf8').toString('base64')}` } };
-}
-
 interface Alternative {
   cause: Cause;
   describe: string;
@@ -127,47 +120,51 @@ interface Alternative {
  * Authorization header: if that works, the proxy spoiled it (the seed case: a proxy that
  * removes Authorization, so the server sees no client and answers invalid_client).
  */
-function withoutProxy(options: DoctorOptions, configured: BuiltTokenRequest): Alternative | undefined {
+function withoutProxy(options: DoctorOptions, auth: ClientAuth, configured: BuiltTokenRequest): Alternative | undefined {
   const proxy = options.agent.proxyFor?.(configured.url);
-  if (!proxy || !options.directAgent || configured.headers.authorization === undefined) return undefined;
+  if (!proxy || !options.directAgent || !auth.sendsAuthorization) return undefined;
   return {
     cause: Cause.PROXY_STRIPPED_AUTHORIZATION,
     describe: `the same request without the egress proxy ${proxy.label}`,
-    fix: `the proxy changes the token request on the way (it removes the Authorization header): let it pass Authorization to ${configured.url.host}, add ${configured.url.hostname} to NO_PROXY, or set CLIENT_AUTH_METHOD=client_secret_post`,
+    fix: `the proxy changes the token request on the way (it removes the Authorization header): let it pass Authorization to ${configured.url.host}, add ${configured.url.hostname} to NO_PROXY, or set CLIENT_AUTH_METHOD=${SECRET_IN_BODY}`,
     request: configured,
     agent: options.directAgent,
   };
 }
 
-/** The secret's methods differing in one thing: the other client authentication method, the raw Basic header. */
-function secretMethodAlternatives(settings: TokenRequestSettings, credentials: Credentials, clientSecret: SecretText, configured: BuiltTokenRequest): Alternative[] {
+/**
+ * The configured method's alternatives (lib/auth/clientAuth.ts), each differing in one thing:
+ * the secret in the other place, the Basic header not form-encoded. A method that sends no
+ * secret has neither.
+ */
+function methodAlternatives(settings: TokenRequestSettings, credentials: Credentials, auth: ClientAuth): Alternative[] {
   const list: Alternative[] = [];
-  const otherMethod: ClientAuthMethod = settings.authMethod === 'client_secret_basic' ? 'client_secret_post' : 'client_secret_basic';
-  list.push({
-    cause: Cause.AUTH_METHOD,
-    describe: `${otherMethod} instead of ${settings.authMethod}`,
-    fix: `set CLIENT_AUTH_METHOD=${otherMethod}`,
-    request: buildTokenRequest({ ...settings, authMethod: otherMethod }, credentials),
-  });
-  const encodingMatters = [credentials.clientId, clientSecret].some((value) => formUrlEncode(value.reveal()) !== value.reveal());
-  if (settings.authMethod === 'client_secret_basic' && encodingMatters) {
+  if (auth.otherMethod) {
+    list.push({
+      cause: Cause.AUTH_METHOD,
+      describe: `${auth.otherMethod} instead of ${settings.authMethod}`,
+      fix: `set CLIENT_AUTH_METHOD=${auth.otherMethod}`,
+      request: buildTokenRequest({ ...settings, authMethod: auth.otherMethod }, credentials),
+    });
+  }
+  // Only worth a request when form-encoding changes the id or the secret.
+  const encodingMatters = [credentials.clientId, credentials.clientSecret].some((value) => value && formUrlEncode(value.reveal()) !== value.reveal());
+  if (auth.applyUnencoded && encodingMatters) {
     list.push({
       cause: Cause.ENCODING,
       describe: 'the Basic header built from the raw id and secret (not form-urlencoded)',
-      fix: 'the server does not decode RFC 6749 §2.3.1 Basic credentials: set CLIENT_AUTH_METHOD=client_secret_post, or ask for a secret without special characters',
-      request: withRawBasic(configured, credentials, clientSecret),
+      fix: `the server does not decode RFC 6749 §2.3.1 Basic credentials: set CLIENT_AUTH_METHOD=${SECRET_IN_BODY}, or ask for a secret without special characters`,
+      request: buildTokenRequest(settings, credentials, auth.applyUnencoded),
     });
   }
   return list;
 }
 
 function alternatives(options: DoctorOptions, settings: TokenRequestSettings, credentials: Credentials): Alternative[] {
-  const configured = buildTokenRequest(settings, credentials);
-  const direct = withoutProxy(options, configured);
+  const auth = clientAuthFor(settings.authMethod);
+  const direct = withoutProxy(options, auth, buildTokenRequest(settings, credentials, auth.apply));
   const list: Alternative[] = direct ? [direct] : [];
-  // tls_client_auth sends no secret: the method and encoding alternatives are about the secret's methods.
-  const { clientSecret } = credentials;
-  if (settings.authMethod !== 'tls_client_auth' && clientSecret) list.push(...secretMethodAlternatives(settings, credentials, clientSecret, configured));
+  list.push(...methodAlternatives(settings, credentials, auth));
   // On nice-cxone without a tenant, the bridge adds openid (lib/auth/platforms/profile.ts): the one thing the user did not ask for.
   if (settings.scope !== options.scope) {
     const { scope: _withOpenId, ...asConfigured } = settings;
@@ -279,7 +276,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const secretStep = step('secret');
   steps.push(secretStep);
   const secret = checkSecret(options.secret, secretStep, options.authMethod);
-  // The client certificate, for the token endpoint with tls_client_auth and for the upstream (as the bridge uses it).
+  // The client certificate, for the token endpoint when the method authenticates by it, and for the upstream (as the bridge uses it).
   const tls = secret?.credentials.tls;
   const tlsAgent = tls && createHttpAgent({ ...connectOptionsOf(options.agent), ...tls.connectOptions() }, proxySettingsOf(options.agent));
   try {
@@ -290,7 +287,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 }
 
 async function diagnose(options: DoctorOptions, steps: Step[], secret: CheckedSecret | undefined, tlsAgent: HttpAgent | undefined): Promise<DoctorReport> {
-  const tokenOptions = tlsAgent && options.authMethod === 'tls_client_auth' ? { ...options, agent: tlsAgent } : options;
+  const tokenOptions = tlsAgent && clientAuthFor(options.authMethod).usesClientCertificate ? { ...options, agent: tlsAgent } : options;
   const upstreamOptions = tlsAgent ? { ...options, agent: tlsAgent } : options;
 
   const endpointStep = step('token endpoint');

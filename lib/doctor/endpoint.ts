@@ -1,7 +1,8 @@
 import type { Credentials } from '../auth/credentials';
 import { GENESYS_REGION_DOMAINS, isGenesysRegion } from '../auth/platforms/genesysCloud';
 import { createPlatformProfile, type AuthPlatform } from '../auth/platforms/profile';
-import type { ClientAuthMethod, TokenRequestSettings } from '../auth/tokenRequest';
+import type { ClientAuthMethod } from '../auth/clientAuth';
+import type { TokenRequestSettings } from '../auth/tokenRequest';
 import { Deadline } from '../deadline';
 import { logger } from '../logger';
 import { BridgeError, ErrorCode, SecretError } from '../errors';

@@ -1,5 +1,5 @@
 import { parseCredentials, type Credentials } from '../auth/credentials';
-import type { ClientAuthMethod } from '../auth/tokenRequest';
+import type { ClientAuthMethod } from '../auth/clientAuth';
 import type { ClientTls } from '../auth/clientTls';
 import { CLIENT_CERT_WARN_DAYS } from '../constants';
 import { BridgeError, ErrorCode } from '../errors';
@@ -44,7 +44,7 @@ function checkClientCertificate(tls: ClientTls, target: Step): boolean {
   return true;
 }
 
-/** `authMethod`: tls_client_auth needs a certificate and no clientSecret. */
+/** `authMethod`: one that presents the client certificate needs one and no clientSecret (lib/auth/clientAuth.ts). */
 export function checkSecret(loaded: LoadedSecret, target: Step, authMethod?: ClientAuthMethod): CheckedSecret | undefined {
   target.details.push(`source: ${loaded.source}`);
   if ('error' in loaded) {

@@ -1,7 +1,8 @@
 import type { Credentials } from '../credentials';
 import type { Deadline } from '../../deadline';
 import type { CachedToken } from '../tokenCache';
-import type { ClientAuthMethod, TokenRequestSettings } from '../tokenRequest';
+import type { ClientAuthMethod } from '../clientAuth';
+import type { TokenRequestSettings } from '../tokenRequest';
 import { genesysApiBaseUrl, genesysTokenUrl, type GenesysRegion } from './genesysCloud';
 import { CxoneDiscovery, cxoneTenantOf, requireCxoneAccessKey, scopeWithOpenId } from './niceCxone';
 import type { HttpAgent } from '../../httpClient';
