@@ -1,7 +1,7 @@
 import type { Credentials } from './credentials';
-import { ErrorCode, SecretError } from '../errors';
+import { ErrorCode, SecretError } from '../base/errors';
 import { basicAuthorization, formUrlEncodeBody } from './formEncoding';
-import type { SecretText } from '../secretText';
+import type { SecretText } from '../base/secretText';
 
 /**
  * Builds the token request (RFC 6749 §4.4 client_credentials, or §4.3 password for CXone

@@ -1,5 +1,5 @@
-import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../sandbox/apiStandIn';
-import { json } from '../../sandbox/loopbackServer';
+import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../../tools/standIns/apiStandIn';
+import { json } from '../../../tools/standIns/loopbackServer';
 
 /**
  * The loopback stand-in for agentState: CXone's `GET …/InContactAPI/services/v27.0/cache/agentstate`,

@@ -1,5 +1,5 @@
-import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../sandbox/apiStandIn';
-import { json } from '../../sandbox/loopbackServer';
+import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../../tools/standIns/apiStandIn';
+import { json } from '../../../tools/standIns/loopbackServer';
 
 /**
  * The loopback stand-in for customerLookup's upstream customer API (SPEC §12):

@@ -1,5 +1,5 @@
-import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized, type TokenLimit, type TokenLimitedStandIn } from '../../sandbox/apiStandIn';
-import { json } from '../../sandbox/loopbackServer';
+import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized, type TokenLimit, type TokenLimitedStandIn } from '../../../tools/standIns/apiStandIn';
+import { json } from '../../../tools/standIns/loopbackServer';
 
 /**
  * The loopback stand-in for queueEstimatedWait: Genesys Cloud's estimated wait endpoints
