@@ -635,7 +635,7 @@ describe('secret errors', () => {
 
 describe('upstream response errors', () => {
   it('an unparseable order date is UPSTREAM_INVALID_RESPONSE naming the status and the correlation id', async () => {
-    const b = await open({ customers: { '+15551234567': [{ id: 'c-9', orders: [{ date: 'last tuesday-ish' }] }] } });
+    const b = await open({ sampleData: { customerLookup: { '+15551234567': [{ id: 'c-9', orders: [{ date: 'last tuesday-ish' }] }] } } });
 
     const result = invoke(b.coldContainer(), FOUND);
 
@@ -644,7 +644,7 @@ describe('upstream response errors', () => {
   });
 
   it('a first match without an id is UPSTREAM_INVALID_RESPONSE', async () => {
-    const b = await open({ customers: { '+15551234567': [{ firstName: 'Ada' }, { id: 'c-2' }] } });
+    const b = await open({ sampleData: { customerLookup: { '+15551234567': [{ firstName: 'Ada' }, { id: 'c-2' }] } } });
 
     await expect(invoke(b.coldContainer(), FOUND)).rejects.toMatchObject({ code: 'UPSTREAM_INVALID_RESPONSE' });
   });

@@ -97,7 +97,7 @@ export const ${name} = defineAction({
   timeoutMs: 3_000,
 });
 `,
-    [`${folder}standIn.ts`]: `import type { ActionStandIn, ApiRoute } from '../../../tools/standIns/apiStandIn';
+    [`${folder}standIn.ts`]: `import { defineStandIn, type ActionStandIn, type ApiRoute } from '../../../tools/standIns/apiStandIn';
 import { json } from '../../../tools/standIns/loopbackServer';
 
 /** ${name}'s loopback stand-in, in the upstream's shape: \`GET ${resource}?id=<id>\` → \`{ "items": [...] }\`. */
@@ -114,7 +114,7 @@ export function ${name}Route(items: Record<string, unknown[]> = SAMPLE_ITEMS): A
   };
 }
 
-export const standIn: ActionStandIn = { route: ${name}Route() };
+export const standIn: ActionStandIn = defineStandIn(SAMPLE_ITEMS, ${name}Route);
 `,
     [`${folder}transform.test.ts`]: `import { ${name}, summarise${name[0]!.toUpperCase()}${name.slice(1)} } from './action';
 

@@ -10,7 +10,7 @@ import { createLambdaContext } from './lambdaContext';
 /**
  * Runs every sample event (events/*.json) through its function's real
  * handler, directly and through the HTTP front. An event file is named after its function:
- * `customerLookup.json`, `customerLookup-notfound.json`.
+ * `<function>.json`, `<function>-<case>.json`.
  */
 
 export interface SampleEvent {

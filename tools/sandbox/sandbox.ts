@@ -1,10 +1,8 @@
 import { actionEnvPrefix, type AnyAction } from '../../lib/runtime/action';
 import { ACTIONS } from '../../lib/actions';
-import { customerRoute } from '../../lib/actions/customerLookup/standIn';
-import { GENESYS_CORRELATION_HEADER } from '../../lib/actions/queueEstimatedWait/standIn';
 import { STAND_INS } from '../../lib/actions/standIns';
 import type { AuthPlatform } from '../../lib/auth/platforms/profile';
-import { firstRoute, startApiStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../standIns/apiStandIn';
+import { firstRoute, PLATFORM_CORRELATION_HEADERS, startApiStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../standIns/apiStandIn';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../standIns/secretsManagerStandIn';
 import { startTokenEndpointStandIn, type StandInClient, type TokenEndpointStandIn } from '../standIns/tokenEndpointStandIn';
 
@@ -21,7 +19,7 @@ export const SANDBOX_CLIENT: StandInClient = { clientId: 'sandbox-client', clien
 /** What an integrator pasted into the console: a trailing newline, which hygiene removes with a warning. */
 export const SANDBOX_SECRET_STRING = JSON.stringify({ clientId: SANDBOX_CLIENT.clientId, clientSecret: `${SANDBOX_CLIENT.clientSecret}\n` });
 
-/** The Genesys Cloud and CXone stand-ins behind queueEstimatedWait and agentState. */
+/** The Genesys Cloud and CXone platforms' clients and secrets. */
 export const SANDBOX_GENESYS_SECRET_ID = 'data-action-bridge/sandbox-genesys';
 export const SANDBOX_GENESYS_CLIENT: StandInClient = { clientId: '1e5b3c7a-genesys-oauth-client', clientSecret: 'GenesysSandboxSecret_0123456789abcdef' };
 export const SANDBOX_CXONE_SECRET_ID = 'data-action-bridge/sandbox-cxone';
@@ -40,7 +38,7 @@ export interface PlatformStandIns {
 export interface Sandbox {
   secretsManager: SecretsManagerStandIn;
   tokenEndpoint: TokenEndpointStandIn;
-  /** The API stand-in of the oauth2 actions (customerLookup's customer API). */
+  /** The API stand-in of the oauth2 platform's actions. */
   customerApi: ApiStandIn;
   genesys: PlatformStandIns;
   cxone: PlatformStandIns;
@@ -65,21 +63,20 @@ export interface SandboxOptions {
   secretString?: string;
   clients?: StandInClient[];
   tokenLifetimeSeconds?: number;
-  customers?: Record<string, unknown[]>;
+  /** By action name: data its stand-in answers from instead of its folder's samples (ActionStandIn). */
+  sampleData?: Readonly<Record<string, unknown>>;
 }
 
-/** The routes of every action on `platform`; `options.customers` replaces customerLookup's sample data. */
+/** The routes of every action on `platform` with a stand-in (lib/actions/<name>/standIn.ts), from `options.sampleData` where it has the action's. */
 function routesOf(platform: AuthPlatform, options: SandboxOptions): ApiRoute[] {
   return ACTIONS.filter((action: AnyAction) => (action.platform ?? 'oauth2') === platform).flatMap((action) => {
-    if (action.name === 'customerLookup' && options.customers) return [customerRoute(options.customers)];
     const standIn = STAND_INS[action.name];
-    return standIn ? [standIn.route] : [];
+    return standIn ? [standIn.route(options.sampleData?.[action.name])] : [];
   });
 }
 
 function startPlatformApi(platform: AuthPlatform, isAuthorized: IsAuthorized, options: SandboxOptions): Promise<ApiStandIn> {
-  const correlationHeader = platform === 'genesys-cloud' ? GENESYS_CORRELATION_HEADER : undefined;
-  return startApiStandIn(isAuthorized, firstRoute(routesOf(platform, options)), correlationHeader);
+  return startApiStandIn(isAuthorized, firstRoute(routesOf(platform, options)), PLATFORM_CORRELATION_HEADERS[platform]);
 }
 
 async function startGenesys(options: SandboxOptions): Promise<PlatformStandIns> {
@@ -135,7 +132,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     AWS_SECRET_ACCESS_KEY: 'sandbox',
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    // Unprefixed: the oauth2 settings, as `serverless invoke local -f customerLookup` uses them.
+    // Unprefixed: the oauth2 settings, as `serverless invoke local -f <an oauth2 action>` uses them.
     ...platformEnv.oauth2,
     HTTP_AUTH_SECRET_ID: SANDBOX_HTTP_AUTH_SECRET_ID,
     ...Object.assign({}, ...ACTIONS.filter((action) => (action.platform ?? 'oauth2') !== 'oauth2').map((action) => scoped(action.name, platformEnv[action.platform!]))),

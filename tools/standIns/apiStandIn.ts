@@ -1,3 +1,4 @@
+import type { AuthPlatform } from '../../lib/auth/platforms/profile';
 import { json, startLoopbackServer, type LoopbackReply, type LoopbackRequest, type LoopbackServer } from './loopbackServer';
 
 /**
@@ -17,10 +18,31 @@ export type IsAuthorized = (authorization: string | undefined) => boolean;
 /** One action's part of an API stand-in: its answer to a request on its own paths, undefined for any other path. */
 export type ApiRoute = (request: LoopbackRequest) => LoopbackReply | undefined;
 
-/** What an action folder's standIn.ts exports for the sandbox: its route, answering with sample data. */
+/**
+ * What an action folder's standIn.ts exports for the sandbox (`defineStandIn`): its route on
+ * the API stand-in of the action's platform (action.ts declares the platform), answering from
+ * the folder's sample data, or from `data` when a caller of the sandbox gives the action other
+ * data (SandboxOptions.sampleData). The kit knows no action: the sandbox reads these through
+ * the generated registry, lib/actions/standIns.ts.
+ */
 export interface ActionStandIn {
-  route: ApiRoute;
+  route(data?: unknown): ApiRoute;
 }
+
+/**
+ * An action's stand-in from its sample data and the route that serves data of that shape.
+ * The data a caller gives is the action's own business: only its route reads it, hence the one
+ * unchecked cast here rather than a schema per stand-in.
+ */
+export function defineStandIn<Data>(sample: Data, routeOf: (data: Data) => ApiRoute): ActionStandIn {
+  return { route: (data) => routeOf(data === undefined ? sample : (data as Data)) };
+}
+
+/** Genesys Cloud's API answers carry `inin-correlation-id`. */
+export const GENESYS_CORRELATION_HEADER = 'inin-correlation-id';
+
+/** The correlation header of each platform's API answers, where it is not the stand-in's default (`x-request-id`). */
+export const PLATFORM_CORRELATION_HEADERS: Readonly<Partial<Record<AuthPlatform, string>>> = { 'genesys-cloud': GENESYS_CORRELATION_HEADER };
 
 /** Routes tried in turn; a path none of them knows is 404. */
 export function firstRoute(routes: readonly ApiRoute[]): (request: LoopbackRequest) => LoopbackReply {

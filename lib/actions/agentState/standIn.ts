@@ -1,4 +1,4 @@
-import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../../tools/standIns/apiStandIn';
+import { defineStandIn, firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../../tools/standIns/apiStandIn';
 import { json } from '../../../tools/standIns/loopbackServer';
 
 /**
@@ -80,7 +80,7 @@ export function agentStatesRoute(agents: ReadonlyArray<Record<string, unknown>> 
   };
 }
 
-export const standIn: ActionStandIn = { route: agentStatesRoute() };
+export const standIn: ActionStandIn = defineStandIn(SAMPLE_AGENTS, agentStatesRoute);
 
 export function startCxoneApiStandIn(isAuthorized: IsAuthorized, agents: ReadonlyArray<Record<string, unknown>> = SAMPLE_AGENTS): Promise<ApiStandIn> {
   return startApiStandIn(isAuthorized, firstRoute([agentStatesRoute(agents)]));

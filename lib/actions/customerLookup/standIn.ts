@@ -1,4 +1,4 @@
-import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../../tools/standIns/apiStandIn';
+import { defineStandIn, firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../../tools/standIns/apiStandIn';
 import { json } from '../../../tools/standIns/loopbackServer';
 
 /**
@@ -45,7 +45,7 @@ export function customerRoute(customers: Record<string, unknown[]> = SAMPLE_CUST
   };
 }
 
-export const standIn: ActionStandIn = { route: customerRoute() };
+export const standIn: ActionStandIn = defineStandIn(SAMPLE_CUSTOMERS, customerRoute);
 
 export type CustomerApiStandIn = ApiStandIn;
 
