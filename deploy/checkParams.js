@@ -8,12 +8,12 @@
  *   AWS account is not published (deploy/actions.json genesysRegionsWithoutKnownAccount):
  *   without genesysAccountId the role would trust Genesys's commercial account.
  * - vpcSubnetIds without vpcSecurityGroupIds, or the reverse: the stack's HasVpc condition needs
- *   both, so the functions would silently stay out of the VPC (lib/codegen/vpc.ts).
+ *   both, so the functions would silently stay out of the VPC (tools/codegen/vpc.ts).
  * - secretsManagerEndpoint other than true/false (anything else would mean false), or true
  *   without the VPC params or vpcId: the endpoint lives in those subnets, and its VPC cannot be
  *   derived from subnet ids without an AWS call.
  * - httpsProxy that is not an http:// URL: the functions would refuse it at their first
- *   invocation (lib/proxy/proxySettings.ts, CONFIG_INVALID). The value is never repeated: it
+ *   invocation (lib/http/proxy/proxySettings.ts, CONFIG_INVALID). The value is never repeated: it
  *   may hold a password.
  */
 class CheckParams {

@@ -1,17 +1,17 @@
 /**
  * `npm run bench`: the bridge measured against the alternatives on loopback, in one process
  * tree, with ratios against baselines measured in the same run. Prints a table and writes
- * it, with the machine it ran on, to bench/results/. Logic lives in lib/bench/.
+ * it, with the machine it ran on, to bench/results/. Logic lives in tools/bench/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { cpuLimitedCgroup, measureColdPath, measureColdStart, measurePrefetch } from '../lib/bench/coldStart';
-import { ms, ratio, type Summary } from '../lib/bench/stats';
-import { measureSustainedLoad } from '../lib/bench/sustained';
-import { measureBaselines, measureMemory, measureThroughput, measureWarmOverhead } from '../lib/bench/warm';
-import { redirectLogs } from '../lib/logger';
-import { captureEmfWrites } from '../lib/sandbox/metricsSummary';
+import { cpuLimitedCgroup, measureColdPath, measureColdStart, measurePrefetch } from '../tools/bench/coldStart';
+import { ms, ratio, type Summary } from '../tools/bench/stats';
+import { measureSustainedLoad } from '../tools/bench/sustained';
+import { measureBaselines, measureMemory, measureThroughput, measureWarmOverhead } from '../tools/bench/warm';
+import { redirectLogs } from '../lib/base/logger';
+import { captureEmfWrites } from '../tools/sandbox/metricsSummary';
 
 const SECRET_LATENCY_MS = 30;
 const TOKEN_LATENCY_MS = 80;

@@ -13,10 +13,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ACTIONS } from '../lib/actions';
-import { PROJECT_ROOT } from '../lib/codegen/actionFolders';
-import { contractFiles } from '../lib/codegen/generatedFiles';
-import { PLACEHOLDERS, type DeployTarget } from '../lib/contracts';
-import { namedStackTarget, stackOutputsTarget } from '../lib/deployTarget';
+import { PROJECT_ROOT } from '../tools/codegen/actionFolders';
+import { contractFiles } from '../tools/codegen/generatedFiles';
+import { PLACEHOLDERS, type DeployTarget } from '../tools/contracts/contracts';
+import { namedStackTarget, stackOutputsTarget } from '../tools/contracts/deployTarget';
 import { runCommand } from './command';
 
 async function targetOf(values: Record<string, string | undefined>): Promise<{ target: DeployTarget; dir: string }> {

@@ -1,6 +1,6 @@
 /** `npm run doctor -- …`: explains why a token request fails, here or (--deployed) inside the deployed function. See lib/doctor/ and the README. */
-import { DOCTOR_USAGE, doctorFromArgs, renderReport } from '../lib/doctor/cli';
-import { DEPLOYED_USAGE, DeployedUsageError, doctorDeployed } from '../lib/doctor/production/deployedCli';
+import { DOCTOR_USAGE, doctorFromArgs, renderReport } from '../tools/doctor/cli';
+import { DEPLOYED_USAGE, DeployedUsageError, doctorDeployed } from '../tools/doctor/deployedCli';
 import { runCommand } from './command';
 
 const argv = process.argv.slice(2);

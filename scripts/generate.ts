@@ -6,8 +6,8 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PROJECT_ROOT } from '../lib/codegen/actionFolders';
-import { generatedFiles, staleGeneratedFiles } from '../lib/codegen/generatedFiles';
+import { PROJECT_ROOT } from '../tools/codegen/actionFolders';
+import { generatedFiles, staleGeneratedFiles } from '../tools/codegen/generatedFiles';
 import { runCommand } from './command';
 
 void runCommand(async () => {

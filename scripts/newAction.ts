@@ -5,17 +5,17 @@
  * so the registry, handler, deploy configuration and contracts include it. An input name
  * Genesys refuses in a contract is refused here, before any file is written. `--connection
  * orders` gives the action params of its own (ordersSecretId, ordersTokenUrl, …:
- * lib/codegen/connections.ts) instead of its platform's shared ones.
+ * tools/codegen/connections.ts) instead of its platform's shared ones.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AUTH_PLATFORMS, type AuthPlatform } from '../lib/auth/platforms/profile';
-import { ACTIONS_DIR, PROJECT_ROOT } from '../lib/codegen/actionFolders';
-import { ACTION_NAME } from '../lib/action';
-import { CONNECTION_NAME } from '../lib/codegen/connections';
-import { DEFAULT_INPUT_NAME, scaffoldFiles, scaffoldInputProblem } from '../lib/codegen/scaffold';
+import { ACTIONS_DIR, PROJECT_ROOT } from '../tools/codegen/actionFolders';
+import { ACTION_NAME } from '../lib/runtime/action';
+import { CONNECTION_NAME } from '../tools/codegen/connections';
+import { DEFAULT_INPUT_NAME, scaffoldFiles, scaffoldInputProblem } from '../tools/codegen/scaffold';
 import { runCommand } from './command';
 
 const USAGE = 'usage: npm run new-action -- <camelCaseName> [--platform oauth2|genesys-cloud|nice-cxone] [--input <inputPropertyName>] [--connection <camelCaseName>]';

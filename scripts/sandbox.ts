@@ -6,20 +6,20 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { actionEnv } from '../lib/action';
+import { actionEnv } from '../lib/runtime/action';
 import { ACTIONS } from '../lib/actions';
 import type { DirectHandler } from '../lib/front/directInvoke';
-import { redirectLogs } from '../lib/logger';
+import { redirectLogs } from '../lib/base/logger';
 import type { HttpHandler } from '../lib/front/httpFront';
-import { serveHttpFront } from '../lib/sandbox/httpFrontServer';
-import { invokeLocalCommands, type FunctionConfig } from '../lib/sandbox/invokeLocal';
-import { captureEmfWrites, emfRecords, summariseMetrics } from '../lib/sandbox/metricsSummary';
-import { postSampleEvents, runHttpEvents, runSampleEvents, unexpectedResults, type EventResult } from '../lib/sandbox/runEvents';
-import { SANDBOX_HTTP_KEYS, startSandbox } from '../lib/sandbox/sandbox';
-import { renderReport } from '../lib/doctor/cli';
-import { doctorDeployed } from '../lib/doctor/production/deployedCli';
+import { serveHttpFront } from '../tools/sandbox/httpFrontServer';
+import { invokeLocalCommands, type FunctionConfig } from '../tools/sandbox/invokeLocal';
+import { captureEmfWrites, emfRecords, summariseMetrics } from '../tools/sandbox/metricsSummary';
+import { postSampleEvents, runHttpEvents, runSampleEvents, unexpectedResults, type EventResult } from '../tools/sandbox/runEvents';
+import { SANDBOX_HTTP_KEYS, startSandbox } from '../tools/sandbox/sandbox';
+import { renderReport } from '../tools/doctor/cli';
+import { doctorDeployed } from '../tools/doctor/deployedCli';
 import { createProductionDoctorHandler } from '../lib/doctor/production/productionDoctor';
-import { startLambdaStandIn } from '../lib/sandbox/lambdaStandIn';
+import { startLambdaStandIn } from '../tools/standIns/lambdaStandIn';
 import { runCommand } from './command';
 
 const root = join(__dirname, '..');

@@ -1,7 +1,7 @@
 import type { Credentials } from './credentials';
-import { ErrorCode, SecretError } from '../errors';
+import { ErrorCode, SecretError } from '../base/errors';
 import { basicAuthorization } from './formEncoding';
-import type { SecretText } from '../secretText';
+import type { SecretText } from '../base/secretText';
 
 /**
  * Client authentication at the token endpoint as one value per method, after oauth4webapi

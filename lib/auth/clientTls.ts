@@ -1,8 +1,8 @@
 import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
-import { DAY_MS } from '../constants';
-import { ErrorCode, SecretError } from '../errors';
-import { createHttpAgent, proxySettingsOf, type ConnectOptions, type HttpAgent } from '../httpClient';
+import { DAY_MS } from '../base/constants';
+import { ErrorCode, SecretError } from '../base/errors';
+import { createHttpAgent, proxySettingsOf, type ConnectOptions, type HttpAgent } from '../http/httpClient';
 import type { HygieneChange } from './credentials';
 import { cleanPem } from './pemHygiene';
 
@@ -144,7 +144,7 @@ export function parseClientTls(object: Record<string, unknown>, secretId: string
  * when first needed and replaced when the secret's material changes. The agent it replaced
  * is closed at the next change, not at once: an invocation may still be retrying on it, and
  * undici's close() refuses new requests (its idle sockets end at the keep-alive timeout).
- * Each takes the egress proxy of the container's agent (lib/proxy/), as its other requests do.
+ * Each takes the egress proxy of the container's agent (lib/http/proxy/), as its other requests do.
  */
 export class ClientTlsAgents {
   constructor(private readonly base: HttpAgent) {}

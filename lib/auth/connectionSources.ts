@@ -3,7 +3,7 @@ import type { TokenSource, TokenSourceSettings } from './tokenSource';
 /**
  * The token sources of one function, one per connection: the HTTPS front hosts every action,
  * and actions whose credentials, token endpoint and API come from the same settings (one
- * connection, lib/codegen/connections.ts) share one secret cache, one token pool and its
+ * connection, tools/codegen/connections.ts) share one secret cache, one token pool and its
  * budgets, as they share one client at the platform. Direct-invoke functions hold one action
  * each and need none of this.
  */

@@ -1,5 +1,5 @@
-import { CREDENTIAL_RUN_CHARS } from '../constants';
-import type { SecretText } from '../secretText';
+import { CREDENTIAL_RUN_CHARS } from '../base/constants';
+import type { SecretText } from '../base/secretText';
 
 /**
  * The runs of CREDENTIAL_RUN_CHARS characters of a token and the client's secrets, compared

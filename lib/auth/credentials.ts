@@ -1,8 +1,8 @@
-import { ErrorCode, SecretError } from '../errors';
+import { ErrorCode, SecretError } from '../base/errors';
 import { cleanCredentialValue, findForbiddenCharacter } from './hygiene';
-import type { Log } from '../logger';
+import type { Log } from '../base/logger';
 import type { FetchedSecret } from './secretCache';
-import { SecretText } from '../secretText';
+import { SecretText } from '../base/secretText';
 import { CLIENT_TLS_KEYS, parseClientTls, type ClientTls } from './clientTls';
 import { clientAuthFor, type ClientAuthMethod } from './clientAuth';
 

@@ -1,4 +1,4 @@
-import { idShaped } from '../correlationId';
+import { idShaped } from '../base/correlationId';
 
 /**
  * The tenant an ID token names. CXone's token response carries an `id_token` whose claims

@@ -1,11 +1,11 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Deadline } from '../deadline';
-import { SECRET_FAILURE_MEMORY_MS, STALE_REFRESH_WAIT_MAX_MS } from '../constants';
-import { DependencyBreaker } from '../circuitBreaker';
-import { BridgeError, ErrorCode, SecretError } from '../errors';
-import { isTlsFailure, networkCodeOf } from '../networkErrors';
-import { proxyTunnelErrorOf } from '../proxy/proxyFailure';
-import { retryWithDeadline } from '../retry';
+import type { Deadline } from '../http/deadline';
+import { SECRET_FAILURE_MEMORY_MS, STALE_REFRESH_WAIT_MAX_MS } from '../base/constants';
+import { DependencyBreaker } from '../http/circuitBreaker';
+import { BridgeError, ErrorCode, SecretError } from '../base/errors';
+import { isTlsFailure, networkCodeOf } from '../http/networkErrors';
+import { proxyTunnelErrorOf } from '../http/proxy/proxyFailure';
+import { retryWithDeadline } from '../http/retry';
 import { SharedCache } from './sharedCache';
 
 /**
@@ -55,7 +55,7 @@ const SECRET = 'secret';
 export class SecretCache {
   readonly #cache = new SharedCache<typeof SECRET, FetchedSecret>();
   /**
-   * As the token endpoint's and the upstream's (lib/circuitBreaker.ts), but it counts each
+   * As the token endpoint's and the upstream's (lib/http/circuitBreaker.ts), but it counts each
    * caller's wait, not each fetch: when Secrets Manager hangs, a fetch runs on to its shared
    * bound (SHARED_FETCH_BUDGET_MS) after its waiters gave up, so counting fetches would open
    * it only that much later, while every invocation meanwhile waited out its deadline.
@@ -153,10 +153,10 @@ export class SecretCache {
   }
 
   /**
-   * One GetSecretValue, retried by the bridge's policy (lib/retry.ts: at most 3 attempts,
+   * One GetSecretValue, retried by the bridge's policy (lib/http/retry.ts: at most 3 attempts,
    * full jitter, room kept before the deadline) on what SPEC §5 calls transient: throttling,
    * a 5xx, a network failure. The SDK client makes one attempt per call (maxAttempts: 1 in
-   * lib/container.ts), so this is the only retry policy. Not found, access denied and
+   * lib/runtime/container.ts), so this is the only retry policy. Not found, access denied and
    * invalid requests are answers: never retried.
    */
   async #fetch(deadline: Deadline): Promise<FetchedSecret> {

@@ -1,4 +1,4 @@
-import type { Deadline } from '../deadline';
+import type { Deadline } from '../http/deadline';
 
 /**
  * The one cache under the token source: secrets, tokens and discovery documents (as

@@ -1,6 +1,6 @@
-import { TOKEN_LIMITED_MIN_WAIT_MS, TOKEN_RATE_WINDOW_MS } from '../constants';
-import { headerValue, type HttpResponse } from '../http';
-import { retryAfterMs } from '../retry';
+import { TOKEN_LIMITED_MIN_WAIT_MS, TOKEN_RATE_WINDOW_MS } from '../base/constants';
+import { headerValue, type HttpResponse } from '../http/http';
+import { retryAfterMs } from '../http/retry';
 
 /**
  * A token's request budget (issue: per-token budgets): at most `limit` upstream requests in

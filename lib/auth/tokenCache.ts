@@ -1,17 +1,17 @@
-import { MAX_UPSTREAM_BYTES, REJECTED_CLIENT_BACKOFF_MS, TOKEN_EXPIRY_SKEW_FRACTION, TOKEN_EXPIRY_SKEW_MAX_MS } from '../constants';
+import { MAX_UPSTREAM_BYTES, REJECTED_CLIENT_BACKOFF_MS, TOKEN_EXPIRY_SKEW_FRACTION, TOKEN_EXPIRY_SKEW_MAX_MS } from '../base/constants';
 import type { CredentialParser, Credentials } from './credentials';
 import { CredentialRuns } from './credentialRuns';
-import type { Deadline } from '../deadline';
-import { ErrorCode, TokenError } from '../errors';
-import { DependencyBreaker } from '../circuitBreaker';
-import { sendWithRetries } from '../retry';
+import type { Deadline } from '../http/deadline';
+import { ErrorCode, TokenError } from '../base/errors';
+import { DependencyBreaker } from '../http/circuitBreaker';
+import { sendWithRetries } from '../http/retry';
 import type { SecretCache } from './secretCache';
-import type { SecretText } from '../secretText';
+import type { SecretText } from '../base/secretText';
 import { SharedCache } from './sharedCache';
 import { buildTokenRequest, type TokenRequestSettings } from './tokenRequest';
 import { INVALID_CLIENT_ADVICE, isInvalidClient, parseTokenResponse } from './tokenResponse';
-import type { HttpAgent } from '../httpClient';
-import { withProxyInPath } from '../proxy/proxyFailure';
+import type { HttpAgent } from '../http/httpClient';
+import { withProxyInPath } from '../http/proxy/proxyFailure';
 import type { ClientTlsAgents } from './clientTls';
 import { clientAuthFor } from './clientAuth';
 

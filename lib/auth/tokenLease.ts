@@ -1,6 +1,6 @@
-import type { Deadline } from '../deadline';
-import { correlationIdOf, type HttpResponse } from '../http';
-import type { Log } from '../logger';
+import type { Deadline } from '../http/deadline';
+import { correlationIdOf, type HttpResponse } from '../http/http';
+import type { Log } from '../base/logger';
 import type { Credentials } from './credentials';
 import type { CachedToken, TokenRead } from './tokenCache';
 import type { TokenPool } from './tokenPool';
@@ -8,7 +8,7 @@ import type { TokenPool } from './tokenPool';
 /**
  * One upstream call's hold on a token of the pool (lib/auth/tokenPool.ts): the Authorization
  * header it sends, the budget each request takes, what the upstream answered, and a 401. The
- * upstream call (lib/upstream.ts) only tells the lease what happened; which token goes next
+ * upstream call (lib/runtime/upstream.ts) only tells the lease what happened; which token goes next
  * is decided here.
  */
 export class TokenLease {
@@ -61,7 +61,7 @@ export class TokenLease {
   }
 
   /**
-   * The response's correlation id (lib/http.ts), unless it may carry a piece of the token sent
+   * The response's correlation id (lib/http/http.ts), unless it may carry a piece of the token sent
    * or of the client's secrets (CredentialRuns): it goes into messages and log lines.
    */
   correlationIdOf(response: HttpResponse): string | undefined {

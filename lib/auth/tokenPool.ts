@@ -1,10 +1,10 @@
-import { REJECTED_CLIENT_BACKOFF_MS } from '../constants';
-import type { Deadline } from '../deadline';
-import { ErrorCode, UpstreamError } from '../errors';
-import type { HttpResponse } from '../http';
-import type { Log } from '../logger';
-import { sleep, waitFits } from '../retry';
-import type { SecretText } from '../secretText';
+import { REJECTED_CLIENT_BACKOFF_MS } from '../base/constants';
+import type { Deadline } from '../http/deadline';
+import { ErrorCode, UpstreamError } from '../base/errors';
+import type { HttpResponse } from '../http/http';
+import type { Log } from '../base/logger';
+import { sleep, waitFits } from '../http/retry';
+import type { SecretText } from '../base/secretText';
 import type { Credentials } from './credentials';
 import { isTokenLimit, TokenBudget } from './tokenBudget';
 import type { CachedToken, TokenCache, TokenRead } from './tokenCache';

@@ -1,5 +1,5 @@
 import type { Credentials } from './credentials';
-import { ErrorCode, SecretError } from '../errors';
+import { ErrorCode, SecretError } from '../base/errors';
 import { formUrlEncodeBody } from './formEncoding';
 import { clientAuthFor, type ApplyClientAuth, type ClientAuthMethod } from './clientAuth';
 

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { TOKEN_ASSUMED_LIFETIME_SECONDS } from '../constants';
-import { ErrorCode, TokenError } from '../errors';
-import { correlationIdOf, isJsonContentType, type HttpResponse } from '../http';
-import { SecretText } from '../secretText';
+import { TOKEN_ASSUMED_LIFETIME_SECONDS } from '../base/constants';
+import { ErrorCode, TokenError } from '../base/errors';
+import { correlationIdOf, isJsonContentType, type HttpResponse } from '../http/http';
+import { SecretText } from '../base/secretText';
 import { tenantIdOfIdToken } from './idTokenClaims';
 
 /**

@@ -1,8 +1,8 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Deadline } from '../deadline';
-import { TOKEN_POOL_SIZE } from '../constants';
-import { ConfigError, ErrorCode } from '../errors';
-import type { HttpAgent } from '../httpClient';
+import type { Deadline } from '../http/deadline';
+import { TOKEN_POOL_SIZE } from '../base/constants';
+import { ConfigError, ErrorCode } from '../base/errors';
+import type { HttpAgent } from '../http/httpClient';
 import { ClientTlsAgents, type ClientTls } from './clientTls';
 import { CredentialParser } from './credentials';
 import { createPlatformProfile, type PlatformProfile, type PlatformSettings } from './platforms/profile';

@@ -1,21 +1,21 @@
 import { clientAuthFor, SECRET_IN_BODY, type ClientAuth } from '../auth/clientAuth';
 import type { Credentials } from '../auth/credentials';
-import { Deadline } from '../deadline';
-import { logger } from '../logger';
-import { BridgeError, ErrorCode } from '../errors';
-import { headerValue, type HttpRequest, type HttpResponse } from '../http';
-import { connectOptionsOf, createHttpAgent, proxySettingsOf, sendHttpRequest, type HttpAgent } from '../httpClient';
+import { Deadline } from '../http/deadline';
+import { logger } from '../base/logger';
+import { BridgeError, ErrorCode } from '../base/errors';
+import { headerValue, type HttpRequest, type HttpResponse } from '../http/http';
+import { connectOptionsOf, createHttpAgent, proxySettingsOf, sendHttpRequest, type HttpAgent } from '../http/httpClient';
 import { formUrlEncode } from '../auth/formEncoding';
 import { buildTokenRequest, type BuiltTokenRequest, type TokenRequestSettings } from '../auth/tokenRequest';
 import { parseTokenResponse, type IssuedToken } from '../auth/tokenResponse';
 import { checkTokenEndpoint } from '../auth/platforms/tokenEndpointCheck';
 import { cxoneTenantOf } from '../auth/platforms/niceCxone';
-import { endpointUrlProblem } from '../url';
-import { DOCTOR_CLOCK_SKEW_WARN_SECONDS } from '../constants';
+import { endpointUrlProblem } from '../base/url';
+import { DOCTOR_CLOCK_SKEW_WARN_SECONDS } from '../base/constants';
 import { redactedCurl } from './curl';
 import { Cause, report, step, type Step } from './findings';
 import { classifyNetworkError, isProxyCause, type NetworkFailure } from './networkFailure';
-import { clientCertRefusal } from '../tlsRefusal';
+import { clientCertRefusal } from '../http/tlsRefusal';
 import type { CheckedSecret, LoadedSecret } from './secretCheck';
 import { checkSecret } from './secretCheck';
 import { resolveDoctorEndpoint, type DoctorPlatformSettings } from './endpoint';
@@ -79,7 +79,7 @@ const REJECTIONS = new Set<string>([
   ErrorCode.TOKEN_INVALID_GRANT,
 ]);
 
-/** A refused client certificate (lib/tlsRefusal.ts), else what kind of network failure, if one (through the agent's proxy, if any). */
+/** A refused client certificate (lib/http/tlsRefusal.ts), else what kind of network failure, if one (through the agent's proxy, if any). */
 async function networkFailure(options: DoctorOptions, agent: HttpAgent, error: unknown, url: URL): Promise<NetworkFailure | undefined> {
   const refusal = await clientCertRefusal(error, url, agent, Deadline.after(options.timeoutMs, logger));
   return refusal ? { cause: Cause.CLIENT_CERT_REFUSED, message: `${url.host} ${refusal}` } : classifyNetworkError(error, url.host, agent.proxyFor?.(url));

@@ -3,10 +3,10 @@ import { GENESYS_REGION_DOMAINS, isGenesysRegion } from '../auth/platforms/genes
 import { createPlatformProfile, type AuthPlatform } from '../auth/platforms/profile';
 import type { ClientAuthMethod } from '../auth/clientAuth';
 import type { TokenRequestSettings } from '../auth/tokenRequest';
-import { Deadline } from '../deadline';
-import { logger } from '../logger';
-import { BridgeError, ErrorCode, SecretError } from '../errors';
-import type { HttpAgent } from '../httpClient';
+import { Deadline } from '../http/deadline';
+import { logger } from '../base/logger';
+import { BridgeError, ErrorCode, SecretError } from '../base/errors';
+import type { HttpAgent } from '../http/httpClient';
 import { Cause, report, type Step } from './findings';
 import { classifyNetworkError } from './networkFailure';
 

@@ -28,7 +28,7 @@ export const Cause = {
   UPSTREAM_REJECTED_TOKEN: 'UPSTREAM_REJECTED_TOKEN',
   UPSTREAM_FORBIDDEN: 'UPSTREAM_FORBIDDEN',
   UPSTREAM_UNREACHABLE: 'UPSTREAM_UNREACHABLE',
-  /** Egress proxies (lib/proxy/): the proxy wants credentials (407), refuses the host, resets, cannot be reached, or strips Authorization. */
+  /** Egress proxies (lib/http/proxy/): the proxy wants credentials (407), refuses the host, resets, cannot be reached, or strips Authorization. */
   PROXY_AUTH_REQUIRED: 'PROXY_AUTH_REQUIRED',
   PROXY_REFUSED: 'PROXY_REFUSED',
   PROXY_RESET: 'PROXY_RESET',

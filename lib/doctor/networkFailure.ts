@@ -1,7 +1,7 @@
-import { BridgeError, ErrorCode } from '../errors';
-import { isTlsFailure, networkCodeOf } from '../networkErrors';
-import { proxyFailureMessage, proxyFailureOf, type ProxyFailureReason } from '../proxy/proxyFailure';
-import type { EgressProxy } from '../proxy/proxySettings';
+import { BridgeError, ErrorCode } from '../base/errors';
+import { isTlsFailure, networkCodeOf } from '../http/networkErrors';
+import { proxyFailureMessage, proxyFailureOf, type ProxyFailureReason } from '../http/proxy/proxyFailure';
+import type { EgressProxy } from '../http/proxy/proxySettings';
 import { Cause } from './findings';
 
 /**

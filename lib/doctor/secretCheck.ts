@@ -1,8 +1,8 @@
 import { parseCredentials, type Credentials } from '../auth/credentials';
 import type { ClientAuthMethod } from '../auth/clientAuth';
 import type { ClientTls } from '../auth/clientTls';
-import { CLIENT_CERT_WARN_DAYS } from '../constants';
-import { BridgeError, ErrorCode } from '../errors';
+import { CLIENT_CERT_WARN_DAYS } from '../base/constants';
+import { BridgeError, ErrorCode } from '../base/errors';
 import type { FetchedSecret } from '../auth/secretCache';
 import { Cause, report, type Step } from './findings';
 

@@ -1,8 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
-import { HTTP_CALLER_KEY_MIN_CHARS, HTTP_FUTURE_SKEW_SECONDS } from '../constants';
-import type { Deadline } from '../deadline';
-import { BridgeError, ErrorCode, SecretError } from '../errors';
+import { HTTP_CALLER_KEY_MIN_CHARS, HTTP_FUTURE_SKEW_SECONDS } from '../base/constants';
+import type { Deadline } from '../http/deadline';
+import { BridgeError, ErrorCode, SecretError } from '../base/errors';
 import type { SecretCache } from '../auth/secretCache';
 
 /**

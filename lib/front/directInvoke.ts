@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
-import type { AnyAction } from '../action';
-import { idShaped } from '../correlationId';
-import { createActionRunner, type Invocation } from '../invocation';
+import type { AnyAction } from '../runtime/action';
+import { idShaped } from '../base/correlationId';
+import { createActionRunner, type Invocation } from '../runtime/invocation';
 
 /**
  * The direct-invoke front (Genesys Cloud's AWS Lambda data action integration): the event

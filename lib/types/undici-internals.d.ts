@@ -1,5 +1,5 @@
-// Types for the two undici modules lib/httpClient.ts imports directly (see the comment there);
-// valid for the exact undici version pinned in package.json (tests/undiciPin.test.ts).
+// Types for the two undici modules lib/http/httpClient.ts imports directly (see the comment there);
+// valid for the exact undici version pinned in package.json (tests/unit/undiciPin.test.ts).
 declare module 'undici/lib/dispatcher/agent.js' {
   import { Agent } from 'undici';
   export default Agent;

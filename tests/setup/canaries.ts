@@ -5,7 +5,7 @@ import {
   SANDBOX_CXONE_CLIENT,
   SANDBOX_GENESYS_CLIENT,
   SANDBOX_HTTP_KEYS,
-} from '../../lib/sandbox/sandbox';
+} from '../../tools/sandbox/sandbox';
 import { PROXY_BASIC, PROXY_PASSWORD } from '../support/forwardProxy';
 import { drainCapturedLines } from './logs';
 

@@ -1,4 +1,4 @@
-import { redirectLogs } from '../../lib/logger';
+import { redirectLogs } from '../../lib/base/logger';
 
 export interface CapturedLogs {
   lines: string[];

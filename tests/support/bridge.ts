@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { customerLookup } from '../../lib/actions/customerLookup/action';
 import { createDirectHandler, type DirectHandler } from '../../lib/front/directInvoke';
-import { createLambdaContext } from '../../lib/sandbox/lambdaContext';
-import type { Sandbox, SandboxOptions } from '../../lib/sandbox/sandbox';
+import { createLambdaContext } from '../../tools/sandbox/lambdaContext';
+import type { Sandbox, SandboxOptions } from '../../tools/sandbox/sandbox';
 import { openSandbox } from './sandboxProcess';
 
 /**

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { LookupFunction } from 'node:net';
-import type { HttpAgent } from '../../lib/httpClient';
-import { renderReport } from '../../lib/doctor/cli';
+import type { HttpAgent } from '../../lib/http/httpClient';
+import { renderReport } from '../../tools/doctor/cli';
 import { runDoctor, type DoctorOptions, type DoctorReport } from '../../lib/doctor/doctor';
 import type { Cause, Step } from '../../lib/doctor/findings';
-import { createHttpAgent } from '../../lib/httpClient';
+import { createHttpAgent } from '../../lib/http/httpClient';
 
 /**
  * Helpers for the doctor tests: an HTTP agent whose DNS never leaves the process and the

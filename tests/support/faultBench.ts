@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineAction } from '../../lib/action';
+import { defineAction } from '../../lib/runtime/action';
 import { agentState } from '../../lib/actions/agentState/action';
 import { createDirectHandler, type DirectHandler } from '../../lib/front/directInvoke';
 import { openBridge, type Bridge, type EnvOverrides } from './bridge';

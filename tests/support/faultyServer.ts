@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { request } from 'undici';
-import type { LoopbackReply, LoopbackRequest } from '../../lib/sandbox/loopbackServer';
+import type { LoopbackReply, LoopbackRequest } from '../../tools/standIns/loopbackServer';
 
 /**
  * A loopback server that misbehaves on cue, for the fault tests: each request takes the

@@ -2,10 +2,10 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import * as z from 'zod';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { AnyAction } from '../../lib/action';
+import type { AnyAction } from '../../lib/runtime/action';
 import { startGenesysApiStandIn } from '../../lib/actions/queueEstimatedWait/standIn';
-import type { ApiStandIn } from '../../lib/sandbox/apiStandIn';
-import type { Sandbox, SandboxCounts } from '../../lib/sandbox/sandbox';
+import type { ApiStandIn } from '../../tools/standIns/apiStandIn';
+import type { Sandbox, SandboxCounts } from '../../tools/sandbox/sandbox';
 import { httpApiEvent } from './httpCalls';
 import { openSandbox, sampleEvent, sampleEventFiles } from './sandboxProcess';
 

@@ -13,7 +13,7 @@
  */
 import { writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLambdaContext } from '../../lib/sandbox/lambdaContext';
+import { createLambdaContext } from '../../tools/sandbox/lambdaContext';
 import type { RuntimeAnswer, RuntimeInvocation } from './lambdaRuntime';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;

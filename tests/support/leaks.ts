@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { formUrlEncode } from '../../lib/auth/formEncoding';
 
 /**
- * The leak scan of tests/security.test.ts: every form a credential takes on the wire
+ * The leak scan of tests/unit/security.test.ts: every form a credential takes on the wire
  * (raw, form-encoded, JSON-escaped, inside Basic credentials), searched for in every text
  * the bridge produced (log lines, thrown errors with their whole cause chain, outputs, HTTP
  * answers). Findings name where and which canary, never the value.

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { actionEnvPrefix } from '../../lib/action';
-import { EVENTS_DIR } from '../../lib/codegen/actionFolders';
-import { functionNameOf } from '../../lib/sandbox/runEvents';
-import { startSandbox, type Sandbox, type SandboxCounts, type SandboxOptions } from '../../lib/sandbox/sandbox';
+import { actionEnvPrefix } from '../../lib/runtime/action';
+import { EVENTS_DIR } from '../../tools/codegen/actionFolders';
+import { functionNameOf } from '../../tools/sandbox/runEvents';
+import { startSandbox, type Sandbox, type SandboxCounts, type SandboxOptions } from '../../tools/sandbox/sandbox';
 import { captureLogs, type CapturedLogs } from '../setup/logs';
 import { sdkVariablesOf, setSdkProcessEnv } from './processEnv';
 

@@ -3,7 +3,7 @@ import { createDirectHandler } from '../../lib/front/directInvoke';
 
 /**
  * customerLookup's handler behind an INIT that takes SLOW_INIT_MS (a large bundle, a slow
- * dependency), busy, as module loading is: tests/lambdaRuntime.test.ts checks that an on-demand
+ * dependency), busy, as module loading is: tests/e2e/lambdaRuntime.test.ts checks that an on-demand
  * cold start's INIT counts against the action's timeout.
  */
 const until = performance.timeOrigin + Number(process.env.SLOW_INIT_MS ?? 0);

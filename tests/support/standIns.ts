@@ -1,11 +1,11 @@
 import { request } from 'undici';
-import { startLoopbackServer, type LoopbackServer } from '../../lib/sandbox/loopbackServer';
-import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../lib/sandbox/secretsManagerStandIn';
+import { startLoopbackServer, type LoopbackServer } from '../../tools/standIns/loopbackServer';
+import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../tools/standIns/secretsManagerStandIn';
 import { setSdkProcessEnv } from './processEnv';
 
 /**
  * Building blocks for tests that assemble their own bridge from the loopback stand-ins
- * (lib/sandbox) instead of the whole sandbox: a Secrets Manager the real SDK can reach,
+ * (tools/standIns) instead of the whole sandbox: a Secrets Manager the real SDK can reach,
  * a list of servers closed after each test, and a forwarding proxy that counts and
  * records what passes through it. Everything listens on 127.0.0.1.
  */

@@ -1,11 +1,11 @@
 import * as z from 'zod';
-import { defineAction } from '../../lib/action';
+import { defineAction } from '../../lib/runtime/action';
 import { createDirectHandler } from '../../lib/front/directInvoke';
 
 /**
  * customerLookup's request with a transform that waits on an unref'd timer, as a library's
- * wait may: only the invocation's own hold of the event loop (lib/eventLoopHold.ts) keeps the
- * Lambda runtime from answering null meanwhile (tests/lambdaRuntime.test.ts).
+ * wait may: only the invocation's own hold of the event loop (lib/runtime/eventLoopHold.ts) keeps the
+ * Lambda runtime from answering null meanwhile (tests/e2e/lambdaRuntime.test.ts).
  */
 const unrefWait = defineAction({
   name: 'unrefWait',

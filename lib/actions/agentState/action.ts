@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineAction } from '../../action';
+import { defineAction } from '../../runtime/action';
 
 /**
  * agentState: an agent's current state in NICE CXone, for a flow that routes to a

@@ -1,5 +1,5 @@
-import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../sandbox/apiStandIn';
-import { json } from '../../sandbox/loopbackServer';
+import { defineStandIn, firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../../tools/standIns/apiStandIn';
+import { json } from '../../../tools/standIns/loopbackServer';
 
 /**
  * The loopback stand-in for agentState: CXone's `GET …/InContactAPI/services/v27.0/cache/agentstate`,
@@ -80,7 +80,7 @@ export function agentStatesRoute(agents: ReadonlyArray<Record<string, unknown>> 
   };
 }
 
-export const standIn: ActionStandIn = { route: agentStatesRoute() };
+export const standIn: ActionStandIn = defineStandIn(SAMPLE_AGENTS, agentStatesRoute);
 
 export function startCxoneApiStandIn(isAuthorized: IsAuthorized, agents: ReadonlyArray<Record<string, unknown>> = SAMPLE_AGENTS): Promise<ApiStandIn> {
   return startApiStandIn(isAuthorized, firstRoute([agentStatesRoute(agents)]));

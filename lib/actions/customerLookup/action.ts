@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineAction } from '../../action';
+import { defineAction } from '../../runtime/action';
 
 /**
  * customerLookup (SPEC §12): finds a customer by phone number and returns who they are,

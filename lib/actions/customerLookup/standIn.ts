@@ -1,5 +1,5 @@
-import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../sandbox/apiStandIn';
-import { json } from '../../sandbox/loopbackServer';
+import { defineStandIn, firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized } from '../../../tools/standIns/apiStandIn';
+import { json } from '../../../tools/standIns/loopbackServer';
 
 /**
  * The loopback stand-in for customerLookup's upstream customer API (SPEC §12):
@@ -45,7 +45,7 @@ export function customerRoute(customers: Record<string, unknown[]> = SAMPLE_CUST
   };
 }
 
-export const standIn: ActionStandIn = { route: customerRoute() };
+export const standIn: ActionStandIn = defineStandIn(SAMPLE_CUSTOMERS, customerRoute);
 
 export type CustomerApiStandIn = ApiStandIn;
 

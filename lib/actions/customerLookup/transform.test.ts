@@ -3,6 +3,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { customerLookup, summariseCustomer } from './action';
 import { captureLogs, type CapturedLogs } from '../../../tests/setup/logs';
+import { invoke } from '../../../tests/support/bridge';
+import { jsonReply, startFaultyServer } from '../../../tests/support/faultyServer';
+import { useSandbox } from '../../../tests/support/sandboxProcess';
+import { Servers } from '../../../tests/support/standIns';
+import { createDirectHandler } from '../../front/directInvoke';
 
 /** SPEC §12, without a network: the action's schemas and transform as the pipeline runs them. */
 
@@ -347,5 +352,43 @@ describe('customerLookup input', () => {
 
   it.each([['+15551234567'], [null], [undefined], [['+15551234567']], [42]])('rejects input that is not an object (%j), naming input', (input) => {
     expect(inputProblems(input)).toMatch(/^input must be a JSON object/);
+  });
+});
+
+describe('customerLookup: money from the upstream (SPEC §12)', () => {
+  // Over a real socket: the sandbox's secret and token, the upstream a faulty server answering these orders.
+  const servers = new Servers();
+  const hooks = useSandbox(servers);
+
+  /** A cold customerLookup container whose upstream answers one customer with these orders. */
+  async function customerWithOrders(orders: unknown[]) {
+    const upstream = servers.track(await startFaultyServer());
+    upstream.otherwise(jsonReply(200, { data: [{ id: 'c-1', orders }] }, { 'x-request-id': 'money-1' }));
+    return createDirectHandler(customerLookup, { ...hooks.current().sandbox.env, CUSTOMER_LOOKUP__UPSTREAM_BASE_URL: upstream.url });
+  }
+
+  it('refuses three orders of 40,000,000,000,000.01 (a floating-point sum said 120,000,000,000,000.05): UPSTREAM_INVALID_RESPONSE naming the orders', async () => {
+    const handler = await customerWithOrders(Array.from({ length: 3 }, (_, i) => ({ id: `o-${i}`, total: 40_000_000_000_000.01 })));
+
+    await expect(invoke(handler, { phoneNumber: '+15551234567' })).rejects.toMatchObject({
+      code: 'UPSTREAM_INVALID_RESPONSE',
+      status: 200,
+      message: expect.stringContaining('data.orders: the totals sum to more than 90071992547409.91 (Number.MAX_SAFE_INTEGER cents), too large for lifetimeValue (HTTP 200, correlation id money-1)'),
+    });
+  });
+
+  it('refuses a negative order total: UPSTREAM_INVALID_RESPONSE naming the field', async () => {
+    const handler = await customerWithOrders([{ id: 'o-1', total: 120.5 }, { id: 'o-2', total: -79.25 }]);
+
+    await expect(invoke(handler, { phoneNumber: '+15551234567' })).rejects.toMatchObject({
+      code: 'UPSTREAM_INVALID_RESPONSE',
+      message: expect.stringContaining('data.orders.1.total: total must not be negative'),
+    });
+  });
+
+  it('answers a lifetime value of exactly Number.MAX_SAFE_INTEGER cents', async () => {
+    const handler = await customerWithOrders([{ total: 30_023_997_515_803.3 }, { total: 30_023_997_515_803.3 }, { total: 30_023_997_515_803.31 }]);
+
+    await expect(invoke(handler, { phoneNumber: '+15551234567' })).resolves.toStrictEqual({ found: true, customerId: 'c-1', orderCount: 3, lifetimeValue: 90_071_992_547_409.91 });
   });
 });

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import mapping from './mapping.json';
-import { defineAction, path } from '../../action';
-import { jsonataTransform } from '../../jsonataTransform';
+import { defineAction, path } from '../../runtime/action';
+import { jsonataTransform } from '../../runtime/jsonataTransform';
 
 /**
  * queueEstimatedWait: the estimated wait of a Genesys Cloud queue, for a flow that tells

@@ -1,5 +1,5 @@
-import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized, type TokenLimit, type TokenLimitedStandIn } from '../../sandbox/apiStandIn';
-import { json } from '../../sandbox/loopbackServer';
+import { defineStandIn, firstRoute, GENESYS_CORRELATION_HEADER, startApiStandIn, type ActionStandIn, type ApiRoute, type ApiStandIn, type IsAuthorized, type TokenLimit, type TokenLimitedStandIn } from '../../../tools/standIns/apiStandIn';
+import { json } from '../../../tools/standIns/loopbackServer';
 
 /**
  * The loopback stand-in for queueEstimatedWait: Genesys Cloud's estimated wait endpoints
@@ -37,10 +37,7 @@ export function estimatedWaitRoute(queues: Record<string, unknown> = SAMPLE_QUEU
   };
 }
 
-export const standIn: ActionStandIn = { route: estimatedWaitRoute() };
-
-/** Genesys Cloud's API answers carry `inin-correlation-id`. */
-export const GENESYS_CORRELATION_HEADER = 'inin-correlation-id';
+export const standIn: ActionStandIn = defineStandIn(SAMPLE_QUEUES, estimatedWaitRoute);
 
 /** `tokenLimit`: enforce Genesys Cloud's per-token rate limit (300 a minute) and report it in headers. */
 export function startGenesysApiStandIn(isAuthorized: IsAuthorized, queues: Record<string, unknown> = SAMPLE_QUEUES, tokenLimit?: TokenLimit): Promise<ApiStandIn & TokenLimitedStandIn> {

@@ -1,12 +1,12 @@
 import * as z from 'zod';
-import type { Deadline } from '../../deadline';
+import type { Deadline } from '../../http/deadline';
 import type { Credentials } from '../credentials';
-import { BridgeError, ErrorCode, SecretError, TokenError, UpstreamError } from '../../errors';
-import { correlationIdOf, parseJsonBody } from '../../http';
-import { sendWithRetries } from '../../retry';
+import { BridgeError, ErrorCode, SecretError, TokenError, UpstreamError } from '../../base/errors';
+import { correlationIdOf, parseJsonBody } from '../../http/http';
+import { sendWithRetries } from '../../http/retry';
 import { SharedCache } from '../sharedCache';
-import { endpointUrlProblem, joinUrl } from '../../url';
-import type { HttpAgent } from '../../httpClient';
+import { endpointUrlProblem, joinUrl } from '../../base/url';
+import type { HttpAgent } from '../../http/httpClient';
 
 /**
  * NICE CXone discovery (CXone "global authentication service"): the token endpoint comes

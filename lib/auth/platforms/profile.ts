@@ -1,11 +1,11 @@
 import type { Credentials } from '../credentials';
-import type { Deadline } from '../../deadline';
+import type { Deadline } from '../../http/deadline';
 import type { CachedToken } from '../tokenCache';
 import type { ClientAuthMethod } from '../clientAuth';
 import type { TokenRequestSettings } from '../tokenRequest';
 import { genesysApiBaseUrl, genesysTokenUrl, type GenesysRegion } from './genesysCloud';
 import { CxoneDiscovery, cxoneTenantOf, requireCxoneAccessKey, scopeWithOpenId } from './niceCxone';
-import type { HttpAgent } from '../../httpClient';
+import type { HttpAgent } from '../../http/httpClient';
 
 /**
  * Where the token comes from on each platform and where its API lives (SPEC §6):
@@ -19,7 +19,7 @@ import type { HttpAgent } from '../../httpClient';
 export const AUTH_PLATFORMS = ['oauth2', 'genesys-cloud', 'nice-cxone'] as const;
 export type AuthPlatform = (typeof AUTH_PLATFORMS)[number];
 
-/** What platform resolution needs; configuration (lib/config.ts) provides it, and so does the doctor. */
+/** What platform resolution needs; configuration (lib/runtime/config.ts) provides it, and so does the doctor. */
 export interface PlatformSettings {
   secretId: string;
   authPlatform: AuthPlatform;

@@ -3,7 +3,7 @@ import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import { Cause, report, step, type Step } from '../findings';
 import { classifyNetworkError } from '../networkFailure';
-import { proxyFor, type ProxySettings } from '../../proxy/proxySettings';
+import { proxyFor, type ProxySettings } from '../../http/proxy/proxySettings';
 import { distinguishedName, endsAtBundledRoot } from './tlsTrust';
 
 /**
@@ -140,7 +140,7 @@ export async function probeNetworkPath(url: URL, role: string, budgetMs: number,
   const target = step(`network path to the ${role}`);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  // The function's own proxy settings (lib/proxy/proxySettings.ts), so the path shown is the one its requests take.
+  // The function's own proxy settings (lib/http/proxy/proxySettings.ts), so the path shown is the one its requests take.
   const proxy = proxyFor(proxySettings, url);
   if (proxy) {
     target.details.push(`proxy: ${proxy.label} (from ${proxy.variable}); the connection below is to the proxy, which opens the tunnel to ${host}:${port}`);

@@ -1,12 +1,12 @@
-import type { AnyAction } from '../../action';
+import type { AnyAction } from '../../runtime/action';
 import { genesysApiBaseUrl } from '../../auth/platforms/genesysCloud';
-import { loadConfig, type BridgeConfig } from '../../config';
-import { PRODUCTION_DOCTOR_STEP_BUDGET_MS } from '../../constants';
-import { createSecretsManagerClient } from '../../container';
-import { whileHeld } from '../../eventLoopHold';
-import { createHttpAgent } from '../../httpClient';
-import { readProxySettings, type ProxySettings } from '../../proxy/proxySettings';
-import { buildUrl } from '../../upstream';
+import { loadConfig, type BridgeConfig } from '../../runtime/config';
+import { PRODUCTION_DOCTOR_STEP_BUDGET_MS } from '../../base/constants';
+import { createSecretsManagerClient } from '../../runtime/container';
+import { whileHeld } from '../../runtime/eventLoopHold';
+import { createHttpAgent } from '../../http/httpClient';
+import { readProxySettings, type ProxySettings } from '../../http/proxy/proxySettings';
+import { buildUrl } from '../../runtime/upstream';
 import { runDoctor, type DoctorOptions, type DoctorReport } from '../doctor';
 import { Cause, report, step, type Step } from '../findings';
 import { probeNetworkPath } from './networkPath';
@@ -14,7 +14,7 @@ import { readSecretAsTheRole } from './secretRead';
 
 /**
  * The production doctor (issue 18): the local doctor's diagnosis, run inside the action's
- * companion function (`<action>Doctor`, lib/codegen/doctorFunctions.ts), which shares the
+ * companion function (`<action>Doctor`, tools/codegen/doctorFunctions.ts), which shares the
  * action's role and environment. So it reads the secret as the action's role does, resolves
  * and connects over the function's own network, and compares the function's clock. It spends
  * at most one token request, and returns the local doctor's report (same steps, same finding

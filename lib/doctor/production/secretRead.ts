@@ -1,6 +1,6 @@
 import { DescribeSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { toSecretError } from '../../auth/secretCache';
-import { ErrorCode, SecretError } from '../../errors';
+import { ErrorCode, SecretError } from '../../base/errors';
 import { Cause, report, step, type Step } from '../findings';
 import type { LoadedSecret } from '../secretCheck';
 
