@@ -468,7 +468,7 @@ describe('JSONata mappings (jsonataTransform)', () => {
   });
 });
 
-describe('the queueEstimatedWait mapping (config/mappings/queueEstimatedWait.json)', () => {
+describe('the queueEstimatedWait mapping (lib/actions/queueEstimatedWait/mapping.json)', () => {
   type WaitInput = Parameters<typeof queueEstimatedWait.request>[0];
 
   /** As the pipeline runs it: the response parsed by the action's schema, the mapping, then the output contract (OUTPUT_INVALID when broken). */
