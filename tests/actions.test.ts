@@ -17,7 +17,7 @@ import { jsonReply, startFaultyServer } from './support/faultyServer';
 import { Servers, startRecordingProxy } from './support/standIns';
 
 /**
- * The two platform actions (SPEC §8): queueEstimatedWait on Genesys Cloud and agentState on
+ * The two platform actions (docs/design.md §8): queueEstimatedWait on Genesys Cloud and agentState on
  * NICE CXone, through the real direct-invoke front against the sandbox's loopback
  * stand-ins, each configured only by its action-scoped variables
  * (QUEUE_ESTIMATED_WAIT__SECRET_ID, AGENT_STATE__CXONE_ISSUER …); customerLookup's money
@@ -260,7 +260,7 @@ describe('queueEstimatedWait (Genesys Cloud)', () => {
   });
 });
 
-describe('customerLookup: money from the upstream (SPEC §12)', () => {
+describe('customerLookup: money from the upstream (docs/design.md §12)', () => {
   /** A cold customerLookup container whose upstream answers one customer with these orders. */
   async function customerWithOrders(orders: unknown[]) {
     const upstream = servers.track(await startFaultyServer());

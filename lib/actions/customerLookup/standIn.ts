@@ -2,7 +2,7 @@ import { firstRoute, startApiStandIn, type ActionStandIn, type ApiRoute, type Ap
 import { json } from '../../sandbox/loopbackServer';
 
 /**
- * The loopback stand-in for customerLookup's upstream customer API (SPEC §12):
+ * The loopback stand-in for customerLookup's upstream customer API (docs/design.md §12):
  * `GET /customers?phone=<E.164>` with a bearer token, answering `{ "data": [...] }`.
  */
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { customerLookup, summariseCustomer } from './action';
 import { captureLogs, type CapturedLogs } from '../../../tests/setup/logs';
 
-/** SPEC §12, without a network: the action's schemas and transform as the pipeline runs them. */
+/** docs/design.md §12, without a network: the action's schemas and transform as the pipeline runs them. */
 
 const INPUT = { phoneNumber: '+15551234567' };
 
