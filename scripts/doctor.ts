@@ -1,4 +1,4 @@
-/** `npm run doctor -- …`: explains why a token request fails, here or (--deployed) inside the deployed function. See lib/doctor/ and the README. */
+/** `npm run doctor -- …`: explains why a token request fails, here or (--deployed) inside the deployed function. See lib/doctor/ and docs/troubleshooting.md. */
 import { DOCTOR_USAGE, doctorFromArgs, renderReport } from '../tools/doctor/cli';
 import { DEPLOYED_USAGE, DeployedUsageError, doctorDeployed } from '../tools/doctor/deployedCli';
 import { runCommand } from './command';

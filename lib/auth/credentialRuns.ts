@@ -3,7 +3,7 @@ import type { SecretText } from '../base/secretText';
 
 /**
  * The runs of CREDENTIAL_RUN_CHARS characters of a token and the client's secrets, compared
- * without regard to case. Correlation ids are only used when shaped like ids (SPEC §9), but
+ * without regard to case. Correlation ids are only used when shaped like ids (docs/design.md §9), but
  * an opaque token is id-shaped too, and an upstream that echoes it into x-request-id may
  * lower-case it, cut it short or embed it: an id that shares a run with a credential is
  * never repeated (issue 16). Runs are kept as numbers (base 41 over the characters an id

@@ -7,7 +7,7 @@ import { CLIENT_TLS_KEYS, parseClientTls, type ClientTls } from './clientTls';
 import { clientAuthFor, type ClientAuthMethod } from './clientAuth';
 
 /**
- * Turns the secret's JSON text into cleaned credentials (SPEC §5). Accepted keys:
+ * Turns the secret's JSON text into cleaned credentials (docs/design.md §5). Accepted keys:
  * clientId/clientSecret (or client_id/client_secret), accessKeyId/accessKeySecret for CXone
  * access-key auth, clientCertificate/clientKey/caBundle for mutual TLS (lib/auth/clientTls.ts);
  * any other keys are passed on as extra configuration, never logged.

@@ -1,5 +1,5 @@
 /**
- * Credential hygiene (SPEC §5). Whitespace and invisible characters pasted into a secret
+ * Credential hygiene (docs/design.md §5). Whitespace and invisible characters pasted into a secret
  * are the most common cause of `401 invalid_client` that works from curl on a laptop.
  * Each value is cleaned on its own — trimming a joined `id:secret` would leave the space
  * before the colon — in this order: trim, unwrap one pair of quotes, trim again.

@@ -10,7 +10,7 @@ import { SharedCache } from './sharedCache';
 
 /**
  * The client-credentials secret from AWS Secrets Manager, cached per container for the
- * TTL (SPEC §5). The cache keeps the in-flight promise, so concurrent invocations share
+ * TTL (docs/design.md §5). The cache keeps the in-flight promise, so concurrent invocations share
  * one request. A failed request is never cached as a value; a transient failure is
  * remembered for SECRET_FAILURE_MEMORY_MS, so a flood of callers during an outage or
  * throttling asks Secrets Manager once per interval, not once each.
@@ -35,7 +35,7 @@ export interface SecretCacheOptions {
   client: SecretsManagerClient;
   secretId: string;
   ttlMs: number;
-  /** How long past its TTL the last value may be served while Secrets Manager is failing (SPEC §5). */
+  /** How long past its TTL the last value may be served while Secrets Manager is failing (docs/design.md §5). */
   staleMs?: number;
 }
 
@@ -44,7 +44,7 @@ function isTransient(error: unknown): error is BridgeError {
   return error instanceof BridgeError && (error.code === ErrorCode.TIMEOUT || (error instanceof SecretError && TRANSIENT.has(error)));
 }
 
-/** What a stale value may mask (SPEC §5): a transient failure, or the circuit that transient failures opened. */
+/** What a stale value may mask (docs/design.md §5): a transient failure, or the circuit that transient failures opened. */
 function isMaskable(error: unknown): error is BridgeError {
   return isTransient(error) || (error instanceof BridgeError && error.code === ErrorCode.CIRCUIT_OPEN);
 }
@@ -81,7 +81,7 @@ export class SecretCache {
   /**
    * Past the TTL but within the stale window: refresh, and fall back to the previous value
    * when Secrets Manager fails or is slow — a slow refresh is waited for at most
-   * min(1 s, a third of the time left) and goes on in the background (SPEC §5).
+   * min(1 s, a third of the time left) and goes on in the background (docs/design.md §5).
    */
   async #refreshOrStale(previous: FetchedSecret, deadline: Deadline): Promise<SecretRead> {
     if (this.#recentFailure()) return { secret: previous, cacheHit: true };
@@ -154,7 +154,7 @@ export class SecretCache {
 
   /**
    * One GetSecretValue, retried by the bridge's policy (lib/http/retry.ts: at most 3 attempts,
-   * full jitter, room kept before the deadline) on what SPEC §5 calls transient: throttling,
+   * full jitter, room kept before the deadline) on what docs/design.md §5 calls transient: throttling,
    * a 5xx, a network failure. The SDK client makes one attempt per call (maxAttempts: 1 in
    * lib/runtime/container.ts), so this is the only retry policy. Not found, access denied and
    * invalid requests are answers: never retried.
@@ -220,7 +220,7 @@ export function toSecretError(error: unknown, secretId: string): SecretError {
     );
   }
   const status = $metadata?.httpStatusCode;
-  // SPEC §5: only throttling, a 5xx, a timeout or a network failure may be masked by a stale value;
+  // docs/design.md §5: only throttling, a 5xx, a timeout or a network failure may be masked by a stale value;
   // an egress proxy that refuses (407, 403) answers the same way next time.
   const refusedByProxy = ['auth-required', 'refused'].includes(proxyTunnelErrorOf(error)?.failure.reason ?? '');
   const transient = !refusedByProxy && (/Throttl/i.test(name) || status === undefined || status >= 500);

@@ -16,7 +16,7 @@ import type { ClientTlsAgents } from './clientTls';
 import { clientAuthFor } from './clientAuth';
 
 /**
- * The bearer token, cached per container (SPEC §6): keyed by (token endpoint, client id,
+ * The bearer token, cached per container (docs/design.md §6): keyed by (token endpoint, client id,
  * scope), reused until expires_at − min(60 s, 10 % of the lifetime), one request however
  * many invocations ask at once, and one shared secret refetch when the client is rejected.
  */
@@ -80,7 +80,7 @@ export class TokenCache {
   constructor(private readonly options: TokenCacheOptions) {}
 
   /**
-   * The secret is needed only to request a token (SPEC §4: with SECRET_TTL_SECONDS=0 it is
+   * The secret is needed only to request a token (docs/design.md §4: with SECRET_TTL_SECONDS=0 it is
    * read for each token request), so a warm invocation with a valid token reads nothing.
    * `slot` picks one of the tokens a pool holds for the same client (lib/auth/tokenPool.ts):
    * each slot is its own token, with its own expiry and its own single request.

@@ -88,7 +88,7 @@ export class TokenLease {
   }
 
   /**
-   * The upstream answered 401 (SPEC §6). False: fail UPSTREAM_UNAUTHORIZED; true: send again.
+   * The upstream answered 401 (docs/design.md §6). False: fail UPSTREAM_UNAUTHORIZED; true: send again.
    * - The first 401: the token may have been revoked or expired early, so it is dropped and
    *   the request goes once more with a token requested after this one was sent.
    * - A 401 on that newly requested token: the client lacks the roles, the token is not at

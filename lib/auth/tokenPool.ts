@@ -11,7 +11,7 @@ import type { CachedToken, TokenCache, TokenRead } from './tokenCache';
 import { TokenLease } from './tokenLease';
 
 /**
- * The tokens a container holds for its client and the request budget of each (SPEC §6):
+ * The tokens a container holds for its client and the request budget of each (docs/design.md §6):
  * a token serves at most TOKEN_RATE_LIMIT_PER_MINUTE requests in any 60 s, and up to
  * TOKEN_POOL_SIZE tokens are held, so a single-token cache becomes a pool only when the
  * budget demands it. Without a limit it is the one cached token. The upstream call holds a

@@ -136,7 +136,7 @@ function oauthError(response: HttpResponse, error: z.infer<typeof OAuthErrorBody
   return new TokenError(ErrorCode.TOKEN_REJECTED, `the token endpoint rejected the request with ${named} (HTTP ${response.status})`, meta);
 }
 
-/** invalid_client with status 400 or 401 (SPEC §6): what makes the bridge fetch the secret again. */
+/** invalid_client with status 400 or 401 (docs/design.md §6): what makes the bridge fetch the secret again. */
 export function isInvalidClient(error: unknown): boolean {
   return error instanceof TokenError && error.code === ErrorCode.TOKEN_INVALID_CLIENT && (error.status === 400 || error.status === 401);
 }

@@ -4,10 +4,10 @@
  */
 
 export const SECRET_TTL_SECONDS = 300;
-/** How long past its TTL a cached secret may be served while Secrets Manager is failing (SPEC §5). */
+/** How long past its TTL a cached secret may be served while Secrets Manager is failing (docs/design.md §5). */
 export const SECRET_STALE_SECONDS = 900;
 export const DEADLINE_MARGIN_MS = 200;
-/** What CXone Studio's REST action reads; Genesys Functions carry up to 750,000 bytes (SPEC §9). */
+/** What CXone Studio's REST action reads; Genesys Functions carry up to 750,000 bytes (docs/design.md §9). */
 export const MAX_OUTPUT_BYTES = 32_768;
 export const MAX_UPSTREAM_BYTES = 1_048_576;
 /** Used when no Lambda context tells the time left (scripts, tests without a context). */
@@ -19,7 +19,7 @@ export const FALLBACK_INVOCATION_BUDGET_MS = 30_000;
  */
 export const COLD_START_INVOKE_GAP_MAX_MS = 100;
 
-/** Tokens are reused until expires_at minus min(60 s, 10 % of the lifetime) (SPEC §6). */
+/** Tokens are reused until expires_at minus min(60 s, 10 % of the lifetime) (docs/design.md §6). */
 export const TOKEN_EXPIRY_SKEW_MAX_MS = 60_000;
 export const TOKEN_EXPIRY_SKEW_FRACTION = 0.1;
 /**
@@ -50,7 +50,7 @@ export const CREDENTIAL_RUN_CHARS = 8;
 /** The CXone OpenID issuer used for discovery when CXONE_ISSUER is not set. */
 export const CXONE_DEFAULT_ISSUER = 'https://cxone.niceincontact.com';
 
-/** undici's own defaults are 5 minutes; a data action never waits that long (SPEC §7). */
+/** undici's own defaults are 5 minutes; a data action never waits that long (docs/design.md §7). */
 export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 30_000;
 export const HTTP_CONNECTIONS_PER_ORIGIN = 64;
 /** How long the AWS SDK's tunnel agent waits for the egress proxy to answer CONNECT: undici's own connect timeout here (lib/http/httpClient.ts). */
@@ -78,7 +78,7 @@ export const HTTP_MAX_BODY_BYTES = 16_384;
 export const HTTP_CALLER_KEY_MIN_CHARS = 16;
 /**
  * How old a signed request's timestamp may be. Inside this window the same signature is
- * accepted again, as often as it comes (SPEC §9: platforms retry, CXone Studio twice), so a
+ * accepted again, as often as it comes (docs/design.md §9: platforms retry, CXone Studio twice), so a
  * request captured in transit can be replayed until its timestamp leaves the window.
  */
 export const HTTP_REPLAY_WINDOW_SECONDS = 300;
@@ -91,7 +91,7 @@ export const HTTP_REPLAY_WINDOW_SECONDS = 300;
  */
 export const HTTP_FUTURE_SKEW_SECONDS = 60;
 
-/** Retries of idempotent requests (SPEC §7, lib/http/retry.ts). */
+/** Retries of idempotent requests (docs/design.md §7, lib/http/retry.ts). */
 export const RETRY_MAX_ATTEMPTS = 3;
 export const RETRY_BASE_DELAY_MS = 100;
 export const RETRY_MAX_DELAY_MS = 1_000;
@@ -100,7 +100,7 @@ export const RETRY_MAX_DELAY_MS = 1_000;
 export const CIRCUIT_FAILURE_THRESHOLD = 5;
 export const CIRCUIT_OPEN_MS = 10_000;
 
-/** A slow secret refresh is waited for at most min(this, a third of the time left) before a stale value is used (SPEC §5). */
+/** A slow secret refresh is waited for at most min(this, a third of the time left) before a stale value is used (docs/design.md §5). */
 export const STALE_REFRESH_WAIT_MAX_MS = 1_000;
 /**
  * A secret fetch that failed transiently (throttling, 5xx, network, timeout) is remembered

@@ -1,7 +1,7 @@
 /**
  * Correlation ids come from callers and upstream responses, so they are untrusted text that
  * ends up in log lines, error messages and response headers. Only values shaped like ids are
- * used (SPEC §9); anything else — an upstream that echoes the Authorization header into
+ * used (docs/design.md §9); anything else — an upstream that echoes the Authorization header into
  * x-request-id, a caller's free text — is dropped, never echoed.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Errors with stable codes (SPEC §9). The message starts with the code, a colon and a
+ * Errors with stable codes (docs/design.md §9). The message starts with the code, a colon and a
  * space, because Genesys Cloud shows a Lambda error's name and message to the flow author.
  * Messages say what to do and never contain a secret, a token or a raw response body.
  */

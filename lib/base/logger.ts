@@ -2,7 +2,7 @@ import pino from 'pino';
 import { SecretText } from './secretText';
 
 /**
- * Structured JSON logging (SPEC §10) with pino. Values that are secret are held in
+ * Structured JSON logging (docs/design.md §10) with pino. Values that are secret are held in
  * SecretText and print as "[redacted]" by construction; as a second line of defence, the
  * values of well-known secret keys are replaced at any depth of every logged object (pino's
  * own redaction takes fixed paths only).
@@ -48,7 +48,7 @@ function needsRedaction(line: Record<string, unknown>): boolean {
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** What names an invocation on each of its lines (SPEC §10). */
+/** What names an invocation on each of its lines (docs/design.md §10). */
 export interface LogKeys {
   readonly correlationId?: string;
   readonly organizationId?: string;

@@ -23,7 +23,7 @@ export class SecretText {
     return this.#value === other.#value;
   }
 
-  /** Length and the first 8 hex digits of the SHA-256: enough to compare, useless to an attacker (SPEC §5). */
+  /** Length and the first 8 hex digits of the SHA-256: enough to compare, useless to an attacker (docs/design.md §5). */
   fingerprint(): string {
     return fingerprint(this.#value);
   }

@@ -1,4 +1,4 @@
-/** Plain http:// is allowed only for loopback hosts (SPEC §4); everything else must be TLS. */
+/** Plain http:// is allowed only for loopback hosts (docs/design.md §4); everything else must be TLS. */
 
 const LOOPBACK_HOSTNAMES = new Set(['localhost', '[::1]']);
 

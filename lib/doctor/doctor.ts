@@ -21,7 +21,7 @@ import { checkSecret } from './secretCheck';
 import { resolveDoctorEndpoint, type DoctorPlatformSettings } from './endpoint';
 
 /**
- * `doctor`: explains, step by step, why a token request fails (README, Troubleshooting).
+ * `doctor`: explains, step by step, why a token request fails (docs/troubleshooting.md).
  * It sends the request as configured and, when the server rejects it, the alternatives
  * that differ in one thing, and names the one that works. It prints fingerprints, never
  * a secret or a token.

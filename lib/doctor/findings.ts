@@ -1,6 +1,6 @@
 /**
  * What `doctor` can recognise, by stable name: each cause of a failing token request that
- * the README's troubleshooting section explains.
+ * docs/troubleshooting.md explains.
  */
 export const Cause = {
   SECRET_NOT_LOADED: 'SECRET_NOT_LOADED',

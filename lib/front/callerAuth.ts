@@ -6,7 +6,7 @@ import { BridgeError, ErrorCode, SecretError } from '../base/errors';
 import type { SecretCache } from '../auth/secretCache';
 
 /**
- * Who may call the HTTP front (SPEC §9): nothing is served unauthenticated. A caller
+ * Who may call the HTTP front (docs/design.md §9): nothing is served unauthenticated. A caller
  * presents either
  * - an API key, as `Authorization: Bearer <key>` or `x-api-key: <key>`, or
  * - an HMAC-SHA256 signature: `x-bridge-timestamp: <unix seconds>` and

@@ -6,7 +6,7 @@ import { createActionRunner, type Invocation } from '../runtime/invocation';
 /**
  * The direct-invoke front (Genesys Cloud's AWS Lambda data action integration): the event
  * is the flat input, the return value is the output, and a failure is thrown as an Error
- * whose name and message Genesys shows the flow author (SPEC §9).
+ * whose name and message Genesys shows the flow author (docs/design.md §9).
  */
 
 export type DirectHandler = (event: unknown, context?: Partial<Context>) => Promise<unknown>;

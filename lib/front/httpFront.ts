@@ -15,7 +15,7 @@ import { CallerAuth, CallerError } from './callerAuth';
 import { createSourceAllowList } from './sourceAllowList';
 
 /**
- * The HTTPS front (SPEC §9) for CXone Studio REST actions and Genesys Cloud Web Services
+ * The HTTPS front (docs/design.md §9) for CXone Studio REST actions and Genesys Cloud Web Services
  * data actions: one function behind an API Gateway HTTP API or a Lambda Function URL
  * (payload format 2.0) that routes `POST /actions/{name}` to the same pipeline as direct
  * invocation. Callers authenticate before any upstream work; every error body is
@@ -36,7 +36,7 @@ const STATUS_OF_CODE: Partial<Record<Code, number>> = {
   INTERNAL_ERROR: 500,
 };
 
-/** 400 bad input, 401 caller, 502 anything upstream of the bridge, 504 deadline (SPEC §9). */
+/** 400 bad input, 401 caller, 502 anything upstream of the bridge, 504 deadline (docs/design.md §9). */
 export function httpStatusOf(code: Code): number {
   return STATUS_OF_CODE[code] ?? (code.startsWith('SECRET_') ? 500 : 502);
 }

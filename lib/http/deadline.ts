@@ -25,7 +25,7 @@ export class StepSignal extends EventEmitter {
 }
 
 /**
- * The time an invocation may spend (SPEC §7): now + min(remaining Lambda time, action
+ * The time an invocation may spend (docs/design.md §7): now + min(remaining Lambda time, action
  * timeout) − margin. Every network step runs through `run`, so a hung dependency becomes a
  * clean TIMEOUT naming the step before Lambda kills the container. It also carries the log
  * of the invocation it bounds (lib/base/logger.ts `invocationLog`): the steps it is handed to

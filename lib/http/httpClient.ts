@@ -12,7 +12,7 @@ import type { Deadline } from './deadline';
 import type { HttpRequest, HttpResponse } from './http';
 
 /**
- * HTTP with undici over a module-scope keep-alive pool (SPEC §7). Redirects are not
+ * HTTP with undici over a module-scope keep-alive pool (docs/design.md §7). Redirects are not
  * followed, so an Authorization header never reaches another origin. Bodies are read up to
  * a limit and consumed or dumped on every path.
  */

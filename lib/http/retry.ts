@@ -10,7 +10,7 @@ import type { EgressProxy } from './proxy/proxySettings';
 import { clientCertRefusal } from './tlsRefusal';
 
 /**
- * Retries for idempotent requests (SPEC §7): on 429, 502, 503, 504, connection resets and
+ * Retries for idempotent requests (docs/design.md §7): on 429, 502, 503, 504, connection resets and
  * refused connections; never on other 4xx or on 500. At most 3 attempts, full-jitter
  * backoff from 100 ms capped at 1 s (AWS Architecture Blog, "Exponential Backoff and
  * Jitter"), and a Retry-After (seconds or HTTP date, RFC 9110 §10.2.3) honoured when it fits
@@ -86,7 +86,7 @@ export interface DeadlinePolicy<T> {
 }
 
 /**
- * The bridge's one retry policy (SPEC §7): runs `attempt` up to RETRY_MAX_ATTEMPTS times
+ * The bridge's one retry policy (docs/design.md §7): runs `attempt` up to RETRY_MAX_ATTEMPTS times
  * while the outcome is retryable, with full-jitter backoff (or the server's hint), and never
  * starts a wait that leaves less than RETRY_BASE_DELAY_MS before the deadline for the next
  * attempt itself. Returns the last outcome; the caller maps it.

@@ -4,7 +4,7 @@ import { ErrorCode, InputError } from '../base/errors';
 import { assertInputContract, assertOutputContract } from './contractRules';
 
 /**
- * A data action, declared once (SPEC §8): its flat input, how to build the upstream
+ * A data action, declared once (docs/design.md §8): its flat input, how to build the upstream
  * request, the upstream response schema, the transform, the flat output, and how it may
  * be called (platform, idempotency, timeout). The pipeline does everything else, and the
  * contracts (`npm run contracts`) are generated from the same declaration.
@@ -41,7 +41,7 @@ export interface ActionDefinition<Input, UpstreamResponse, Output> {
   response: z.ZodType<UpstreamResponse>;
   transform: Transform<UpstreamResponse, Input, Output>;
   output: z.ZodType<Output>;
-  /** Whether a failed request may be sent again (SPEC §7). Default: true for GET, false otherwise. */
+  /** Whether a failed request may be sent again (docs/design.md §7). Default: true for GET, false otherwise. */
   idempotent?: boolean;
   /** The action's own time limit; the invocation uses the smallest of this, ACTION_TIMEOUT_MS and Lambda's. */
   timeoutMs?: number;

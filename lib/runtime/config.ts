@@ -9,7 +9,7 @@ import { endpointUrlProblem } from '../base/url';
 import { parseCidr, type Cidr } from '../front/sourceAllowList';
 
 /**
- * Configuration from environment variables (SPEC §4), parsed once per container by one
+ * Configuration from environment variables (docs/design.md §4), parsed once per container by one
  * zod schema whose messages name the variable. A bad configuration is reported before any
  * network request, with one message naming every bad variable.
  */

@@ -10,7 +10,7 @@ import { readProxySettings, type ProxySettings } from '../http/proxy/proxySettin
 import { HttpsTunnelAgent, HttpTunnelAgent } from '../http/proxy/tunnelAgent';
 
 /**
- * What survives between warm invocations (SPEC §3): configuration, clients and caches,
+ * What survives between warm invocations (docs/design.md §3): configuration, clients and caches,
  * never per-request state. One container per action in a function; tests make a new one
  * to get a cold start.
  */

@@ -13,7 +13,7 @@
  *   array anywhere inside an array, through objects too.
  * The bridge adds one rule of its own: every property has a type, and an object names its
  * properties (a record of any keys gives a flow nothing it can map).
- * CXone Studio reads the same output JSON (README, "Contracts").
+ * CXone Studio reads the same output JSON (docs/actions.md, "Contracts").
  */
 
 type JsonSchema = Record<string, unknown>;

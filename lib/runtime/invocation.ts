@@ -14,7 +14,7 @@ import type { UpstreamObservation } from './upstream';
 /**
  * One action's entry, shared by every front (direct invoke, HTTP): the container built at
  * module initialisation, the invocation's deadline, and the one log line per invocation
- * (SPEC §10), with the invocation's keys on every line it writes (its deadline carries its
+ * (docs/design.md §10), with the invocation's keys on every line it writes (its deadline carries its
  * log). Fronts only adapt their event and map errors.
  */
 
@@ -56,7 +56,7 @@ function callerStartedAtMs(receivedAtMs: number, cold: boolean, env: NodeJS.Proc
 }
 
 /**
- * The invocation's deadline (SPEC §7): the earliest of Lambda's own (remaining time from the
+ * The invocation's deadline (docs/design.md §7): the earliest of Lambda's own (remaining time from the
  * event's arrival), ACTION_TIMEOUT_MS and the action's own timeout (each counted from when the
  * caller's clock started, which on an on-demand cold start includes INIT), less the margin, so
  * the function answers with a clean TIMEOUT before Lambda kills it or the caller gives up.

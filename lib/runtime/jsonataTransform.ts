@@ -5,7 +5,7 @@ import { ErrorCode, OutputError } from '../base/errors';
 
 /**
  * Transforms written as JSONata expressions, for mappings integrators change without code.
- * Expressions come from the project's own configuration files (config/mappings/), never
+ * Expressions come from the project's own files (an action folder's mapping.json), never
  * from an event. Each is compiled once, when its action module loads (once per container),
  * and evaluated with JSONata's own guardrails: a time limit, a depth limit and a sequence
  * length limit, so a runaway expression cannot hold the invocation.

@@ -6,7 +6,7 @@ import { ErrorCode, InputError, OutputError } from '../base/errors';
 import { callUpstream, type UpstreamObservation } from './upstream';
 
 /**
- * One invocation of an action (SPEC §3): input → credentials and token (cached) → upstream
+ * One invocation of an action (docs/design.md §3): input → credentials and token (cached) → upstream
  * → transform → output contract. Invalid input is rejected before any network step.
  */
 

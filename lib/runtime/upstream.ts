@@ -12,7 +12,7 @@ import type { HttpAgent } from '../http/httpClient';
 
 /**
  * Calls the upstream API with the bearer token and turns its answer into the action's
- * parsed response (SPEC §6, §7). It holds a lease on a token (lib/auth/tokenLease.ts) and
+ * parsed response (docs/design.md §6, §7). It holds a lease on a token (lib/auth/tokenLease.ts) and
  * tells it what the upstream answered: the lease decides which token goes next.
  */
 
@@ -21,7 +21,7 @@ export interface UpstreamContext {
   /** Where the token lease and the API base come from. */
   auth: TokenSource;
   breaker: DependencyBreaker;
-  /** Whether a failed request may be sent again (SPEC §7). */
+  /** Whether a failed request may be sent again (docs/design.md §7). */
   idempotent: boolean;
   maxBodyBytes: number;
   deadline: Deadline;
@@ -71,7 +71,7 @@ async function send(context: UpstreamContext, baseUrl: string, spec: UpstreamReq
       // A 429 that is this token's own limit is sent again at once with another token (callUpstream), not waited for.
       handledByCaller: (answer) => lease.isTokenLimit(answer),
       unreachable: (detail, cause) => new UpstreamError(ErrorCode.UPSTREAM_ERROR, `could not reach the upstream API at ${request.url.host} (${detail})`, { cause }),
-      // SPEC §7: a Retry-After that does not fit before the deadline fails at once, as rate limiting.
+      // docs/design.md §7: a Retry-After that does not fit before the deadline fails at once, as rate limiting.
       waitDoesNotFit: (response, waitMs) =>
         failure(ErrorCode.UPSTREAM_RATE_LIMITED, `the upstream API asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this invocation has left`, response, lease),
       // Each attempt after the first is another request: it takes budget as the first did, maybe with another token.

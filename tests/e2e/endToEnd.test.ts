@@ -8,7 +8,7 @@ import { hang, jsonReply, startFaultyServer } from '../support/faultyServer';
 import { sampleEvent } from '../support/sandboxProcess';
 
 /**
- * The real handler, the real AWS SDK and undici against loopback stand-ins (SPEC §3-§12):
+ * The real handler, the real AWS SDK and undici against loopback stand-ins (docs/design.md §3-§12):
  * every behaviour that crosses a process boundary, with request counts proving the caches.
  */
 

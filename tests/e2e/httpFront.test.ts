@@ -28,7 +28,7 @@ import { Servers } from '../support/standIns';
 import { ADA } from '../support/fixtures';
 
 /**
- * The HTTPS front (SPEC §9) for CXone Studio REST actions and Genesys Cloud Web Services
+ * The HTTPS front (docs/design.md §9) for CXone Studio REST actions and Genesys Cloud Web Services
  * data actions: the real handler served on loopback and called over real sockets with
  * undici, against the whole sandbox (customer API, Genesys Cloud, CXone, Secrets Manager
  * holding the callers' keys). Hand-built API Gateway events where a socket cannot set a
@@ -68,7 +68,7 @@ function post(url: string, path: string, options: CallOptions = {}): Promise<Htt
   return call(url, path, { json: FOUND, ...options, headers: { ...bearer(API_KEY), ...options.headers } });
 }
 
-/** The one error body shape (SPEC §9). */
+/** The one error body shape (docs/design.md §9). */
 function errorBody(code: string, message: RegExp = /.*/, correlationId: unknown = expect.any(String)) {
   return { error: { code, message: expect.stringMatching(new RegExp(`^${code}: (?:${message.source})`)), correlationId } };
 }

@@ -11,7 +11,7 @@ import { sampleEventFiles, NO_REQUESTS, sampleEvent, withoutScopedVariables, use
 import { Servers, startRecordingProxy } from '../support/standIns';
 
 /**
- * The two platform actions (SPEC §8): queueEstimatedWait on Genesys Cloud and agentState on
+ * The two platform actions (docs/design.md §8): queueEstimatedWait on Genesys Cloud and agentState on
  * NICE CXone, through the real direct-invoke front against the sandbox's loopback
  * stand-ins, each configured only by its action-scoped variables
  * (QUEUE_ESTIMATED_WAIT__SECRET_ID, AGENT_STATE__CXONE_ISSUER …). Their transforms without a

@@ -5,10 +5,10 @@ import { ADA, AGENT, AGENT_OUTPUT, FOUND, openBench, type Bench, useFaultBench }
 import { hang, jsonReply, forward, timed, type FaultyServer } from '../support/faultyServer';
 
 /**
- * SPEC §6 single-flight and "a failure never poisons the cache" (STYLE, Middy): concurrent
+ * docs/design.md §6 single-flight and "a failure never poisons the cache" (STYLE, Middy): concurrent
  * invocations on one cold container share one secret fetch, one token request and one
  * discovery fetch per document, also when that shared fetch fails; the next invocation
- * then tries again. And each invocation stays bounded by its own deadline (SPEC §7), not by
+ * then tries again. And each invocation stays bounded by its own deadline (docs/design.md §7), not by
  * the deadline of whichever invocation started the shared fetch.
  */
 

@@ -4,7 +4,7 @@ import { ADA, AGENT, AGENT_OUTPUT, FOUND, invocationLines, openBench, type Bench
 import { forward, hang, partial, timed, type Fault, type FaultyServer } from '../support/faultyServer';
 
 /**
- * SPEC §7: the deadline is now + min(Lambda's remaining time, ACTION_TIMEOUT_MS) −
+ * docs/design.md §7: the deadline is now + min(Lambda's remaining time, ACTION_TIMEOUT_MS) −
  * DEADLINE_MARGIN_MS, and every network step (secret, discovery, token, upstream) is
  * bounded by it. A dependency that accepts the connection and never answers must end in a
  * clean TIMEOUT naming the step, before Lambda would kill the function, and the container
@@ -124,7 +124,7 @@ describe('deadlines: a hung dependency ends in TIMEOUT naming the step, before L
   });
 });
 
-describe('deadline arithmetic (SPEC §7)', () => {
+describe('deadline arithmetic (docs/design.md §7)', () => {
   it('keeps DEADLINE_MARGIN_MS in reserve: the answer comes at Lambda time − margin, with the margin still left', async () => {
     const bench = await openBench();
     const upstream = await bench.faulty(bench.bridge.sandbox.customerApi.url);

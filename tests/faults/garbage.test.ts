@@ -4,7 +4,7 @@ import { jsonReply, reply, type Fault } from '../support/faultyServer';
 import { errorTexts, findLeaks, type Haystack } from '../support/leaks';
 
 /**
- * SPEC §7: what the upstream answers is checked, never trusted. A body that is not JSON by
+ * docs/design.md §7: what the upstream answers is checked, never trusted. A body that is not JSON by
  * its content type, malformed JSON, a body over MAX_UPSTREAM_BYTES or one that does not
  * match the action's schema is UPSTREAM_INVALID_RESPONSE naming the status and the
  * upstream's correlation id; the container keeps serving. (Redirects, which are not
@@ -83,7 +83,7 @@ describe('a token that cannot be sent in a header', () => {
   });
 });
 
-describe('upstream correlation ids (SPEC §9)', () => {
+describe('upstream correlation ids (docs/design.md §9)', () => {
   it('drops a correlation id that is not shaped like an id (an echoed Authorization header) and names the next one', async () => {
     const bench = await openBench();
     const upstream = await bench.faulty(bench.bridge.sandbox.customerApi.url);

@@ -8,7 +8,7 @@ import { ADA, FOUND, invocationLines, openBench, probeContainer, useFaultBench }
 import { closedPort, jsonReply, partial, reply, reset, timed, times } from '../support/faultyServer';
 
 /**
- * SPEC §7 retries, for idempotent requests only: on 429, 502, 503, 504, connection resets
+ * docs/design.md §7 retries, for idempotent requests only: on 429, 502, 503, 504, connection resets
  * and refused connections; never on other 4xx or on 500; at most 3 attempts; full-jitter
  * backoff from 100 ms capped at 1 s; Retry-After honoured when it fits before the deadline,
  * else UPSTREAM_RATE_LIMITED at once. Every count is what the faulty server received.
@@ -160,7 +160,7 @@ describe('upstream: never retried on 500 or other 4xx', () => {
   });
 });
 
-describe('requests that are not idempotent (SPEC §7)', () => {
+describe('requests that are not idempotent (docs/design.md §7)', () => {
   const accepted = jsonReply(200, { accepted: true });
 
   it('a POST action that does not declare itself idempotent is not retried on 503', async () => {
@@ -203,7 +203,7 @@ describe('requests that are not idempotent (SPEC §7)', () => {
   });
 });
 
-describe('token requests are retried as upstream calls are (SPEC §6)', () => {
+describe('token requests are retried as upstream calls are (docs/design.md §6)', () => {
   it.each([
     ['503', jsonReply(503, { error: 'temporarily_unavailable' })],
     ['429', jsonReply(429, { message: 'slow down' })],

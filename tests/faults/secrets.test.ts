@@ -6,7 +6,7 @@ import { ADA, FOUND, openBench, type Bench, useFaultBench } from '../support/fau
 import { delayed, forward, timed, type FaultyServer } from '../support/faultyServer';
 
 /**
- * SPEC §5 and §6 under faults: a rotated client secret (invalid_client → one shared secret
+ * docs/design.md §5 and §6 under faults: a rotated client secret (invalid_client → one shared secret
  * refetch), and the stale secret served while Secrets Manager fails after the TTL.
  *
  * The secret is read only when a token must be requested (lib/oauth/tokenCache.ts), so
@@ -56,7 +56,7 @@ async function warmContainer(options: { throughFaultyServer?: boolean; logLevel?
   return { bench, clock, handler, secretRequests, ...(faulty && { faulty }) };
 }
 
-describe('secret rotation: invalid_client (SPEC §6)', () => {
+describe('secret rotation: invalid_client (docs/design.md §6)', () => {
   it('30 concurrent invocations refused with the old secret share one secret refetch and at most 2 token requests, then succeed', async () => {
     const bench = await openBench();
     const handler = bench.bridge.coldContainer();
@@ -88,7 +88,7 @@ describe('secret rotation: invalid_client (SPEC §6)', () => {
   });
 });
 
-describe('stale secret: Secrets Manager failing after the TTL (SPEC §5)', () => {
+describe('stale secret: Secrets Manager failing after the TTL (docs/design.md §5)', () => {
   it('throttling: the previous value is served with a secret_stale warning, and the invocation succeeds', async () => {
     const { bench, clock, handler, secretRequests } = await warmContainer();
     clock.advanceTo(PAST_TTL_MS);
@@ -186,7 +186,7 @@ describe('stale secret: Secrets Manager failing after the TTL (SPEC §5)', () =>
     ['AccessDeniedException', 'SECRET_ACCESS_DENIED', /access denied/],
     ['DecryptionFailure', 'SECRET_ACCESS_DENIED', /access denied/],
     ['InvalidParameterException', 'SECRET_UNAVAILABLE', /InvalidParameterException, HTTP 400\)$/],
-    // A secret marked for deletion or a bad request is an answer, not an outage (SPEC §5 masks only throttling, 5xx, time, network).
+    // A secret marked for deletion or a bad request is an answer, not an outage (docs/design.md §5 masks only throttling, 5xx, time, network).
     ['InvalidRequestException', 'SECRET_UNAVAILABLE', /InvalidRequestException, HTTP 400\)$/],
   ])('%s after the TTL is never masked by the old value: %s', async (type, code, wording) => {
     const { bench, clock, handler, secretRequests } = await warmContainer();
@@ -232,7 +232,7 @@ describe('stale secret: Secrets Manager failing after the TTL (SPEC §5)', () =>
   });
 });
 
-describe('a first secret fetch under throttling: the bridge retries, the SDK does not (SPEC §5, §7)', () => {
+describe('a first secret fetch under throttling: the bridge retries, the SDK does not (docs/design.md §5, §7)', () => {
   /**
    * The retries of throttling, logged at debug level. Only these: a slow refresh of an earlier
    * test may still be retrying against its closed server in the background (ECONNREFUSED).

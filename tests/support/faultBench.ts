@@ -59,7 +59,7 @@ export async function closeBench(): Promise<void> {
 }
 
 /**
- * A small action that POSTs to `/probe` on UPSTREAM_BASE_URL, to prove what SPEC §7 says of
+ * A small action that POSTs to `/probe` on UPSTREAM_BASE_URL, to prove what docs/design.md §7 says of
  * requests that are not idempotent; `idempotent` as the action declares it.
  */
 export function probeAction(idempotent?: boolean) {
@@ -80,7 +80,7 @@ export function probeContainer(bench: Bench, idempotent: boolean | undefined, ov
   return createDirectHandler(probeAction(idempotent), { ...bench.bridge.sandbox.env, ...overrides });
 }
 
-/** The invocation log lines (SPEC §10) among captured records. */
+/** The invocation log lines (docs/design.md §10) among captured records. */
 export function invocationLines(records: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
   return records.filter((record) => record.event === 'invocation');
 }

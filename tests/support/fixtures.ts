@@ -1,4 +1,4 @@
-/** The reference action's sample input and its exact output (SPEC §12), shared by the suites. */
+/** The reference action's sample input and its exact output (docs/design.md §12), shared by the suites. */
 export const FOUND = { phoneNumber: '+15551234567' };
 
 export const ADA = {

@@ -25,7 +25,7 @@ import {
 import { closedPort, hang, jsonReply, reply, startFaultyServer, type Fault, type FaultyServer } from '../support/faultyServer';
 
 /**
- * `doctor` (SPEC §11, issue "doctor"): each failure cause is set up on loopback and
+ * `doctor` (docs/design.md §11, issue "doctor"): each failure cause is set up on loopback and
  * recognised by name. Every run goes through `diagnose`, which also checks that nothing
  * secret (secret values, Basic credentials, issued tokens) is printed, and through an agent
  * whose DNS is answered in-process, so no request ever leaves 127.0.0.1.

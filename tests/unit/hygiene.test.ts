@@ -4,7 +4,7 @@ import type { FetchedSecret } from '../../lib/auth/secretCache';
 import { captureLogs, type CapturedLogs } from '../setup/logs';
 import { controlClock, invoke, openBridge, recordsOf, thrownBy, type Bridge } from '../support/bridge';
 
-/** SPEC §5: whitespace and invisible characters pasted into a secret, removed at the edges and rejected inside. */
+/** docs/design.md §5: whitespace and invisible characters pasted into a secret, removed at the edges and rejected inside. */
 
 let logs: CapturedLogs;
 beforeEach(() => {

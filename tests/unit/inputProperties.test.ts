@@ -33,7 +33,7 @@ import {
 } from '../support/fuzz';
 
 /**
- * SPEC §3 and §9 as properties, for every action in ACTIONS and through both fronts: whatever
+ * docs/design.md §3 and §9 as properties, for every action in ACTIONS and through both fronts: whatever
  * an event holds (any JSON, invisible or malformed Unicode, prototype-pollution keys, deep
  * nesting, huge strings), the answer is a valid flat output or INPUT_INVALID — never another
  * exception, never a hang — and invalid input costs no request to any stand-in.
@@ -302,7 +302,7 @@ async function postHttp(sent: HttpSent): Promise<Run & { requestId: string }> {
   return { settled, before, after: fuzz.counts(), requestId };
 }
 
-/** The status SPEC §9 calls for, worked out from what was sent. */
+/** The status docs/design.md §9 calls for, worked out from what was sent. */
 function expectedStatus(sent: HttpSent, maxBodyBytes = HTTP_MAX_BODY_BYTES): number {
   const raw = sent.body ?? '';
   const body = sent.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
@@ -362,7 +362,7 @@ function expectedSummary(status: number) {
   };
 }
 
-/** The HTTP front's contract: a well-formed JSON answer, 200 or 400/413 as SPEC §9 says, no request for bad input. */
+/** The HTTP front's contract: a well-formed JSON answer, 200 or 400/413 as docs/design.md §9 says, no request for bad input. */
 async function expectHttpContract(sent: HttpSent, maxBodyBytes?: number): Promise<number> {
   const expected = expectedStatus(sent, maxBodyBytes);
   const summary = httpSummaryOf(sent, await postHttp(sent));

@@ -10,7 +10,7 @@ import { jsonReply, times } from '../support/faultyServer';
 import { httpApiEvent } from '../support/httpCalls';
 
 /**
- * SPEC §10: every line an invocation writes carries its correlation id (and the Genesys
+ * docs/design.md §10: every line an invocation writes carries its correlation id (and the Genesys
  * organization id when there is one), not only the summary line — lines written deep in
  * the secret cache, the retry loop, the circuit breaker and the HTTP front's caller
  * authentication included (the invocation's deadline carries its log: lib/base/logger.ts

@@ -31,7 +31,7 @@ import { Servers, startRecordingProxy, startTestSecrets, type TestSecrets } from
 import { ADA } from '../support/fixtures';
 
 /**
- * Platform profiles (SPEC §4, §6): where the token comes from and where the API lives on
+ * Platform profiles (docs/design.md §4, §6): where the token comes from and where the API lives on
  * Genesys Cloud, NICE CXone and any OAuth 2.0 server; how each platform's token errors are
  * read. Every endpoint a handler reaches is a loopback stand-in (TOKEN_URL, CXONE_ISSUER,
  * UPSTREAM_BASE_URL); platform hosts appear only in configuration and pure checks.

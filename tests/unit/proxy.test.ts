@@ -18,7 +18,7 @@ import { Servers } from '../support/standIns';
 import { createSelfSignedCertificate, startHttpsStandIn, type SelfSignedCertificate } from '../support/tls';
 
 /**
- * Egress proxies (README, "Egress proxies"): the real handler, undici and the real AWS SDK
+ * Egress proxies (docs/operations.md, "Egress proxies"): the real handler, undici and the real AWS SDK
  * against the loopback stand-ins, with a forward proxy between them (tests/support/
  * forwardProxy.ts) that records which requests passed through it. The stand-ins are plain
  * http, so undici sends them in absolute form and the SDK's agent through a CONNECT tunnel;

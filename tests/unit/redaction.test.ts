@@ -7,7 +7,7 @@ import { captureLogs, type CapturedLogs } from '../setup/logs';
 import { controlClock, invoke, openBridge, type Bridge, type EnvOverrides } from '../support/bridge';
 
 /**
- * SPEC §10: secrets, tokens, Authorization headers and token request bodies never reach a
+ * docs/design.md §10: secrets, tokens, Authorization headers and token request bodies never reach a
  * log line, an error (message, stack, JSON, inspect) or an output. A canary secret with
  * characters that form encoding changes is run through every path, and everything the
  * bridge produced is searched for it in every form it takes on the wire. SecretText and the

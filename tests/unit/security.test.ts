@@ -57,7 +57,7 @@ import { sampleEventOf } from '../../tools/codegen/generatedFiles';
 import { createSelfSignedCertificate, startHttpsStandIn, type HttpsStandIn, type SelfSignedCertificate } from '../support/tls';
 
 /**
- * Security properties (SPEC §3, §4, §5, §7, §9, §10) proven end to end on loopback:
+ * Security properties (docs/design.md §3, §4, §5, §7, §9, §10) proven end to end on loopback:
  * - no secret, key or token reaches a log line (at debug), a thrown error (message, stack,
  *   JSON, inspect, cause chain), an output or an HTTP answer, in any scenario;
  * - certificates are verified, plain http:// is refused for non-loopback hosts, and

@@ -263,7 +263,7 @@ describe('per-token request budgets', () => {
     budget.follow(counters(251), 1_002);
 
     expect(budget.remaining(1_003)).toBe(0);
-    // The platform's new window cannot hide the 50 requests still in the local 60 s window (SPEC §6: "in any 60 s window")…
+    // The platform's new window cannot hide the 50 requests still in the local 60 s window (docs/design.md §6: "in any 60 s window")…
     budget.follow(counters(1), 32_000);
     expect(budget.remaining(32_001)).toBe(250);
     // …and once they have left it, the platform's count is what is left.

@@ -3,7 +3,7 @@ import type { AnyAction } from '../../lib/runtime/action';
 import { GENESYS_DATA_ACTION_MAX_TIMEOUT_SECONDS, GENESYS_INVOKE_ROUND_TRIP_SECONDS } from '../../lib/base/constants';
 
 /**
- * Data action contracts generated from an action's declaration (SPEC §8):
+ * Data action contracts generated from an action's declaration (docs/design.md §8):
  * - a Genesys Cloud data action definition for the AWS Lambda data actions integration,
  *   ready to import: input and output contracts as JSON Schema (draft-04, as Genesys
  *   contracts are written), the Lambda ARN as request URL template, `${input.rawRequest}` as

@@ -7,7 +7,7 @@ import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../stand
 import { startTokenEndpointStandIn, type StandInClient, type TokenEndpointStandIn } from '../standIns/tokenEndpointStandIn';
 
 /**
- * The local sandbox (SPEC §11): loopback stand-ins for Secrets Manager, the token endpoint
+ * The local sandbox (docs/design.md §11): loopback stand-ins for Secrets Manager, the token endpoint
  * and the upstream API, and the environment that points the real handlers at them.
  * No AWS account is needed. Each platform has one token endpoint, one secret and one API
  * stand-in serving the routes of every action on that platform (each action folder's

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { defineAction } from '../../runtime/action';
 
 /**
- * customerLookup (SPEC §12): finds a customer by phone number and returns who they are,
+ * customerLookup (docs/design.md §12): finds a customer by phone number and returns who they are,
  * their tier and a summary of their orders, flat for a data action's output contract.
  */
 
@@ -20,12 +20,12 @@ const Input = z.object(
   { error: 'input must be a JSON object like {"phoneNumber": "+15551234567"}' },
 );
 
-/** Upstream fields that are null count as missing (SPEC §12). */
+/** Upstream fields that are null count as missing (docs/design.md §12). */
 const optionalText = z.string().nullish();
 
 /**
  * An order total: never negative, at most two decimals, read as whole cents (a bigint) so
- * that totals sum exactly (SPEC §12); floating-point sums drift once cents pass 2^53.
+ * that totals sum exactly (docs/design.md §12); floating-point sums drift once cents pass 2^53.
  */
 const Amount = z
   .number()

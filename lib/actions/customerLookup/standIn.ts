@@ -2,7 +2,7 @@ import { defineStandIn, firstRoute, startApiStandIn, type ActionStandIn, type Ap
 import { json } from '../../../tools/standIns/loopbackServer';
 
 /**
- * The loopback stand-in for customerLookup's upstream customer API (SPEC §12):
+ * The loopback stand-in for customerLookup's upstream customer API (docs/design.md §12):
  * `GET /customers?phone=<E.164>` with a bearer token, answering `{ "data": [...] }`.
  */
 

@@ -9,7 +9,7 @@ import { useSandbox } from '../../../tests/support/sandboxProcess';
 import { Servers } from '../../../tests/support/standIns';
 import { createDirectHandler } from '../../front/directInvoke';
 
-/** SPEC §12, without a network: the action's schemas and transform as the pipeline runs them. */
+/** docs/design.md §12, without a network: the action's schemas and transform as the pipeline runs them. */
 
 const INPUT = { phoneNumber: '+15551234567' };
 
@@ -355,7 +355,7 @@ describe('customerLookup input', () => {
   });
 });
 
-describe('customerLookup: money from the upstream (SPEC §12)', () => {
+describe('customerLookup: money from the upstream (docs/design.md §12)', () => {
   // Over a real socket: the sandbox's secret and token, the upstream a faulty server answering these orders.
   const servers = new Servers();
   const hooks = useSandbox(servers);

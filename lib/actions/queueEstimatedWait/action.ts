@@ -12,7 +12,7 @@ import { jsonataTransform } from '../../runtime/jsonataTransform';
  * takes conversationId, the media-type path labelId, and mediaType is one of
  * all, call, callback, chat, email, message, videoComm (MyPureCloud/platform-client-sdk-javascript,
  * build/docs/RoutingApi.md: getRoutingQueueEstimatedwaittime, getRoutingQueueMediatypeEstimatedwaittime).
- * The mapping is a JSONata expression in config/mappings/queueEstimatedWait.json.
+ * The mapping is a JSONata expression in mapping.json, beside this file.
  */
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

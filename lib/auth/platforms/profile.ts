@@ -8,7 +8,7 @@ import { CxoneDiscovery, cxoneTenantOf, requireCxoneAccessKey, scopeWithOpenId }
 import type { HttpAgent } from '../../http/httpClient';
 
 /**
- * Where the token comes from on each platform and where its API lives (SPEC §6):
+ * Where the token comes from on each platform and where its API lives (docs/design.md §6):
  * - oauth2: any RFC 6749 token endpoint given by TOKEN_URL;
  * - genesys-cloud: `https://login.<region>/oauth/token`, API at `https://api.<region>`;
  * - nice-cxone: token endpoint from OpenID discovery; the access-key flow (password grant),
