@@ -66,7 +66,7 @@ async function main(): Promise<number> {
     console.log(lines.join('\n'));
     const resultsDir = join(PROJECT_ROOT, 'bench', 'results');
     mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-instructions.md`);
+    const file = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-instructions-node${nodeVersion.slice(1).split('.')[0]}.md`);
     writeFileSync(file, `${lines.join('\n')}\n`);
     console.log(`\nwritten to ${file}`);
     return 0;

@@ -16,8 +16,10 @@ import { build } from 'esbuild';
  * Repeatable because V8 runs on one thread (`--single-threaded`: no concurrent compiler or GC
  * thread racing the program) with fixed hash and random seeds and a GC schedule that does not
  * depend on time (`--predictable-gc-schedule`, and a full GC forced where the counted calls
- * start and end). Runs of the same program then differ by a few hundred instructions per
- * call (0.03 %); each count is the median of `repeat` runs, and their spread is reported.
+ * start and end). Runs of the same program then differ by a few hundred to a few thousand
+ * instructions per call (0.2 % at most, seen on 2026-12-05; without the forced GCs, 5 %: a
+ * major GC of 150 M instructions fell inside one run and not another); each count is the
+ * median of `repeat` runs, and their spread is reported.
  */
 
 const execFileAsync = promisify(execFile);
