@@ -4,10 +4,10 @@
  * tree and for each commit given, which is checked out in a temporary git worktree that uses
  * this tree's node_modules (so it compares the code, not the dependency versions). Needs
  * valgrind (Debian: `apt-get install valgrind`); about four minutes per tree on 2 cores.
- * Prints a table and writes it to bench/results/.
+ * Prints a table and adds it to the day's file in bench/results/.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -67,8 +67,9 @@ async function main(): Promise<number> {
     const resultsDir = join(PROJECT_ROOT, 'bench', 'results');
     mkdirSync(resultsDir, { recursive: true });
     const file = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-instructions-node${nodeVersion.slice(1).split('.')[0]}.md`);
-    writeFileSync(file, `${lines.join('\n')}\n`);
-    console.log(`\nwritten to ${file}`);
+    // A day's runs on one Node share a file, each after the last.
+    appendFileSync(file, `${existsSync(file) ? '\n' : ''}${lines.join('\n')}\n`);
+    console.log(`\nadded to ${file}`);
     return 0;
   } finally {
     for (const tree of trees) git('worktree', 'remove', '--force', tree);
