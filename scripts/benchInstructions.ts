@@ -59,7 +59,7 @@ async function main(): Promise<number> {
       `# npm run bench:instructions — ${new Date().toISOString()}`,
       `Node ${nodeVersion} (one V8 thread, fixed seeds, time-independent GC schedule), ${valgrind} callgrind; customerLookup on the sandbox, ${calls.toLocaleString('en-US')} counted calls after ${WARM_UP_CALLS}, each count the median of ${repeat} runs`,
       '',
-      '| tree | instructions per warm call | the undici floor | the bridge\'s own (call − floor) | own, this tree against it | runs of one program differed by, per call |',
+      '| tree | instructions per warm call | the undici floor | the bridge\'s own (call − floor) | this tree\'s own against this row\'s | runs of one program differed by, per call |',
       '|---|---|---|---|---|---|',
       ...results.map((result, i) => `| ${labels[i]} | ${thousands(result.bridge)} | ${thousands(result.floor)} | ${thousands(result.own)} | ${i === 0 ? '—' : `${((base.own / result.own - 1) * 100).toFixed(1)} %`} | up to ${thousands(result.spread)} |`),
     ];

@@ -109,7 +109,7 @@ export async function buildWarmProgram(tree: string, outfile: string): Promise<v
   });
 }
 
-/** V8 on one thread with fixed seeds: what makes the counts nearly repeatable (see the top of this file). */
+/** One V8 thread, fixed seeds, a time-independent GC schedule, and `gc()` for the program's forced collections (see the top of this file). */
 const DETERMINISTIC_V8 = ['--single-threaded', '--hash-seed=1', '--random-seed=1', '--expose-gc', '--predictable-gc-schedule'];
 
 export interface RunOptions {
