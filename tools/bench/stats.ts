@@ -13,6 +13,13 @@ export function percentile(sorted: readonly number[], fraction: number): number 
   return sorted[index]!;
 }
 
+/** The middle value, or the mean of the two middle ones (bench:instructions takes it of a few repeated counts). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return Number.isInteger(middle) ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!;
+}
+
 export function summarise(samples: readonly number[]): Summary {
   const sorted = [...samples].sort((a, b) => a - b);
   const mean = sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length);
